@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: packages, tools, services, lint, type-check, jest.
+# Services this run had to start are stopped again at the end; ones already running are left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/npm-install.sh
+# The fault tests start and stop Redis servers of their own.
+node scripts/services.js ensure-tool redis-server redis-server
+started="$(mktemp)"
+trap 'bash scripts/services.sh down --only "$started"; rm -f "$started"' EXIT
+bash scripts/services.sh up --record "$started"
+npm run --silent lint
+npm run --silent typecheck
+npx jest --ci "$@"

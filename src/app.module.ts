@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import type { AppConfig } from './config/app-config';
+import { HealthModule } from './health/health.module';
+import { MongoModule } from './infra/mongo/mongo.module';
+import { RedisModule } from './infra/redis/redis.module';
+
+@Module({})
+export class AppModule {
+  /**
+   * The config is loaded and validated before Nest starts (see main.ts), so a bad variable is
+   * reported as one line instead of a bootstrap stack trace; here it is only handed to Nest.
+   */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        RedisModule,
+        MongoModule,
+        HealthModule,
+      ],
+    };
+  }
+}

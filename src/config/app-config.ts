@@ -1,0 +1,57 @@
+import { EnvReader, redactUrl } from './env-reader';
+import { readRedisConfig, RedisConfig } from './redis-config';
+
+export const APP_ROLES = ['api', 'worker', 'all'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** api: HTTP + websockets; worker: processors + crons; all: both. */
+  role: AppRole;
+  redis: RedisConfig;
+  mongo: { uri: string; display: string };
+  jwt: { secret: string; expiresIn: string };
+  /** Prefix of every Redis key and channel this app uses, so deployments and tests can share a Redis. */
+  redisPrefix: string;
+  shutdownTimeoutMs: number;
+}
+
+export function runsApi(config: AppConfig): boolean {
+  return config.role !== 'worker';
+}
+
+export function runsWorkers(config: AppConfig): boolean {
+  return config.role !== 'api';
+}
+
+/** Reads and validates the whole environment; throws ConfigError on the first bad variable. */
+export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppConfig {
+  const env = new EnvReader(rawEnv);
+  const mongo = env.url(
+    'MONGODB_URI',
+    ['mongodb', 'mongodb+srv'],
+    'mongodb://127.0.0.1:27017/click-api',
+  );
+  return {
+    nodeEnv: env.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+    host: env.string('HOST', '127.0.0.1'),
+    port: env.int('PORT', 3000, 0, 65535),
+    role: env.oneOf('APP_ROLE', APP_ROLES, 'all'),
+    redis: readRedisConfig(env),
+    mongo: { uri: mongo.href, display: redactUrl(mongo.href) },
+    jwt: {
+      secret: env.secret('JWT_SECRET', 32),
+      expiresIn: env.string('JWT_EXPIRES_IN', '1h'),
+    },
+    // BullMQ builds keys as prefix:queue:id; a colon or space inside the prefix would break that.
+    redisPrefix: env.matching(
+      'REDIS_PREFIX',
+      'click',
+      /^[A-Za-z0-9_.-]{1,64}$/,
+      'letters, digits, _ . - (1 to 64)',
+    ),
+    shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+  };
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { createApp } from './bootstrap';
+import { loadAppConfig } from './config/app-config';
+import { ConfigError } from './config/config-error';
+
+function readConfig() {
+  // Values already in the environment win over the .env file.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  try {
+    return loadAppConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`click-api: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
+  new Logger('Bootstrap').log(
+    `click-api (${config.role}) listening on ${url}/api — Redis ${config.redis.display}, MongoDB ${config.mongo.display}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `click-api: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, up: boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await portAnswers(port)) === up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} did not become ${up ? 'open' : 'closed'} within ${timeoutMs} ms`);
+}
+
+function which(command: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The FerretDB that scripts/services.js built (on PATH, or in GOPATH/bin). */
+function ferretdbBinary(): string {
+  const onPath = which('ferretdb');
+  if (onPath) return onPath;
+  const go = which('go') ?? '/usr/local/go/bin/go';
+  return path.join(
+    execFileSync(go, ['env', 'GOPATH'], { encoding: 'utf8' }).trim(),
+    'bin/ferretdb',
+  );
+}
+
+/**
+ * A server process owned by one test, on a fixed port so it can be stopped and started again
+ * at the same address (what an outage looks like to the app).
+ */
+export class OwnedServer {
+  private child?: ChildProcess;
+
+  private constructor(
+    readonly port: number,
+    private readonly argsFor: (port: number) => [string, string[]],
+    private readonly cleanup: () => void,
+  ) {}
+
+  static async redis(): Promise<OwnedServer> {
+    const port = await freePort();
+    const server = new OwnedServer(
+      port,
+      (p) => [
+        'redis-server',
+        ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ],
+      () => undefined,
+    );
+    await server.start();
+    return server;
+  }
+
+  static async ferretdb(): Promise<OwnedServer> {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'click-ferretdb-'));
+    const binary = ferretdbBinary();
+    const server = new OwnedServer(
+      port,
+      (p) => [
+        binary,
+        [
+          '--handler=sqlite',
+          `--sqlite-url=file:${dir}/`,
+          `--listen-addr=127.0.0.1:${p}`,
+          `--state-dir=${dir}`,
+          '--telemetry=disable',
+          '--debug-addr=-',
+          '--log-level=error',
+        ],
+      ],
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
+    await server.start();
+    return server;
+  }
+
+  async start(): Promise<void> {
+    const [command, args] = this.argsFor(this.port);
+    this.child = spawn(command, args, { stdio: 'ignore' });
+    await waitForPort(this.port, true);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    await waitForPort(this.port, false);
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.cleanup();
+  }
+}
