@@ -9,8 +9,9 @@ if [ ! -f .env ]; then
   {
     echo "# written by scripts/serve.sh on $(date -u +%FT%TZ); see .env.example for every variable"
     echo "JWT_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(48).toString("base64url"))')"
+    echo "TOKEN_ENCRYPTION_KEY=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
   } > .env
-  echo "serve: wrote .env with a generated JWT_SECRET"
+  echo "serve: wrote .env with a generated JWT_SECRET and TOKEN_ENCRYPTION_KEY"
 fi
 bash scripts/services.sh up
 npx nest build

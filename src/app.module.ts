@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
 import { MongoModule } from './infra/mongo/mongo.module';
 import { RedisModule } from './infra/redis/redis.module';
+import { QueuesModule } from './queues/queues.module';
 
 @Module({})
 export class AppModule {
@@ -19,6 +20,7 @@ export class AppModule {
         RedisModule,
         MongoModule,
         HealthModule,
+        QueuesModule,
       ],
     };
   }

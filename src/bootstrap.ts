@@ -5,6 +5,15 @@ import type { AppConfig } from './config/app-config';
 
 export interface CreateAppOptions {
   logger?: LogLevel[] | false;
+  /** Close cleanly and exit 0 on SIGTERM / SIGINT (off for apps created inside tests). */
+  shutdownHooks?: boolean;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** LOG_LEVEL=warn shows fatal, error and warn; and so on. */
+export function logLevelsUpTo(level: AppConfig['logLevel']): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
 }
 
 /** Builds the Nest application for a validated config; shared by main.ts, tests and benchmarks. */
@@ -14,10 +23,11 @@ export async function createApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), {
     abortOnError: false,
-    logger: options.logger ?? ['log', 'warn', 'error'],
+    logger: options.logger ?? logLevelsUpTo(config.logLevel),
   });
   app.setGlobalPrefix('api');
   // Exit 0 after a clean shutdown instead of re-raising the signal (Nest's default).
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  if (options.shutdownHooks !== false)
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   return app;
 }

@@ -2,9 +2,10 @@ import { loadAppConfig } from './app-config';
 import { ConfigError } from './config-error';
 
 const SECRET = 'x'.repeat(32);
+const KEY = 'ab'.repeat(32);
 
 function load(env: Record<string, string | undefined>) {
-  return loadAppConfig({ JWT_SECRET: SECRET, ...env });
+  return loadAppConfig({ JWT_SECRET: SECRET, TOKEN_ENCRYPTION_KEY: KEY, ...env });
 }
 
 function errorOf(env: Record<string, string | undefined>): string {

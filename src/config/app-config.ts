@@ -1,5 +1,18 @@
+import path from 'node:path';
 import { EnvReader, redactUrl } from './env-reader';
+import {
+  LlmConfig,
+  MailConfig,
+  readLlmConfig,
+  readMailConfig,
+  readSocialConfig,
+  SocialConfig,
+} from './integrations-config';
+import { JobsConfig, readJobsConfig } from './queue-config';
 import { readRedisConfig, RedisConfig } from './redis-config';
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -16,19 +29,27 @@ export interface AppConfig {
   /** Prefix of every Redis key and channel this app uses, so deployments and tests can share a Redis. */
   redisPrefix: string;
   shutdownTimeoutMs: number;
+  logLevel: LogLevelName;
+  /** Folder for files the app writes (mail outbox, media); absolute. */
+  dataDir: string;
+  jobs: JobsConfig;
+  mail: MailConfig;
+  llm: LlmConfig;
+  social: SocialConfig;
 }
 
-export function runsApi(config: AppConfig): boolean {
-  return config.role !== 'worker';
+export function runsApi(role: AppRole): boolean {
+  return role !== 'worker';
 }
 
-export function runsWorkers(config: AppConfig): boolean {
-  return config.role !== 'api';
+export function runsWorkers(role: AppRole): boolean {
+  return role !== 'api';
 }
 
 /** Reads and validates the whole environment; throws ConfigError on the first bad variable. */
 export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppConfig {
   const env = new EnvReader(rawEnv);
+  const dataDir = path.resolve(env.string('DATA_DIR', '.data'));
   const mongo = env.url(
     'MONGODB_URI',
     ['mongodb', 'mongodb+srv'],
@@ -53,5 +74,11 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
       'letters, digits, _ . - (1 to 64)',
     ),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    dataDir,
+    jobs: readJobsConfig(env),
+    mail: readMailConfig(env, dataDir),
+    llm: readLlmConfig(env),
+    social: readSocialConfig(env),
   };
 }

@@ -35,6 +35,8 @@ export function testEnv(name: string, overrides: Env = {}): Env {
     ...baseEnv(),
     NODE_ENV: 'test',
     JWT_SECRET: randomBytes(32).toString('hex'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
     REDIS_PREFIX: name,
     MONGODB_URI: mongoUriFor(name),
     HOST: '127.0.0.1',

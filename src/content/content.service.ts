@@ -1,0 +1,58 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { isValidObjectId, Model } from 'mongoose';
+import { Content, GeneratedPost, PublishedPost } from './content.schema';
+
+/** Content documents: created for a user, and filled in stage by stage by the workers. */
+@Injectable()
+export class ContentService {
+  constructor(@InjectModel(Content.name) private readonly model: Model<Content>) {}
+
+  async create(
+    ownerId: string,
+    fields: Pick<Content, 'sourceText'> & Partial<Pick<Content, 'title' | 'status'>>,
+  ): Promise<string> {
+    const doc = await this.model.create({ ownerId, ...fields });
+    return doc._id.toHexString();
+  }
+
+  /** The content if `ownerId` owns it; anyone else gets a 404 (its existence is not revealed). */
+  async findOwned(contentId: string, ownerId: string): Promise<Content> {
+    const content = isValidObjectId(contentId)
+      ? await this.model.findOne({ _id: contentId, ownerId }).lean<Content>().exec()
+      : null;
+    if (!content) throw new NotFoundException(`Content ${contentId} not found`);
+    return content;
+  }
+
+  async findById(contentId: string): Promise<Content | null> {
+    return isValidObjectId(contentId)
+      ? this.model.findById(contentId).lean<Content>().exec()
+      : null;
+  }
+
+  async savePosts(contentId: string, posts: GeneratedPost[]): Promise<void> {
+    const set = Object.fromEntries(posts.map((p) => [`posts.${p.platform}`, p]));
+    await this.model.updateOne({ _id: contentId }, { $set: { ...set, status: 'ready' } });
+  }
+
+  async savePublished(contentId: string, post: PublishedPost): Promise<void> {
+    await this.model.updateOne(
+      { _id: contentId },
+      { $set: { [`published.${post.platform}`]: post } },
+    );
+  }
+
+  async setStatus(
+    contentId: string,
+    status: Content['status'],
+    failureReason?: string,
+  ): Promise<void> {
+    await this.model.updateOne(
+      { _id: contentId },
+      failureReason
+        ? { $set: { status, failureReason } }
+        : { $set: { status }, $unset: { failureReason: '' } },
+    );
+  }
+}

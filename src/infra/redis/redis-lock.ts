@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * Runs `work` only if this process gets the lock `key` (SET NX PX); other processes skip it.
+ * The lock expires after `ttlMs` even if its holder dies, and is released only by its holder.
+ * Returns undefined when the lock was held elsewhere.
+ */
+export async function withRedisLock<T>(
+  redis: Redis,
+  key: string,
+  ttlMs: number,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const token = randomUUID();
+  const acquired = await redis.set(key, token, 'PX', ttlMs, 'NX');
+  if (acquired !== 'OK') return undefined;
+  try {
+    return await work();
+  } finally {
+    await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+  }
+}

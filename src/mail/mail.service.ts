@@ -1,0 +1,99 @@
+import { MailerService } from '@nestjs-modules/mailer';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Handlebars from 'handlebars';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AppConfig } from '../config/app-config';
+import type { MailConfig } from '../config/integrations-config';
+import { PermanentJobError } from '../queues/kernel/job-errors';
+import type { SendEmailPayload } from '../queues/email-sending/send-email.payload';
+import { DEFAULT_SUBJECTS, MAIL_TEMPLATES, MailTemplate } from './mail-templates';
+
+export interface SentMail {
+  messageId: string;
+  accepted: string[];
+  /** Where the message was written when no SMTP server is configured. */
+  outboxFile?: string;
+}
+
+interface NodemailerInfo {
+  messageId: string;
+  accepted?: (string | { address: string })[];
+  message?: Buffer;
+}
+
+/**
+ * Renders a template (HTML through the mailer's handlebars adapter, plain text from
+ * `<name>.text.hbs`) and sends it by SMTP, or writes it to the outbox folder.
+ */
+@Injectable()
+export class MailService {
+  private readonly mail: MailConfig;
+  private readonly textTemplates = new Map<MailTemplate, Handlebars.TemplateDelegate>();
+  private readonly logger = new Logger('Mail');
+
+  constructor(
+    private readonly mailer: MailerService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.mail = config.get('mail', { infer: true });
+  }
+
+  async send(payload: SendEmailPayload): Promise<SentMail> {
+    if (!MAIL_TEMPLATES.includes(payload.template))
+      throw new PermanentJobError(`Unknown email template "${payload.template}"`);
+    const context = payload.data ?? {};
+    const subject =
+      payload.subject ?? Handlebars.compile(DEFAULT_SUBJECTS[payload.template])(context);
+    const text = (await this.textTemplate(payload.template))(context);
+    let info: NodemailerInfo;
+    try {
+      info = await this.mailer.sendMail({
+        to: payload.to,
+        subject,
+        template: payload.template,
+        context,
+        text,
+      });
+    } catch (error) {
+      throw classifySmtpError(error);
+    }
+    const accepted = (info.accepted ?? []).map((a) => (typeof a === 'string' ? a : a.address));
+    if (this.mail.smtpUrl) return { messageId: info.messageId, accepted };
+    const outboxFile = await this.writeToOutbox(info);
+    this.logger.log(`no SMTP_URL: wrote ${path.basename(outboxFile)} for ${payload.to}`);
+    return { messageId: info.messageId, accepted: [payload.to], outboxFile };
+  }
+
+  private async textTemplate(name: MailTemplate): Promise<Handlebars.TemplateDelegate> {
+    let template = this.textTemplates.get(name);
+    if (!template) {
+      template = Handlebars.compile(
+        await readFile(path.join(__dirname, 'templates', `${name}.text.hbs`), 'utf8'),
+      );
+      this.textTemplates.set(name, template);
+    }
+    return template;
+  }
+
+  private async writeToOutbox(info: NodemailerInfo): Promise<string> {
+    await mkdir(this.mail.outboxDir, { recursive: true });
+    const id = info.messageId.replace(/[^A-Za-z0-9.-]/g, '');
+    const file = path.join(
+      this.mail.outboxDir,
+      `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.eml`,
+    );
+    await writeFile(file, info.message ?? Buffer.alloc(0));
+    return file;
+  }
+}
+
+/** SMTP 5xx (and envelope errors) will not get better by retrying; 4xx and network errors may. */
+function classifySmtpError(error: unknown): Error {
+  const e = error as { responseCode?: number; code?: string; message?: string };
+  if ((e.responseCode !== undefined && e.responseCode >= 500) || e.code === 'EENVELOPE') {
+    return new PermanentJobError(`Mail rejected: ${e.message ?? String(error)}`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { ContentService } from '../../content/content.service';
+import { AcceptedJob, AddJobOptions, JobKernel } from '../kernel/job-kernel.service';
+import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import type { GenerateContentPayload } from './generate-content.payload';
+
+@Injectable()
+export class ContentGenerationProducer {
+  constructor(
+    private readonly kernel: JobKernel,
+    private readonly contents: ContentService,
+  ) {}
+
+  /** Posts land on `contentId`, which must be the owner's; without one a content document is made. */
+  async generate(payload: GenerateContentPayload, options?: AddJobOptions): Promise<AcceptedJob> {
+    let contentId = payload.contentId;
+    const ownerId = payload.user?._id;
+    if (contentId && ownerId) await this.contents.findOwned(contentId, ownerId);
+    else if (!contentId && ownerId && typeof payload.text === 'string') {
+      contentId = await this.contents.create(ownerId, { sourceText: payload.text });
+    }
+    return this.kernel.add(
+      QUEUE_NAMES.CONTENT_GENERATION,
+      JOB_NAMES.GENERATE_CONTENT,
+      { ...payload, contentId },
+      options,
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import {
+  IsEmail,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
+import { MAIL_TEMPLATES, type MailTemplate } from '../../mail/mail-templates';
+
+export class SendEmailPayload {
+  @IsEmail({}, { message: 'to must be a valid email address' })
+  to: string;
+
+  /** Overrides the template's own subject. */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  subject?: string;
+
+  @IsIn(MAIL_TEMPLATES, { message: `template must be one of ${MAIL_TEMPLATES.join(', ')}` })
+  template: MailTemplate;
+
+  /** Values the template renders. */
+  @IsOptional()
+  @IsObject()
+  data?: Record<string, unknown>;
+
+  /** The user the email concerns; they own the job. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  userId?: string;
+}

@@ -1,0 +1,25 @@
+// The queue system's public face, as the seed guide names it.
+export { QueuesService } from './queues.service';
+export { QueuesModule } from './queues.module';
+export { JOB_PRIORITY } from './job-priority';
+export type { JobPriority } from './job-priority';
+export { QUEUE_NAMES, JOB_NAMES } from './queue-names';
+export type { QueueName } from './queue-names';
+export { QUEUE_CATALOGUE } from './queue-catalogue';
+export type { JobNameOf, PayloadOf } from './job-registry';
+export type {
+  AcceptedJob,
+  AddJobOptions,
+  JobStatus,
+  QueueCounts,
+  CancelOutcome,
+} from './kernel/job-kernel.service';
+export {
+  JobPayloadError,
+  UnknownQueueError,
+  JobNotFoundError,
+  JobStateConflictError,
+  JobIdConflictError,
+  QueueUnavailableError,
+  PermanentJobError,
+} from './kernel/job-errors';

@@ -1,0 +1,84 @@
+import { UnrecoverableError } from 'bullmq';
+
+/**
+ * Errors the queue kernel raises to its callers. The HTTP layer maps each class to one status
+ * (see the exception filter); the messages are safe to show to a user.
+ */
+export class JobPayloadError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'JobPayloadError';
+  }
+}
+
+export class UnknownQueueError extends Error {
+  constructor(
+    readonly queue: string,
+    validQueues: readonly string[],
+  ) {
+    super(`Unknown queue "${queue}"; valid queues: ${validQueues.join(', ')}`);
+    this.name = 'UnknownQueueError';
+  }
+}
+
+export class JobNotFoundError extends Error {
+  constructor(readonly jobId: string) {
+    super(`Job ${jobId} not found`);
+    this.name = 'JobNotFoundError';
+  }
+}
+
+/** The job is not in a state that allows the operation (cancel a finished job, retry a running one). */
+export class JobStateConflictError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly state: string,
+    operation: string,
+  ) {
+    super(`Job ${jobId} is ${state}; it cannot be ${operation}`);
+    this.name = 'JobStateConflictError';
+  }
+}
+
+/** A job id given by a caller is already used by a different job. */
+export class JobIdConflictError extends Error {
+  constructor(readonly jobId: string) {
+    super(`Job id ${jobId} is already used by another job`);
+    this.name = 'JobIdConflictError';
+  }
+}
+
+/** Redis (or MongoDB) did not take the job; nothing was queued. */
+export class QueueUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `The job queue is unavailable, try again shortly (${(cause as Error)?.message ?? String(cause)})`,
+    );
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/**
+ * Thrown by job handlers for failures that another attempt cannot fix (bad payload, unknown
+ * template, a provider's 4xx): the job fails at once, without retries.
+ */
+export class PermanentJobError extends UnrecoverableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export const CANCELLED_REASON_PREFIX = 'Cancelled';
+
+/** Ends an active job whose AbortSignal fired; never retried. */
+export class JobCancelledError extends UnrecoverableError {
+  constructor(reason = 'cancelled on request') {
+    super(`${CANCELLED_REASON_PREFIX}: ${reason}`);
+    this.name = 'JobCancelledError';
+  }
+}
+
+export function isCancelledReason(failedReason: string | undefined): boolean {
+  return failedReason?.startsWith(`${CANCELLED_REASON_PREFIX}:`) ?? false;
+}

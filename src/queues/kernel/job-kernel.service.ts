@@ -1,0 +1,473 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Job, JobProgress } from 'bullmq';
+import type { AppConfig } from '../../config/app-config';
+import type { JobsConfig } from '../../config/queue-config';
+import { validateDto } from '../../common/validate-dto';
+import {
+  contentOf,
+  JobNameOf,
+  JOB_PAYLOADS,
+  ownerOf,
+  payloadClassFor,
+  PayloadOf,
+} from '../job-registry';
+import { fromBullPriority, isJobPriority, JobPriority, PRIORITY_VALUES } from '../job-priority';
+import { ALL_QUEUES, QueueName } from '../queue-names';
+import { REDIS_RETENTION } from '../queue-catalogue';
+import { JobRecordsService } from '../records/job-records.service';
+import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from '../records/job-record.schema';
+import { CancelBus } from './cancel-bus';
+import {
+  JobIdConflictError,
+  JobNotFoundError,
+  JobPayloadError,
+  JobStateConflictError,
+  QueueUnavailableError,
+} from './job-errors';
+import { JobEventsPublisher } from './job-events';
+import { buildJobOptions, isValidJobId, newJobId } from './job-options';
+import { toJobState } from './job-state';
+import { QueueRegistry } from './queue-registry';
+
+export interface AddJobOptions {
+  /** JOB_PRIORITY value; defaults to the queue's (HIGH for video-processing, else NORMAL). */
+  priority?: number;
+  /** Run no earlier than this (a Date in the future). */
+  runAt?: Date;
+  /** Run after this many milliseconds. */
+  delay?: number;
+  /** A caller-chosen id, for idempotent submission; must be unique across all queues. */
+  jobId?: string;
+}
+
+export interface AcceptedJob {
+  jobId: string;
+  queue: QueueName;
+  name: string;
+  state: JobState;
+  priority: JobPriority;
+  runAt?: Date;
+}
+
+export interface JobStatus {
+  id: string;
+  name: string;
+  queue: QueueName;
+  ownerId: string;
+  contentId?: string;
+  state: JobState;
+  progress: JobProgress;
+  attemptsMade: number;
+  maxAttempts: number;
+  priority: JobPriority;
+  data: Record<string, unknown>;
+  returnValue?: unknown;
+  failedReason?: string;
+  timestamps: { created: string; started?: string; finished?: string; runAt?: string };
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  completed: number;
+  failed: number;
+  delayed: number;
+  paused: boolean;
+}
+
+export type CancelOutcome = { state: 'cancelled' } | { state: 'active'; cancelRequested: true };
+
+const CANCEL_WAIT_MS = 5000;
+
+/**
+ * The queue kernel: every job goes in and is looked after through here. Producers and the
+ * QueuesService facade call it; HTTP controllers call the facade.
+ */
+@Injectable()
+export class JobKernel {
+  private readonly jobs: JobsConfig;
+  private readonly logger = new Logger('JobKernel');
+
+  constructor(
+    private readonly registry: QueueRegistry,
+    private readonly records: JobRecordsService,
+    private readonly cancelBus: CancelBus,
+    private readonly events: JobEventsPublisher,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.jobs = config.get('jobs', { infer: true });
+  }
+
+  /**
+   * Validates, writes the job record (`pending`), adds the job to Redis, then marks the record
+   * queued. Record first: a crash between the writes leaves a pending record that the reconciler
+   * queues, never a job without a record. If Redis refuses the job the record is removed again.
+   */
+  async add<Q extends QueueName, N extends JobNameOf<Q>>(
+    queue: Q,
+    name: N,
+    data: PayloadOf<Q, N>,
+    options: AddJobOptions = {},
+  ): Promise<AcceptedJob> {
+    const queueName = this.registry.resolve(queue) as Q;
+    const spec = this.jobs.queues[queueName];
+    const payloadClass = payloadClassFor(queueName, name);
+    if (!payloadClass) {
+      throw new JobPayloadError([
+        `name must be one of ${Object.keys(JOB_PAYLOADS[queueName]).join(', ')}`,
+      ]);
+    }
+    const payload = validateDto(payloadClass, data) as Record<string, unknown>;
+    const priority = options.priority ?? spec.defaultPriority;
+    const delayMs = this.delayOf(options);
+    const problems: string[] = [];
+    if (!isJobPriority(priority))
+      problems.push(`priority must be one of ${PRIORITY_VALUES.join(', ')}`);
+    if (options.jobId !== undefined && !isValidJobId(options.jobId)) {
+      problems.push('jobId must be 1-100 letters, digits, _ or - and not a plain number');
+    }
+    if (problems.length) throw new JobPayloadError(problems);
+
+    const jobId = options.jobId ?? newJobId();
+    const runAt = delayMs > 0 ? new Date(Date.now() + delayMs) : undefined;
+    const jobOptions = buildJobOptions(
+      spec,
+      { jobId, priority: priority as JobPriority, delayMs },
+      this.jobs.backoffDelayMs,
+    );
+    const accepted: AcceptedJob = {
+      jobId,
+      queue: queueName,
+      name,
+      state: runAt ? 'delayed' : 'waiting',
+      priority: priority as JobPriority,
+      runAt,
+    };
+
+    try {
+      await this.records.createPending({
+        _id: jobId,
+        queue: queueName,
+        name,
+        ownerId: ownerOf(payload) ?? SYSTEM_OWNER,
+        contentId: contentOf(payload),
+        maxAttempts: spec.attempts,
+        priority,
+        data: payload,
+        runAt,
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return this.existing(jobId, queueName, name);
+      throw new QueueUnavailableError(error);
+    }
+    try {
+      await this.registry.get(queueName).add(name, payload, jobOptions);
+    } catch (error) {
+      await this.records
+        .deletePending(jobId)
+        .catch((e: Error) =>
+          this.logger.warn(
+            `job ${jobId}: Redis refused it and its pending record stays for the reconciler (${e.message})`,
+          ),
+        );
+      throw new QueueUnavailableError(error);
+    }
+    await this.records
+      .markQueued(jobId, accepted.state as 'waiting' | 'delayed')
+      .catch((e: Error) =>
+        this.logger.warn(
+          `job ${jobId}: queued, record left pending for the reconciler (${e.message})`,
+        ),
+      );
+    return accepted;
+  }
+
+  private delayOf(options: AddJobOptions): number {
+    if (options.runAt !== undefined) {
+      const at = options.runAt instanceof Date ? options.runAt.getTime() : NaN;
+      if (Number.isNaN(at)) throw new JobPayloadError(['date must be a valid date']);
+      if (at <= Date.now()) throw new JobPayloadError(['date must be in the future']);
+      return at - Date.now();
+    }
+    if (options.delay !== undefined && (!Number.isInteger(options.delay) || options.delay < 0)) {
+      throw new JobPayloadError(['delay must be a whole number of milliseconds, 0 or more']);
+    }
+    return options.delay ?? 0;
+  }
+
+  /** A repeated submission with the same id is answered with the job it already made. */
+  private async existing(jobId: string, queue: QueueName, name: string): Promise<AcceptedJob> {
+    const record = await this.records.findById(jobId);
+    if (!record || record.queue !== queue || record.name !== name)
+      throw new JobIdConflictError(jobId);
+    return {
+      jobId,
+      queue,
+      name,
+      state: record.state,
+      priority: record.priority as JobPriority,
+      runAt: record.runAt,
+    };
+  }
+
+  /** Live state from Redis when the job is still there, else the record. */
+  async getStatus(queue: string, jobId: string): Promise<JobStatus> {
+    const queueName = this.registry.resolve(queue);
+    const [job, record] = await Promise.all([
+      this.liveJob(queueName, jobId),
+      this.records.findById(jobId),
+    ]);
+    if (record && record.queue !== queueName) throw new JobNotFoundError(jobId);
+    if (job) return this.statusFromJob(queueName, job.job, job.state, record);
+    if (record) return statusFromRecord(record);
+    throw new JobNotFoundError(jobId);
+  }
+
+  /** Finds a job by id alone (ids are unique across queues). */
+  async findRecord(jobId: string): Promise<JobRecord> {
+    const record = await this.records.findById(jobId);
+    if (!record) throw new JobNotFoundError(jobId);
+    return record;
+  }
+
+  private async liveJob(
+    queue: QueueName,
+    jobId: string,
+  ): Promise<{ job: Job; state: JobState } | undefined> {
+    const bullQueue = this.registry.get(queue);
+    let job = await bullQueue.getJob(jobId);
+    if (!job) return undefined;
+    const bullState = await job.getState();
+    // The job may have finished between the two reads: read it again so its fields match the state.
+    if ((bullState === 'completed' || bullState === 'failed') && !job.finishedOn)
+      job = await bullQueue.getJob(jobId);
+    const state = job && toJobState(bullState, job.failedReason);
+    return job && state ? { job, state } : undefined;
+  }
+
+  private statusFromJob(
+    queue: QueueName,
+    job: Job,
+    state: JobState,
+    record: JobRecord | null,
+  ): JobStatus {
+    const data = (job.data ?? {}) as Record<string, unknown>;
+    return {
+      id: job.id!,
+      name: job.name,
+      queue,
+      ownerId: record?.ownerId ?? ownerOf(data) ?? SYSTEM_OWNER,
+      contentId: record?.contentId ?? contentOf(data),
+      state,
+      progress: job.progress,
+      attemptsMade: job.attemptsMade,
+      maxAttempts: job.opts.attempts ?? 1,
+      priority: fromBullPriority(job.opts.priority),
+      data,
+      returnValue: job.returnvalue as unknown,
+      failedReason: job.failedReason || undefined,
+      timestamps: {
+        created: new Date(job.timestamp).toISOString(),
+        started: job.processedOn ? new Date(job.processedOn).toISOString() : undefined,
+        finished: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+        runAt: job.delay ? new Date(job.timestamp + job.delay).toISOString() : undefined,
+      },
+    };
+  }
+
+  /**
+   * Waiting or delayed: removed from Redis. Active: the worker process holding it is told over the
+   * cancel bus; its AbortSignal fires and the job ends `cancelled` without retries. Finished: 409.
+   */
+  async cancel(
+    queue: string,
+    jobId: string,
+    reason = 'cancelled on request',
+  ): Promise<CancelOutcome> {
+    const queueName = this.registry.resolve(queue);
+    const status = await this.getStatus(queueName, jobId);
+    if (FINISHED_STATES.includes(status.state))
+      throw new JobStateConflictError(jobId, status.state, 'cancelled');
+    await this.records.update(jobId, { cancelRequestedAt: new Date() });
+    const job = await this.registry.get(queueName).getJob(jobId);
+    if (!job) {
+      // Only a pending record (not in Redis yet, or lost): cancel the record itself.
+      await this.markCancelled(queueName, status, reason);
+      return { state: 'cancelled' };
+    }
+    if (status.state !== 'active') {
+      try {
+        await job.remove();
+        await this.markCancelled(queueName, status, reason);
+        return { state: 'cancelled' };
+      } catch {
+        // It became active (locked) in the meantime: cancel it as an active job.
+      }
+    }
+    return this.cancelActive(queueName, jobId, reason);
+  }
+
+  private async cancelActive(
+    queue: QueueName,
+    jobId: string,
+    reason: string,
+  ): Promise<CancelOutcome> {
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    let nextRequest = 0;
+    while (Date.now() < deadline) {
+      if (Date.now() >= nextRequest) {
+        // Repeated: the worker may not have registered the job yet when the first message arrived.
+        await this.cancelBus.request({ queue, jobId, reason });
+        nextRequest = Date.now() + 500;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const live = await this.liveJob(queue, jobId);
+      if (!live || live.state === 'cancelled') {
+        await this.records.update(jobId, { state: 'cancelled' });
+        return { state: 'cancelled' };
+      }
+      if (live.state === 'completed' || live.state === 'failed') {
+        throw new JobStateConflictError(jobId, live.state, 'cancelled');
+      }
+    }
+    return { state: 'active', cancelRequested: true };
+  }
+
+  private async markCancelled(queue: QueueName, status: JobStatus, reason: string): Promise<void> {
+    const finishedAt = new Date();
+    await this.records.update(status.id, {
+      state: 'cancelled',
+      failedReason: `Cancelled: ${reason}`,
+      finishedAt,
+      purgeAfter: new Date(
+        finishedAt.getTime() +
+          REDIS_RETENTION.failedMs +
+          this.jobs.recordRetentionDays * 86_400_000,
+      ),
+    });
+    this.events.publish({
+      type: 'job:cancelled',
+      jobId: status.id,
+      queue,
+      name: status.name,
+      ownerId: status.ownerId,
+      state: 'cancelled',
+      attemptsMade: status.attemptsMade,
+      failedReason: `Cancelled: ${reason}`,
+    });
+  }
+
+  /** Failed or cancelled jobs run again from their first attempt; others are a conflict. */
+  async retry(queue: string, jobId: string): Promise<AcceptedJob> {
+    const queueName = this.registry.resolve(queue);
+    const status = await this.getStatus(queueName, jobId);
+    if (status.state !== 'failed' && status.state !== 'cancelled') {
+      throw new JobStateConflictError(jobId, status.state, 'retried');
+    }
+    const reset = { state: 'waiting' as const, attemptsMade: 0, progress: 0 };
+    const unset: (keyof JobRecord)[] = [
+      'failedReason',
+      'finishedAt',
+      'purgeAfter',
+      'cancelRequestedAt',
+      'result',
+    ];
+    const job = await this.registry.get(queueName).getJob(jobId);
+    if (job) {
+      await this.records.update(jobId, reset, unset);
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } else {
+      // Gone from Redis (removed on cancel, or past its 7 days): queue it again from the record.
+      const record = await this.findRecord(jobId);
+      const spec = this.jobs.queues[queueName];
+      await this.records.update(jobId, { ...reset, state: 'pending' }, unset);
+      await this.registry
+        .get(queueName)
+        .add(
+          record.name,
+          record.data,
+          buildJobOptions(
+            spec,
+            { jobId, priority: record.priority as JobPriority, delayMs: 0 },
+            this.jobs.backoffDelayMs,
+          ),
+        );
+      await this.records.markQueued(jobId, 'waiting');
+    }
+    return {
+      jobId,
+      queue: queueName,
+      name: status.name,
+      state: 'waiting',
+      priority: status.priority,
+    };
+  }
+
+  async counts(queue: string): Promise<QueueCounts> {
+    const bullQueue = this.registry.get(this.registry.resolve(queue));
+    const [c, paused] = await Promise.all([
+      bullQueue.getJobCounts(
+        'wait',
+        'prioritized',
+        'waiting-children',
+        'active',
+        'completed',
+        'failed',
+        'delayed',
+      ),
+      bullQueue.isPaused(),
+    ]);
+    return {
+      waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c['waiting-children'] ?? 0),
+      active: c.active ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+      delayed: c.delayed ?? 0,
+      paused,
+    };
+  }
+
+  async allCounts(): Promise<Record<QueueName, QueueCounts>> {
+    const entries = await Promise.all(
+      ALL_QUEUES.map(async (q) => [q, await this.counts(q)] as const),
+    );
+    return Object.fromEntries(entries) as Record<QueueName, QueueCounts>;
+  }
+
+  /** Removes completed jobs older than 24 h and failed ones older than 7 days from every queue. */
+  async clean(): Promise<Record<QueueName, { completed: number; failed: number }>> {
+    const entries = await Promise.all(
+      this.registry.all().map(async ([name, queue]) => {
+        const completed = await queue.clean(REDIS_RETENTION.completedMs, 0, 'completed');
+        const failed = await queue.clean(REDIS_RETENTION.failedMs, 0, 'failed');
+        return [name, { completed: completed.length, failed: failed.length }] as const;
+      }),
+    );
+    return Object.fromEntries(entries) as Record<QueueName, { completed: number; failed: number }>;
+  }
+}
+
+function statusFromRecord(record: JobRecord): JobStatus {
+  return {
+    id: record._id,
+    name: record.name,
+    queue: record.queue,
+    ownerId: record.ownerId,
+    contentId: record.contentId,
+    state: record.state,
+    progress: record.progress,
+    attemptsMade: record.attemptsMade,
+    maxAttempts: record.maxAttempts,
+    priority: record.priority as JobPriority,
+    data: record.data,
+    returnValue: record.result,
+    failedReason: record.failedReason,
+    timestamps: {
+      created: record.createdAt.toISOString(),
+      started: record.startedAt?.toISOString(),
+      finished: record.finishedAt?.toISOString(),
+      runAt: record.runAt?.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job, Worker } from 'bullmq';
+import { ownerOf } from '../job-registry';
+import { JobRecordsService } from '../records/job-records.service';
+import { SYSTEM_OWNER } from '../records/job-record.schema';
+import { isCancelledReason, JobCancelledError } from './job-errors';
+import { JobEvent, JobEventsPublisher } from './job-events';
+import type { FinishedOutcome, KernelProcessor } from './kernel-processor';
+import { throttled } from './queue-registry';
+
+/**
+ * Worker events → job record, realtime event, log line. Attached to each worker right after it is
+ * created; it runs in the worker process, after BullMQ has committed each state change.
+ */
+@Injectable()
+export class JobLifecycle {
+  constructor(
+    private readonly records: JobRecordsService,
+    private readonly events: JobEventsPublisher,
+  ) {}
+
+  attach(worker: Worker, processor: KernelProcessor): void {
+    const queue = processor.queueName;
+    const logger = new Logger(`Worker:${queue}`);
+    const event = (
+      type: JobEvent['type'],
+      job: Job,
+      extra: Partial<JobEvent>,
+    ): Omit<JobEvent, 'at'> => ({
+      type,
+      jobId: job.id!,
+      queue,
+      name: job.name,
+      ownerId: ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER,
+      attemptsMade: job.attemptsMade,
+      state: 'active',
+      ...extra,
+    });
+
+    worker.on('active', (job) => {
+      this.records.noteActive(job);
+      this.events.publish(event('job:active', job, { state: 'active' }));
+      logger.debug(`job ${job.id} active (attempt ${job.attemptsMade + 1})`);
+    });
+
+    worker.on('progress', (job, progress) => {
+      this.records.noteProgress(job, progress);
+      this.events.publish(event('job:progress', job, { state: 'active', progress }));
+      logger.debug(`job ${job.id} progress ${JSON.stringify(progress)}`);
+    });
+
+    worker.on('completed', (job, result) => {
+      this.records.noteFinished(queue, job, 'completed', { result });
+      this.events.publish(
+        event('job:completed', job, { state: 'completed', progress: 100, result }),
+      );
+      logger.log(`job ${job.id} completed`);
+      this.finish(processor, job, { state: 'completed', result }, logger);
+    });
+
+    worker.on('failed', (job, error) => {
+      if (!job) return void logger.error(`a job failed before it was read: ${error.message}`);
+      const reason = error.message;
+      // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
+      if (typeof job.finishedOn !== 'number') {
+        const state = (job.delay ?? 0) > 0 ? 'delayed' : 'waiting';
+        this.records.noteRetrying(job, reason, state);
+        this.events.publish(event('job:retrying', job, { state, failedReason: reason }));
+        logger.warn(`job ${job.id} attempt ${job.attemptsMade} failed, will retry: ${reason}`);
+        return;
+      }
+      const state =
+        error instanceof JobCancelledError || isCancelledReason(reason) ? 'cancelled' : 'failed';
+      this.records.noteFinished(queue, job, state, { reason });
+      this.events.publish(
+        event(state === 'cancelled' ? 'job:cancelled' : 'job:failed', job, {
+          state,
+          failedReason: reason,
+        }),
+      );
+      if (state === 'cancelled') logger.log(`job ${job.id} cancelled: ${reason}`);
+      else logger.warn(`job ${job.id} failed after ${job.attemptsMade} attempt(s): ${reason}`);
+      this.finish(processor, job, { state, reason }, logger);
+    });
+
+    worker.on('stalled', (jobId) =>
+      logger.warn(`job ${jobId} stalled (its worker stopped answering); it will run again`),
+    );
+    worker.on('error', throttled(logger, 'worker error'));
+  }
+
+  private finish(
+    processor: KernelProcessor,
+    job: Job,
+    outcome: FinishedOutcome,
+    logger: Logger,
+  ): void {
+    processor
+      .onFinished?.(job, outcome)
+      .catch((error: Error) =>
+        logger.error(`after-finish step of job ${job.id} failed: ${error.message}`),
+      );
+  }
+}

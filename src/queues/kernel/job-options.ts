@@ -1,0 +1,32 @@
+import type { JobsOptions } from 'bullmq';
+import { Types } from 'mongoose';
+import { REDIS_RETENTION, QueueSpec } from '../queue-catalogue';
+import { JobPriority, toBullPriority } from '../job-priority';
+
+/** Globally unique, time-ordered, never an integer and free of ':' (BullMQ rejects both). */
+export function newJobId(): string {
+  return new Types.ObjectId().toHexString();
+}
+
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+export function isValidJobId(id: string): boolean {
+  return JOB_ID_PATTERN.test(id) && !/^\d+$/.test(id);
+}
+
+/** The one place BullMQ job options are built: id, priority, delay, retries, retention. */
+export function buildJobOptions(
+  spec: QueueSpec,
+  job: { jobId: string; priority: JobPriority; delayMs: number },
+  backoffDelayMs: number,
+): JobsOptions {
+  return {
+    jobId: job.jobId,
+    priority: toBullPriority(job.priority),
+    delay: job.delayMs > 0 ? job.delayMs : undefined,
+    attempts: spec.attempts,
+    backoff: { type: 'exponential', delay: backoffDelayMs },
+    removeOnComplete: { age: REDIS_RETENTION.completedMs / 1000 },
+    removeOnFail: { age: REDIS_RETENTION.failedMs / 1000 },
+  };
+}

@@ -1,0 +1,96 @@
+import { WorkerHost } from '@nestjs/bullmq';
+import type { Job, JobProgress } from 'bullmq';
+import { validateDto } from '../../common/validate-dto';
+import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
+import type { QueueName } from '../queue-names';
+import { JobCancelledError, JobPayloadError, PermanentJobError } from './job-errors';
+
+/** What a job handler gets besides its payload. */
+export interface JobContext {
+  jobId: string;
+  queue: QueueName;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Fires when the job is cancelled; pass it to every I/O call so work stops at once. */
+  signal: AbortSignal;
+  progress(value: JobProgress): Promise<void>;
+  /** The raw BullMQ job, for the few handlers that must move it themselves (rate-limit deferral). */
+  job: Job;
+  token?: string;
+}
+
+export type JobHandlers<Q extends QueueName> = {
+  [N in JobNameOf<Q>]: (payload: PayloadOf<Q, N>, context: JobContext) => Promise<unknown>;
+};
+
+export type FinishedOutcome =
+  { state: 'completed'; result: unknown } | { state: 'failed' | 'cancelled'; reason: string };
+
+function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'cancelled on request';
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Settles with `work`, or rejects with JobCancelledError the moment `signal` fires. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new JobCancelledError(abortReason(signal)));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new JobCancelledError(abortReason(signal)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work
+      .then(resolve, (error: unknown) =>
+        reject(signal.aborted ? new JobCancelledError(abortReason(signal)) : toError(error)),
+      )
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Base of every queue's @Processor. It validates the payload against the job registry, runs the
+ * typed handler with an AbortSignal and turns a cancel into a non-retried JobCancelledError.
+ * Records, events and logs are attached to the worker by JobLifecycle.
+ */
+export abstract class KernelProcessor<Q extends QueueName = QueueName> extends WorkerHost {
+  abstract readonly queueName: Q;
+  protected abstract readonly handlers: JobHandlers<Q>;
+
+  /** Called once per job that finished for good, after its record is updated. */
+  onFinished?(job: Job, outcome: FinishedOutcome): Promise<void>;
+
+  get jobNames(): string[] {
+    return Object.keys(this.handlers);
+  }
+
+  // BullMQ passes the AbortSignal only to a processor declaring three parameters (fn.length).
+  async process(job: Job, token?: string, signal?: AbortSignal): Promise<unknown> {
+    const handler = (
+      this.handlers as Record<string, (p: unknown, c: JobContext) => Promise<unknown>>
+    )[job.name];
+    const payloadClass = payloadClassFor(this.queueName, job.name);
+    if (!handler || !payloadClass) {
+      throw new PermanentJobError(`Unknown job "${job.name}" for queue ${this.queueName}`);
+    }
+    let payload: unknown;
+    try {
+      payload = validateDto(payloadClass, job.data);
+    } catch (error) {
+      if (error instanceof JobPayloadError)
+        throw new PermanentJobError(`Invalid payload: ${error.message}`);
+      throw error;
+    }
+    const abortSignal = signal ?? new AbortController().signal;
+    const context: JobContext = {
+      jobId: job.id!,
+      queue: this.queueName,
+      attempt: job.attemptsMade + 1,
+      signal: abortSignal,
+      progress: (value) => job.updateProgress(value),
+      job,
+      token,
+    };
+    return untilAborted(handler(payload, context), abortSignal);
+  }
+}

@@ -1,0 +1,63 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
+import { MongooseModule } from '@nestjs/mongoose';
+import type { RedisOptions } from 'bullmq';
+import type { AppConfig } from '../../config/app-config';
+import { failFastRedisOptions } from '../../infra/redis/redis-options';
+import { ALL_QUEUES } from '../queue-names';
+import { JobRecord, JobRecordSchema } from '../records/job-record.schema';
+import { JobRecordsService } from '../records/job-records.service';
+import { CancelBus } from './cancel-bus';
+import { JobEventsPublisher } from './job-events';
+import { JobKernel } from './job-kernel.service';
+import { JobLifecycle } from './job-lifecycle';
+import { JobReconciler } from './job-reconciler.service';
+import { QueueRegistry } from './queue-registry';
+import { WorkerBootstrap } from './worker-bootstrap.service';
+
+/**
+ * BullMQ connection and the six queues, job records, and the kernel services every queue module
+ * uses. Workers are registered by WorkerBootstrap, and only in worker roles (manualRegistration).
+ */
+@Global()
+@Module({
+  imports: [
+    DiscoveryModule,
+    BullModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => ({
+        // Producers sit on the HTTP path: fail fast while Redis is away (workers override this).
+        connection: {
+          ...failFastRedisOptions(config.get('redis', { infer: true })),
+          connectionName: 'click-api:queue',
+        } as RedisOptions,
+        prefix: config.get('redisPrefix', { infer: true }),
+      }),
+      extraOptions: { manualRegistration: true },
+    }),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+    MongooseModule.forFeature([{ name: JobRecord.name, schema: JobRecordSchema }]),
+  ],
+  providers: [
+    QueueRegistry,
+    JobRecordsService,
+    JobEventsPublisher,
+    CancelBus,
+    JobKernel,
+    JobLifecycle,
+    JobReconciler,
+    WorkerBootstrap,
+  ],
+  exports: [
+    BullModule,
+    QueueRegistry,
+    JobRecordsService,
+    JobEventsPublisher,
+    JobKernel,
+    JobReconciler,
+    WorkerBootstrap,
+  ],
+})
+export class QueueKernelModule {}

@@ -1,0 +1,47 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Queue } from 'bullmq';
+import { ALL_QUEUES, isQueueName, QueueName } from '../queue-names';
+import { UnknownQueueError } from './job-errors';
+
+/** Logs a repeating error (a Redis outage retries many times a second) at most every 30 s. */
+export function throttled(logger: Logger, label: string, everyMs = 30_000): (error: Error) => void {
+  let last = 0;
+  return (error: Error) => {
+    if (Date.now() - last < everyMs) return;
+    last = Date.now();
+    logger.warn(`${label}: ${error.message}`);
+  };
+}
+
+/** The six BullMQ Queue objects by name, each with an error listener so an outage cannot crash us. */
+@Injectable()
+export class QueueRegistry implements OnModuleInit {
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly logger = new Logger('Queues');
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    for (const name of ALL_QUEUES) {
+      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      queue.on('error', throttled(this.logger, name));
+      this.queues.set(name, queue);
+    }
+  }
+
+  get(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  /** Resolves a name from outside (URL, admin input); unknown names list the valid ones. */
+  resolve(name: string): QueueName {
+    if (!isQueueName(name)) throw new UnknownQueueError(name, ALL_QUEUES);
+    return name;
+  }
+
+  all(): [QueueName, Queue][] {
+    return [...this.queues];
+  }
+}

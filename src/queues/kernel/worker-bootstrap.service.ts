@@ -1,0 +1,115 @@
+import { BullRegistrar } from '@nestjs/bullmq';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DiscoveryService } from '@nestjs/core';
+import type { Worker } from 'bullmq';
+import { AppConfig, runsWorkers } from '../../config/app-config';
+import { JOB_PAYLOADS } from '../job-registry';
+import { ALL_QUEUES, QueueName } from '../queue-names';
+import { CancelBus } from './cancel-bus';
+import { JobLifecycle } from './job-lifecycle';
+import { JobReconciler } from './job-reconciler.service';
+import { KernelProcessor } from './kernel-processor';
+import { buildWorkerOptions, fillWorkerOptions } from './worker-options';
+
+/**
+ * Starts workers only in the roles that run them (APP_ROLE worker or all): applies each queue's
+ * configured concurrency and rate limit, registers the @Processor classes with BullMQ, wires their
+ * events, listens for cancel requests and runs the reconciler. On shutdown it lets running jobs
+ * finish for SHUTDOWN_TIMEOUT_MS, then stops them (they are retried by the next worker).
+ */
+@Injectable()
+export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Workers');
+  private readonly workers = new Map<QueueName, Worker>();
+  private reconcileTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly registrar: BullRegistrar,
+    private readonly lifecycle: JobLifecycle,
+    private readonly cancelBus: CancelBus,
+    private readonly reconciler: JobReconciler,
+    private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!runsWorkers(this.config.get('role', { infer: true }))) return;
+    const redis = this.config.get('redis', { infer: true });
+    const processors = this.processors();
+    const jobs = this.config.get('jobs', { infer: true });
+    const prefix = this.config.get('redisPrefix', { infer: true });
+    for (const processor of processors) {
+      fillWorkerOptions(
+        processor.queueName,
+        buildWorkerOptions(jobs.queues[processor.queueName], redis, prefix),
+      );
+    }
+    this.registrar.register();
+    for (const processor of processors) {
+      this.lifecycle.attach(processor.worker, processor);
+      this.workers.set(processor.queueName, processor.worker);
+    }
+    await this.cancelBus.listen(({ queue, jobId, reason }) => {
+      if (this.workers.get(queue)?.cancelJob(jobId, reason))
+        this.logger.log(`cancelling active job ${jobId} (${queue})`);
+    });
+    const idle = ALL_QUEUES.filter((q) => !this.workers.has(q));
+    this.logger.log(
+      `workers running for ${[...this.workers.keys()].join(', ')}${idle.length ? `; no worker yet for ${idle.join(', ')}` : ''}`,
+    );
+    const reconcile = () =>
+      void this.reconciler
+        .runOnce()
+        .catch((e: Error) => this.logger.warn(`reconciler: ${e.message}`));
+    reconcile();
+    this.reconcileTimer = setInterval(reconcile, jobs.reconcileIntervalMs);
+  }
+
+  /** Every KernelProcessor, checked: one per queue, a handler for every job name of its queue. */
+  private processors(): KernelProcessor[] {
+    const processors = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is KernelProcessor => instance instanceof KernelProcessor);
+    const seen = new Set<QueueName>();
+    for (const processor of processors) {
+      if (seen.has(processor.queueName))
+        throw new Error(`two processors for queue ${processor.queueName}`);
+      seen.add(processor.queueName);
+      const expected = Object.keys(JOB_PAYLOADS[processor.queueName]).sort().join(',');
+      if (processor.jobNames.sort().join(',') !== expected) {
+        throw new Error(`processor for ${processor.queueName} must handle exactly: ${expected}`);
+      }
+    }
+    return processors;
+  }
+
+  workerFor(queue: QueueName): Worker | undefined {
+    return this.workers.get(queue);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.reconcileTimer);
+    if (this.workers.size === 0) return;
+    const timeoutMs = this.config.get('shutdownTimeoutMs', { infer: true });
+    const workers = [...this.workers.values()];
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.all(workers.map((w) => w.close())).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.logger.warn(
+        `jobs still running after ${timeoutMs} ms; stopping them (they will be retried)`,
+      );
+      await Promise.all(workers.map((w) => w.close(true)));
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { RedisOptions, WorkerOptions } from 'bullmq';
+import type { RedisConfig } from '../../config/redis-config';
+import { patientRedisOptions } from '../../infra/redis/redis-options';
+import type { QueueSpec } from '../queue-catalogue';
+import type { QueueName } from '../queue-names';
+
+/**
+ * @nestjs/bullmq reads a processor's worker options when BullRegistrar.register() runs, not when
+ * the @Processor decorator is evaluated. Each queue's decorator gets one of these objects, which
+ * WorkerBootstrap fills from the validated config (env overrides included) just before register().
+ */
+const slots = new Map<QueueName, WorkerOptions>();
+
+export function workerOptionsSlot(queue: QueueName): WorkerOptions {
+  if (!slots.has(queue)) slots.set(queue, {} as WorkerOptions);
+  return slots.get(queue)!;
+}
+
+export function fillWorkerOptions(queue: QueueName, options: WorkerOptions): void {
+  const slot = workerOptionsSlot(queue) as unknown as Record<string, unknown>;
+  for (const key of Object.keys(slot)) delete slot[key];
+  Object.assign(slot, options);
+}
+
+export function buildWorkerOptions(
+  spec: QueueSpec,
+  redis: RedisConfig,
+  prefix: string,
+): WorkerOptions {
+  return {
+    prefix,
+    concurrency: spec.concurrency,
+    limiter: spec.rateLimit
+      ? { max: spec.rateLimit.max, duration: spec.rateLimit.durationMs }
+      : undefined,
+    // Workers wait through a Redis outage instead of failing every command.
+    connection: {
+      ...patientRedisOptions(redis),
+      connectionName: `click-api:worker:${spec.name}`,
+    } as RedisOptions,
+  };
+}

@@ -1,0 +1,28 @@
+import { Global, Module } from '@nestjs/common';
+import { SocialModule } from '../social/social.module';
+import { ContentGenerationModule } from './content-generation/content-generation.module';
+import { EmailSendingModule } from './email-sending/email-sending.module';
+import { QueueKernelModule } from './kernel/queue-kernel.module';
+import { QueuesService } from './queues.service';
+import { ScheduledPostsModule } from './scheduled-posts/scheduled-posts.module';
+import { SocialPostingModule } from './social-posting/social-posting.module';
+import { TranscriptGenerationModule } from './transcript-generation/transcript-generation.module';
+import { VideoProcessingModule } from './video-processing/video-processing.module';
+
+/** The kernel plus one module per queue; exports the QueuesService facade. */
+@Global()
+@Module({
+  imports: [
+    QueueKernelModule,
+    VideoProcessingModule,
+    ContentGenerationModule,
+    EmailSendingModule,
+    TranscriptGenerationModule,
+    SocialPostingModule,
+    ScheduledPostsModule,
+    SocialModule,
+  ],
+  providers: [QueuesService],
+  exports: [QueuesService],
+})
+export class QueuesModule {}

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { ScheduledPostsService } from '../social/scheduled-posts.service';
+import { ContentGenerationProducer } from './content-generation/content-generation.producer';
+import type { GenerateContentPayload } from './content-generation/generate-content.payload';
+import { EmailSendingProducer } from './email-sending/email-sending.producer';
+import type { SendEmailPayload } from './email-sending/send-email.payload';
+import { JobPayloadError } from './kernel/job-errors';
+import {
+  AcceptedJob,
+  AddJobOptions,
+  CancelOutcome,
+  JobKernel,
+  JobStatus,
+  QueueCounts,
+} from './kernel/job-kernel.service';
+import { JobNameOf, PayloadOf } from './job-registry';
+import { QUEUE_NAMES, QueueName } from './queue-names';
+import { ScheduledPostsProducer } from './scheduled-posts/scheduled-posts.producer';
+import type {
+  PostToSocialPayload,
+  SocialPostFields,
+} from './social-posting/post-to-social.payload';
+import { SocialPostingProducer } from './social-posting/social-posting.producer';
+import type { GenerateTranscriptPayload } from './transcript-generation/generate-transcript.payload';
+import { TranscriptGenerationProducer } from './transcript-generation/transcript-generation.producer';
+import type { ProcessVideoPayload } from './video-processing/process-video.payload';
+import { VideoProcessingProducer } from './video-processing/video-processing.producer';
+
+/**
+ * The seed guide's job queue helpers, by their seed names. Adding validates the payload before
+ * anything is written; an invalid one throws JobPayloadError (HTTP 400).
+ */
+@Injectable()
+export class QueuesService {
+  constructor(
+    private readonly kernel: JobKernel,
+    private readonly video: VideoProcessingProducer,
+    private readonly contentGeneration: ContentGenerationProducer,
+    private readonly email: EmailSendingProducer,
+    private readonly transcripts: TranscriptGenerationProducer,
+    private readonly socialPosting: SocialPostingProducer,
+    private readonly scheduledPostsProducer: ScheduledPostsProducer,
+    private readonly scheduledPosts: ScheduledPostsService,
+  ) {}
+
+  addVideoProcessingJob(data: ProcessVideoPayload, options?: AddJobOptions): Promise<AcceptedJob> {
+    return this.video.process(data, options);
+  }
+
+  addContentGenerationJob(
+    data: GenerateContentPayload,
+    options?: AddJobOptions,
+  ): Promise<AcceptedJob> {
+    return this.contentGeneration.generate(data, options);
+  }
+
+  addEmailJob(data: SendEmailPayload, options?: AddJobOptions): Promise<AcceptedJob> {
+    return this.email.send(data, options);
+  }
+
+  addTranscriptJob(data: GenerateTranscriptPayload, options?: AddJobOptions): Promise<AcceptedJob> {
+    return this.transcripts.generate(data, options);
+  }
+
+  addSocialPostJob(data: PostToSocialPayload, options?: AddJobOptions): Promise<AcceptedJob> {
+    return this.socialPosting.post(data, options);
+  }
+
+  /** Stores a scheduled post and its delayed job; when due it hands off to social-posting. */
+  addScheduledPostJob(data: SocialPostFields, date: Date): Promise<AcceptedJob> {
+    return this.scheduledPostsProducer.schedule(data, date);
+  }
+
+  addJob<Q extends QueueName, N extends JobNameOf<Q>>(
+    queueName: Q,
+    job: { name: N; data: PayloadOf<Q, N> },
+    options?: AddJobOptions,
+  ): Promise<AcceptedJob> {
+    return this.kernel.add(queueName, job.name, job.data, options);
+  }
+
+  /** A one-time job that runs at `date` (in the future). */
+  scheduleJob<Q extends QueueName, N extends JobNameOf<Q>>(
+    queueName: Q,
+    job: { name: N; data: PayloadOf<Q, N> },
+    date: Date,
+  ): Promise<AcceptedJob> {
+    if (!(date instanceof Date)) throw new JobPayloadError(['date must be a valid date']);
+    return this.kernel.add(queueName, job.name, job.data, { runAt: date });
+  }
+
+  getJobStatus(queueName: string, jobId: string): Promise<JobStatus> {
+    return this.kernel.getStatus(queueName, jobId);
+  }
+
+  getQueueStats(queueName: string): Promise<QueueCounts> {
+    return this.kernel.counts(queueName);
+  }
+
+  getAllQueueStats(): Promise<Record<QueueName, QueueCounts>> {
+    return this.kernel.allCounts();
+  }
+
+  cleanAllQueues(): Promise<Record<QueueName, { completed: number; failed: number }>> {
+    return this.kernel.clean();
+  }
+
+  async cancelJob(queueName: string, jobId: string, reason?: string): Promise<CancelOutcome> {
+    const outcome = await this.kernel.cancel(queueName, jobId, reason);
+    // A scheduled post whose delayed job was removed ends with it.
+    if (outcome.state === 'cancelled' && queueName === QUEUE_NAMES.SCHEDULED_POSTS) {
+      await this.scheduledPosts.markEnded(jobId, 'cancelled', reason ?? 'cancelled on request');
+    }
+    return outcome;
+  }
+
+  retryJob(queueName: string, jobId: string): Promise<AcceptedJob> {
+    return this.kernel.retry(queueName, jobId);
+  }
+}

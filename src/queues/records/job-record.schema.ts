@@ -1,0 +1,110 @@
+import type { JobProgress } from 'bullmq';
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
+import type { QueueName } from '../queue-names';
+
+/**
+ * What users see of a job. `pending` means the record is written but the job may not be in Redis
+ * yet (the record is written first; see JobKernel.add). `waiting` also covers BullMQ's
+ * `prioritized` and `waiting-children`.
+ */
+export const JOB_STATES = [
+  'pending',
+  'waiting',
+  'delayed',
+  'active',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+export const UNFINISHED_STATES: readonly JobState[] = ['pending', 'waiting', 'delayed', 'active'];
+
+export const SYSTEM_OWNER = 'system';
+
+@Schema({ collection: 'job_records', versionKey: false, minimize: false })
+export class JobRecord {
+  /** The BullMQ job id; unique across every queue. */
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  @Prop({ type: String, required: true })
+  queue: QueueName;
+
+  @Prop({ type: String, required: true })
+  name: string;
+
+  @Prop({ type: String, required: true })
+  ownerId: string;
+
+  @Prop({ type: String })
+  contentId?: string;
+
+  @Prop({ type: String, required: true, enum: JOB_STATES })
+  state: JobState;
+
+  /** 0–100, or whatever object the processor reported. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: 0 })
+  progress: JobProgress;
+
+  @Prop({ type: Number, default: 0 })
+  attemptsMade: number;
+
+  @Prop({ type: Number, required: true })
+  maxAttempts: number;
+
+  /** JOB_PRIORITY value (10, 5, 0, -5). */
+  @Prop({ type: Number, required: true })
+  priority: number;
+
+  /** The validated payload, kept so the job can be queued again (reconciliation, retry). */
+  @Prop({ type: MongooseSchema.Types.Mixed, required: true })
+  data: Record<string, unknown>;
+
+  /** When a delayed job is due. */
+  @Prop({ type: Date })
+  runAt?: Date;
+
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  result?: unknown;
+
+  @Prop({ type: String })
+  failedReason?: string;
+
+  @Prop({ type: Date })
+  cancelRequestedAt?: Date;
+
+  @Prop({ type: Date, required: true })
+  createdAt: Date;
+
+  @Prop({ type: Date, required: true })
+  updatedAt: Date;
+
+  @Prop({ type: Date })
+  startedAt?: Date;
+
+  @Prop({ type: Date })
+  finishedAt?: Date;
+
+  /** Last time the reconciler confirmed this record against Redis. */
+  @Prop({ type: Date })
+  checkedAt?: Date;
+
+  /** After this the record is pruned (finish + Redis retention + JOB_RECORD_RETENTION_DAYS). */
+  @Prop({ type: Date })
+  purgeAfter?: Date;
+}
+
+export type JobRecordDocument = HydratedDocument<JobRecord>;
+
+export const JobRecordSchema = SchemaFactory.createForClass(JobRecord);
+// A user's jobs, newest first, optionally by queue or state (cursor on createdAt + _id).
+JobRecordSchema.index({ ownerId: 1, createdAt: -1, _id: -1 });
+JobRecordSchema.index({ ownerId: 1, state: 1, createdAt: -1 });
+// Admin listings per queue and state.
+JobRecordSchema.index({ queue: 1, state: 1, createdAt: -1 });
+// Reconciler: unfinished records not confirmed lately.
+JobRecordSchema.index({ state: 1, checkedAt: 1 });
+// Pruning.
+JobRecordSchema.index({ purgeAfter: 1 });

@@ -1,0 +1,51 @@
+import { Processor } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { ScheduledPostsService } from '../../social/scheduled-posts.service';
+import {
+  FinishedOutcome,
+  JobContext,
+  JobHandlers,
+  KernelProcessor,
+} from '../kernel/kernel-processor';
+import { workerOptionsSlot } from '../kernel/worker-options';
+import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { SocialPostingProducer } from '../social-posting/social-posting.producer';
+import type { PublishScheduledPostPayload } from './publish-scheduled-post.payload';
+
+@Processor(QUEUE_NAMES.SCHEDULED_POSTS, workerOptionsSlot(QUEUE_NAMES.SCHEDULED_POSTS))
+export class ScheduledPostsProcessor extends KernelProcessor<typeof QUEUE_NAMES.SCHEDULED_POSTS> {
+  readonly queueName = QUEUE_NAMES.SCHEDULED_POSTS;
+
+  constructor(
+    private readonly socialPosting: SocialPostingProducer,
+    private readonly scheduledPosts: ScheduledPostsService,
+  ) {
+    super();
+  }
+
+  protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.SCHEDULED_POSTS> = {
+    [JOB_NAMES.PUBLISH_SCHEDULED_POST]: (payload, context) => this.handOff(payload, context),
+  };
+
+  /**
+   * Due: hand off to social-posting for the same owner. The follow-up job's id derives from this
+   * one, so a retried hand-off finds the job it already made instead of posting twice.
+   */
+  private async handOff(
+    { scheduledPostId, ...post }: PublishScheduledPostPayload,
+    context: JobContext,
+  ) {
+    const accepted = await this.socialPosting.post(
+      { ...post, scheduledPostId },
+      { jobId: `${context.jobId}-post` },
+    );
+    await this.scheduledPosts.markQueued(scheduledPostId, accepted.jobId);
+    return { socialJobId: accepted.jobId };
+  }
+
+  override async onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
+    if (outcome.state === 'completed') return;
+    const { scheduledPostId } = job.data as PublishScheduledPostPayload;
+    await this.scheduledPosts.markEnded(scheduledPostId, outcome.state, outcome.reason);
+  }
+}

@@ -1,0 +1,64 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { POSTING_PLATFORMS, PostingPlatform } from '../../content/platforms';
+import { FitsPlatforms } from './fits-platforms.validator';
+
+export class PostContentDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(3000)
+  text: string;
+
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(2048)
+  imageUrl?: string;
+}
+
+/** What to publish, where, for whom. Shared by social-posting and scheduled-posts payloads. */
+export class SocialPostFields {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  userId: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  contentId?: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(POSTING_PLATFORMS.length)
+  @ArrayUnique()
+  @IsIn(POSTING_PLATFORMS, {
+    each: true,
+    message: `platforms must each be one of ${POSTING_PLATFORMS.join(', ')}`,
+  })
+  platforms: PostingPlatform[];
+
+  @ValidateNested()
+  @Type(() => PostContentDto)
+  @FitsPlatforms()
+  content: PostContentDto;
+}
+
+export class PostToSocialPayload extends SocialPostFields {
+  /** Set when a scheduled post handed this job off; the scheduled post follows its outcome. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  scheduledPostId?: string;
+}

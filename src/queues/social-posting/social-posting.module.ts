@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { SocialModule } from '../../social/social.module';
+import { SocialPostingProcessor } from './social-posting.processor';
+import { SocialPostingProducer } from './social-posting.producer';
+
+@Module({
+  imports: [SocialModule],
+  providers: [SocialPostingProducer, SocialPostingProcessor],
+  exports: [SocialPostingProducer],
+})
+export class SocialPostingModule {}

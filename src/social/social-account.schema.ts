@@ -1,0 +1,33 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
+
+/** A user's link to a platform: the access token (encrypted) and the account it posts as. */
+@Schema({ collection: 'social_accounts', versionKey: false, timestamps: true })
+export class SocialAccount {
+  @Prop({ type: String, required: true })
+  ownerId: string;
+
+  @Prop({ type: String, required: true, enum: POSTING_PLATFORMS })
+  platform: PostingPlatform;
+
+  /** TokenCipher output; never returned by the API. */
+  @Prop({ type: String, required: true })
+  tokenCiphertext: string;
+
+  /** The last characters of the token, to tell tokens apart in listings. */
+  @Prop({ type: String, required: true })
+  tokenHint: string;
+
+  /** The platform's id for the account (LinkedIn posts need the author URN). */
+  @Prop({ type: String })
+  externalId?: string;
+
+  @Prop({ type: String })
+  handle?: string;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const SocialAccountSchema = SchemaFactory.createForClass(SocialAccount);
+SocialAccountSchema.index({ ownerId: 1, platform: 1 }, { unique: true });

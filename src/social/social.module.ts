@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ContentModule } from '../content/content.module';
+import { SocialPlatformsModule } from '../integrations/social/social-platforms.module';
+import { PostLedgerEntry, PostLedgerSchema } from './post-ledger.schema';
+import { PostLedgerService } from './post-ledger.service';
+import { ScheduledPost, ScheduledPostSchema } from './scheduled-post.schema';
+import { ScheduledPostsService } from './scheduled-posts.service';
+import { SocialAccount, SocialAccountSchema } from './social-account.schema';
+import { SocialAccountsService } from './social-accounts.service';
+import { SocialPublishingService } from './social-publishing.service';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: SocialAccount.name, schema: SocialAccountSchema },
+      { name: PostLedgerEntry.name, schema: PostLedgerSchema },
+      { name: ScheduledPost.name, schema: ScheduledPostSchema },
+    ]),
+    ContentModule,
+    SocialPlatformsModule,
+  ],
+  providers: [
+    SocialAccountsService,
+    PostLedgerService,
+    SocialPublishingService,
+    ScheduledPostsService,
+  ],
+  exports: [
+    SocialAccountsService,
+    SocialPublishingService,
+    ScheduledPostsService,
+    PostLedgerService,
+  ],
+})
+export class SocialModule {}

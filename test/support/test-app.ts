@@ -1,0 +1,82 @@
+import type { INestApplication } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import Redis from 'ioredis';
+import type { Connection } from 'mongoose';
+import { createApp } from '../../src/bootstrap';
+import type { AppConfig } from '../../src/config/app-config';
+import { Env, testConfig } from './test-env';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  get: INestApplication['get'];
+  close(): Promise<void>;
+}
+
+/** The real app, in this process, against the real Redis and MongoDB-wire server. */
+export async function startTestApp(
+  name: string,
+  overrides: Env = {},
+  options: { listen?: boolean } = {},
+): Promise<TestApp> {
+  const config = testConfig(name, overrides);
+  const app = await createApp(config, { logger: ['error'], shutdownHooks: false });
+  if (options.listen) await app.listen(0, '127.0.0.1');
+  else await app.init();
+  return { app, config, get: app.get.bind(app), close: () => app.close() };
+}
+
+/** Deletes every Redis key under the test's prefix and drops its database. */
+export async function dropTestData(testApp: TestApp): Promise<void> {
+  const connection = testApp.get<Connection>(getConnectionToken());
+  await connection.dropDatabase();
+  await deleteRedisPrefix(testApp.config);
+}
+
+export async function deleteRedisPrefix(config: AppConfig): Promise<void> {
+  const redis = new Redis({
+    host: config.redis.host,
+    port: config.redis.port,
+    password: config.redis.password,
+    db: config.redis.db,
+  });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(
+        cursor,
+        'MATCH',
+        `${config.redisPrefix}:*`,
+        'COUNT',
+        1000,
+      );
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined, null or false), or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== null && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`,
+      );
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
