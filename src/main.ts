@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 import { loadAppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
@@ -24,8 +23,9 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
-  new Logger('Bootstrap').log(
-    `click-api (${config.role}) listening on ${url}/api — Redis ${config.redis.display}, MongoDB ${config.mongo.display}`,
+  // Printed whatever LOG_LEVEL says: this is the line that tells people (and scripts) where we are.
+  process.stdout.write(
+    `click-api (${config.role}) listening on ${url}/api — Redis ${config.redis.display}, MongoDB ${config.mongo.display}\n`,
   );
 }
 

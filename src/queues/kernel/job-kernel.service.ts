@@ -162,7 +162,7 @@ export class JobKernel {
       throw new QueueUnavailableError(error);
     }
     try {
-      await this.registry.get(queueName).add(name, payload, jobOptions);
+      await (await this.registry.use(queueName)).add(name, payload, jobOptions);
     } catch (error) {
       await this.records
         .deletePending(jobId)
@@ -235,7 +235,7 @@ export class JobKernel {
     queue: QueueName,
     jobId: string,
   ): Promise<{ job: Job; state: JobState } | undefined> {
-    const bullQueue = this.registry.get(queue);
+    const bullQueue = await this.registry.use(queue);
     let job = await bullQueue.getJob(jobId);
     if (!job) return undefined;
     const bullState = await job.getState();
@@ -290,7 +290,7 @@ export class JobKernel {
     if (FINISHED_STATES.includes(status.state))
       throw new JobStateConflictError(jobId, status.state, 'cancelled');
     await this.records.update(jobId, { cancelRequestedAt: new Date() });
-    const job = await this.registry.get(queueName).getJob(jobId);
+    const job = await (await this.registry.use(queueName)).getJob(jobId);
     if (!job) {
       // Only a pending record (not in Redis yet, or lost): cancel the record itself.
       await this.markCancelled(queueName, status, reason);
@@ -373,7 +373,7 @@ export class JobKernel {
       'cancelRequestedAt',
       'result',
     ];
-    const job = await this.registry.get(queueName).getJob(jobId);
+    const job = await (await this.registry.use(queueName)).getJob(jobId);
     if (job) {
       await this.records.update(jobId, reset, unset);
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -382,17 +382,17 @@ export class JobKernel {
       const record = await this.findRecord(jobId);
       const spec = this.jobs.queues[queueName];
       await this.records.update(jobId, { ...reset, state: 'pending' }, unset);
-      await this.registry
-        .get(queueName)
-        .add(
-          record.name,
-          record.data,
-          buildJobOptions(
-            spec,
-            { jobId, priority: record.priority as JobPriority, delayMs: 0 },
-            this.jobs.backoffDelayMs,
-          ),
-        );
+      await (
+        await this.registry.use(queueName)
+      ).add(
+        record.name,
+        record.data,
+        buildJobOptions(
+          spec,
+          { jobId, priority: record.priority as JobPriority, delayMs: 0 },
+          this.jobs.backoffDelayMs,
+        ),
+      );
       await this.records.markQueued(jobId, 'waiting');
     }
     return {
@@ -405,7 +405,7 @@ export class JobKernel {
   }
 
   async counts(queue: string): Promise<QueueCounts> {
-    const bullQueue = this.registry.get(this.registry.resolve(queue));
+    const bullQueue = await this.registry.use(this.registry.resolve(queue));
     const [c, paused] = await Promise.all([
       bullQueue.getJobCounts(
         'wait',
@@ -438,7 +438,8 @@ export class JobKernel {
   /** Removes completed jobs older than 24 h and failed ones older than 7 days from every queue. */
   async clean(): Promise<Record<QueueName, { completed: number; failed: number }>> {
     const entries = await Promise.all(
-      this.registry.all().map(async ([name, queue]) => {
+      ALL_QUEUES.map(async (name) => {
+        const queue = await this.registry.use(name);
         const completed = await queue.clean(REDIS_RETENTION.completedMs, 0, 'completed');
         const failed = await queue.clean(REDIS_RETENTION.failedMs, 0, 'failed');
         return [name, { completed: completed.length, failed: failed.length }] as const;

@@ -78,7 +78,7 @@ export class JobReconciler {
   }
 
   private async reconcile(record: JobRecord): Promise<'confirmed' | 'requeued' | 'repaired'> {
-    const queue = this.registry.get(record.queue);
+    const queue = await this.registry.use(record.queue);
     const job = await queue.getJob(record._id);
     const state = job ? toJobState(await job.getState(), job.failedReason) : undefined;
     if (!job || !state) {

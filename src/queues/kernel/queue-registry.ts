@@ -3,7 +3,9 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { ALL_QUEUES, isQueueName, QueueName } from '../queue-names';
-import { UnknownQueueError } from './job-errors';
+import { QueueUnavailableError, UnknownQueueError } from './job-errors';
+
+const READY_TIMEOUT_MS = 2000;
 
 /** Logs a repeating error (a Redis outage retries many times a second) at most every 30 s. */
 export function throttled(logger: Logger, label: string, everyMs = 30_000): (error: Error) => void {
@@ -33,6 +35,31 @@ export class QueueRegistry implements OnModuleInit {
 
   get(name: QueueName): Queue {
     return this.queues.get(name)!;
+  }
+
+  /**
+   * The queue once its connection is ready. A queue whose first connection has not come up waits
+   * for it without limit; on the request path that would hang, so this gives up after a moment.
+   */
+  async use(name: QueueName): Promise<Queue> {
+    const queue = this.get(name);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        queue.waitUntilReady(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`Redis did not answer within ${READY_TIMEOUT_MS} ms`)),
+            READY_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+    return queue;
   }
 
   /** Resolves a name from outside (URL, admin input); unknown names list the valid ones. */
