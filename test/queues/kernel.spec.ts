@@ -10,7 +10,7 @@ import {
 import { jobEventsChannel, JobEvent } from '../../src/queues/kernel/job-events';
 import { HttpFake } from '../support/fakes/http-fake';
 import { FakeSmtp } from '../support/fakes/smtp';
-import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { dropTestData, eventually, startTestApp } from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 
 const llmAnswer = (text: string) => ({
