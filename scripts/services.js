@@ -325,7 +325,9 @@ async function mongoUp(started) {
       ferretdb,
       [
         '--handler=sqlite',
-        `--sqlite-url=file:${dir}/`,
+        // WAL without an fsync per commit: about twice the write speed. A power cut may lose the
+        // last moment of writes (never corrupts); an app crash loses nothing.
+        `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
         `--listen-addr=127.0.0.1:${port}`,
         `--state-dir=${dir}`,
         '--telemetry=disable',

@@ -11,7 +11,7 @@ export interface JobsConfig {
   recordRetentionDays: number;
   /** How often the reconciler compares job records with Redis. */
   reconcileIntervalMs: number;
-  /** A record still `pending` after this long lost its producer between the two writes. */
+  /** An unfinished record not confirmed against Redis for this long is checked (and repaired). */
   reconcileGraceMs: number;
   /** Waiting + active jobs one user may have across all queues. */
   userMaxPendingJobs: number;

@@ -9,9 +9,9 @@ import { dropTestData, eventually, startTestApp, TestApp } from '../support/test
 import { uniqueName } from '../support/test-env';
 
 /**
- * A producer writes the job record first (state pending), then adds the job to Redis, then marks
- * the record queued. These tests stop the sequence where a crash would, and check that the
- * reconciler brings Redis and MongoDB back into agreement.
+ * A producer writes the job record first, then adds the job to Redis. These tests stop that
+ * sequence (or the worker's record updates) where a crash would, and check that the reconciler
+ * brings Redis and MongoDB back into agreement.
  */
 describe('job records and Redis after a crash between the writes', () => {
   let smtp: FakeSmtp;
@@ -35,9 +35,10 @@ describe('job records and Redis after a crash between the writes', () => {
   });
 
   const emailQueue = () => api.get<Queue>(getQueueToken(QUEUE_NAMES.EMAIL_SENDING));
-  const pendingRecord = (id: string, to: string) =>
-    records.createPending({
+  const recordOnly = (id: string, to: string) =>
+    records.create({
       _id: id,
+      state: 'waiting',
       queue: QUEUE_NAMES.EMAIL_SENDING,
       name: JOB_NAMES.SEND_EMAIL,
       ownerId: 'u1',
@@ -47,7 +48,7 @@ describe('job records and Redis after a crash between the writes', () => {
     });
 
   it('queues a job whose record was written but which never reached Redis, and it runs', async () => {
-    await pendingRecord('crash-before-add', 'lost@example.com');
+    await recordOnly('crash-before-add', 'lost@example.com');
     expect(await emailQueue().getJob('crash-before-add')).toBeUndefined();
 
     const report = await api.get(JobReconciler).runOnce();
@@ -68,8 +69,8 @@ describe('job records and Redis after a crash between the writes', () => {
     }
   });
 
-  it('confirms a record left pending after its job reached Redis, without adding a second job', async () => {
-    await pendingRecord('crash-after-add', 'x@example.com');
+  it('repairs a record whose job is in Redis in another state, without adding a second job', async () => {
+    await recordOnly('crash-after-add', 'x@example.com');
     await emailQueue().add(
       JOB_NAMES.SEND_EMAIL,
       { to: 'x@example.com', template: 'welcome', userId: 'u1' },

@@ -91,7 +91,7 @@ export class OwnedServer {
         binary,
         [
           '--handler=sqlite',
-          `--sqlite-url=file:${dir}/`,
+          `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
           `--listen-addr=127.0.0.1:${p}`,
           `--state-dir=${dir}`,
           '--telemetry=disable',

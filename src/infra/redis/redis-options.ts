@@ -1,3 +1,4 @@
+import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../../config/redis-config';
 
@@ -31,4 +32,9 @@ export function failFastRedisOptions(redis: RedisConfig): RedisOptions {
  */
 export function patientRedisOptions(redis: RedisConfig): RedisOptions {
   return { ...base(redis), maxRetriesPerRequest: null };
+}
+
+/** The same options, typed for BullMQ (its RedisOptions is its own, looser copy of ioredis's). */
+export function forBullMQ(options: RedisOptions): BullRedisOptions {
+  return options as BullRedisOptions;
 }

@@ -34,8 +34,10 @@ export function keywordsOf(text: string, count: number): string[] {
   const tally = new Map<string, { n: number; first: number; shown: string }>();
   const words = text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? [];
   words.forEach((word, index) => {
-    const key = word.toLowerCase().replace(/['’]s$/, '');
-    if (key.length < 4 || STOPWORDS.has(key) || /^\d+$/.test(key)) return;
+    const lower = word.toLowerCase().replace(/['’]s$/, '');
+    if (lower.length < 4 || STOPWORDS.has(lower) || /^\d+$/.test(lower)) return;
+    // "queue" and "queues" count as one word.
+    const key = /[^s]s$/.test(lower) ? lower.slice(0, -1) : lower;
     const entry = tally.get(key);
     if (entry) entry.n++;
     else tally.set(key, { n: 1, first: index, shown: key });

@@ -100,9 +100,9 @@ export class JobKernel {
   }
 
   /**
-   * Validates, writes the job record (`pending`), adds the job to Redis, then marks the record
-   * queued. Record first: a crash between the writes leaves a pending record that the reconciler
-   * queues, never a job without a record. If Redis refuses the job the record is removed again.
+   * Validates, writes the job record, then adds the job to Redis. Record first: a crash between
+   * the two leaves a record whose job is missing, which the reconciler queues — never a job
+   * without a record. If Redis refuses the job, the record is deleted again and the caller told.
    */
   async add<Q extends QueueName, N extends JobNameOf<Q>>(
     queue: Q,
@@ -146,12 +146,13 @@ export class JobKernel {
     };
 
     try {
-      await this.records.createPending({
+      await this.records.create({
         _id: jobId,
         queue: queueName,
         name,
         ownerId: ownerOf(payload) ?? SYSTEM_OWNER,
         contentId: contentOf(payload),
+        state: accepted.state,
         maxAttempts: spec.attempts,
         priority,
         data: payload,
@@ -164,22 +165,14 @@ export class JobKernel {
     try {
       await (await this.registry.use(queueName)).add(name, payload, jobOptions);
     } catch (error) {
-      await this.records
-        .deletePending(jobId)
-        .catch((e: Error) =>
-          this.logger.warn(
-            `job ${jobId}: Redis refused it and its pending record stays for the reconciler (${e.message})`,
-          ),
-        );
-      throw new QueueUnavailableError(error);
-    }
-    await this.records
-      .markQueued(jobId, accepted.state as 'waiting' | 'delayed')
-      .catch((e: Error) =>
+      await this.records.delete(jobId).catch((e: Error) =>
+        // Left behind, the record is queued by the reconciler later: the job runs, just late.
         this.logger.warn(
-          `job ${jobId}: queued, record left pending for the reconciler (${e.message})`,
+          `job ${jobId}: Redis refused it and its record could not be removed (${e.message})`,
         ),
       );
+      throw new QueueUnavailableError(error);
+    }
     return accepted;
   }
 
@@ -292,7 +285,7 @@ export class JobKernel {
     await this.records.update(jobId, { cancelRequestedAt: new Date() });
     const job = await (await this.registry.use(queueName)).getJob(jobId);
     if (!job) {
-      // Only a pending record (not in Redis yet, or lost): cancel the record itself.
+      // Only the record (its job not in Redis yet, or lost): cancel the record itself.
       await this.markCancelled(queueName, status, reason);
       return { state: 'cancelled' };
     }
@@ -324,7 +317,12 @@ export class JobKernel {
       await new Promise((r) => setTimeout(r, 50));
       const live = await this.liveJob(queue, jobId);
       if (!live || live.state === 'cancelled') {
-        await this.records.update(jobId, { state: 'cancelled' });
+        // The worker records this too; writing it here lets the caller read a finished record at once.
+        const finishedAt = new Date(live?.job.finishedOn ?? Date.now());
+        await this.records.update(jobId, {
+          ...this.records.finishFields('cancelled', finishedAt),
+          failedReason: live?.job.failedReason || `Cancelled: ${reason}`,
+        });
         return { state: 'cancelled' };
       }
       if (live.state === 'completed' || live.state === 'failed') {
@@ -335,16 +333,9 @@ export class JobKernel {
   }
 
   private async markCancelled(queue: QueueName, status: JobStatus, reason: string): Promise<void> {
-    const finishedAt = new Date();
     await this.records.update(status.id, {
-      state: 'cancelled',
+      ...this.records.finishFields('cancelled', new Date()),
       failedReason: `Cancelled: ${reason}`,
-      finishedAt,
-      purgeAfter: new Date(
-        finishedAt.getTime() +
-          REDIS_RETENTION.failedMs +
-          this.jobs.recordRetentionDays * 86_400_000,
-      ),
     });
     this.events.publish({
       type: 'job:cancelled',
@@ -381,7 +372,7 @@ export class JobKernel {
       // Gone from Redis (removed on cancel, or past its 7 days): queue it again from the record.
       const record = await this.findRecord(jobId);
       const spec = this.jobs.queues[queueName];
-      await this.records.update(jobId, { ...reset, state: 'pending' }, unset);
+      await this.records.update(jobId, reset, unset);
       await (
         await this.registry.use(queueName)
       ).add(
@@ -393,7 +384,6 @@ export class JobKernel {
           this.jobs.backoffDelayMs,
         ),
       );
-      await this.records.markQueued(jobId, 'waiting');
     }
     return {
       jobId,

@@ -6,7 +6,6 @@ import type { JobsConfig } from '../../config/queue-config';
 import { withRedisLock } from '../../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { JobPriority } from '../job-priority';
-import { REDIS_RETENTION } from '../queue-catalogue';
 import { JobRecordsService, summarizeResult } from '../records/job-records.service';
 import { JobRecord } from '../records/job-record.schema';
 import { buildJobOptions } from './job-options';
@@ -110,12 +109,7 @@ export class JobReconciler {
     };
     if (job.processedOn) set.startedAt = new Date(job.processedOn);
     if (finishedAt && (state === 'completed' || state === 'failed' || state === 'cancelled')) {
-      set.finishedAt = finishedAt;
-      const redisRetention =
-        state === 'completed' ? REDIS_RETENTION.completedMs : REDIS_RETENTION.failedMs;
-      set.purgeAfter = new Date(
-        finishedAt.getTime() + redisRetention + this.jobs.recordRetentionDays * 86_400_000,
-      );
+      Object.assign(set, this.records.finishFields(state, finishedAt));
       if (state === 'completed') set.result = summarizeResult(job.returnvalue);
       else set.failedReason = job.failedReason;
     }

@@ -1,8 +1,10 @@
 import { WorkerHost } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
 import type { Job, JobProgress } from 'bullmq';
 import { validateDto } from '../../common/validate-dto';
 import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
 import type { QueueName } from '../queue-names';
+import { JobRecordsService } from '../records/job-records.service';
 import { JobCancelledError, JobPayloadError, PermanentJobError } from './job-errors';
 
 /** What a job handler gets besides its payload. */
@@ -57,6 +59,9 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
   abstract readonly queueName: Q;
   protected abstract readonly handlers: JobHandlers<Q>;
 
+  // Property injection keeps each queue's processor constructor about its own services only.
+  @Inject(JobRecordsService) private readonly records: JobRecordsService;
+
   /** Called once per job that finished for good, after its record is updated. */
   onFinished?(job: Job, outcome: FinishedOutcome): Promise<void>;
 
@@ -81,6 +86,8 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
         throw new PermanentJobError(`Invalid payload: ${error.message}`);
       throw error;
     }
+    // Do not run ahead of the job history when MongoDB is slower than the queue.
+    await this.records.waitForRoom();
     const abortSignal = signal ?? new AbortController().signal;
     const context: JobContext = {
       jobId: job.id!,

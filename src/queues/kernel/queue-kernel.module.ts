@@ -3,9 +3,8 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
-import type { RedisOptions } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
-import { failFastRedisOptions } from '../../infra/redis/redis-options';
+import { failFastRedisOptions, forBullMQ } from '../../infra/redis/redis-options';
 import { ALL_QUEUES } from '../queue-names';
 import { JobRecord, JobRecordSchema } from '../records/job-record.schema';
 import { JobRecordsService } from '../records/job-records.service';
@@ -29,10 +28,10 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({
         // Producers sit on the HTTP path: fail fast while Redis is away (workers override this).
-        connection: {
+        connection: forBullMQ({
           ...failFastRedisOptions(config.get('redis', { infer: true })),
           connectionName: 'click-api:queue',
-        } as RedisOptions,
+        }),
         prefix: config.get('redisPrefix', { infer: true }),
       }),
       extraOptions: { manualRegistration: true },

@@ -1,6 +1,6 @@
-import type { RedisOptions, WorkerOptions } from 'bullmq';
+import type { WorkerOptions } from 'bullmq';
 import type { RedisConfig } from '../../config/redis-config';
-import { patientRedisOptions } from '../../infra/redis/redis-options';
+import { forBullMQ, patientRedisOptions } from '../../infra/redis/redis-options';
 import type { QueueSpec } from '../queue-catalogue';
 import type { QueueName } from '../queue-names';
 
@@ -34,9 +34,9 @@ export function buildWorkerOptions(
       ? { max: spec.rateLimit.max, duration: spec.rateLimit.durationMs }
       : undefined,
     // Workers wait through a Redis outage instead of failing every command.
-    connection: {
+    connection: forBullMQ({
       ...patientRedisOptions(redis),
       connectionName: `click-api:worker:${spec.name}`,
-    } as RedisOptions,
+    }),
   };
 }

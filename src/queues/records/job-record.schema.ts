@@ -4,12 +4,10 @@ import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
 import type { QueueName } from '../queue-names';
 
 /**
- * What users see of a job. `pending` means the record is written but the job may not be in Redis
- * yet (the record is written first; see JobKernel.add). `waiting` also covers BullMQ's
- * `prioritized` and `waiting-children`.
+ * What users see of a job. `waiting` also covers BullMQ's `prioritized` and `waiting-children`;
+ * `cancelled` is a job removed or stopped on request.
  */
 export const JOB_STATES = [
-  'pending',
   'waiting',
   'delayed',
   'active',
@@ -19,7 +17,7 @@ export const JOB_STATES = [
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
-export const UNFINISHED_STATES: readonly JobState[] = ['pending', 'waiting', 'delayed', 'active'];
+export const UNFINISHED_STATES: readonly JobState[] = ['waiting', 'delayed', 'active'];
 
 export const SYSTEM_OWNER = 'system';
 

@@ -14,9 +14,20 @@ import { RecordWriteBuffer } from './record-write-buffer';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_RESULT_BYTES = 16 * 1024;
 
+type FinishedState = Extract<JobState, 'completed' | 'failed' | 'cancelled'>;
+
 export type NewJobRecord = Pick<
   JobRecord,
-  '_id' | 'queue' | 'name' | 'ownerId' | 'contentId' | 'maxAttempts' | 'priority' | 'data' | 'runAt'
+  | '_id'
+  | 'queue'
+  | 'name'
+  | 'ownerId'
+  | 'contentId'
+  | 'state'
+  | 'maxAttempts'
+  | 'priority'
+  | 'data'
+  | 'runAt'
 >;
 
 /** Keeps a finished job's result only when it is small; records are listed often. */
@@ -29,8 +40,9 @@ export function summarizeResult(value: unknown): unknown {
 }
 
 /**
- * The MongoDB history of every job. Producer-side writes (create, mark queued, cancel) go straight
- * to MongoDB; worker-event updates go through a merging write-behind buffer.
+ * The MongoDB history of every job. Producer-side writes (create, cancel, retry) go straight to
+ * MongoDB; worker-event updates go through a merging write-behind buffer. Every update filters on
+ * `_id` alone: FerretDB v1 pushes only `{_id: value}` down to SQLite and scans for anything else.
  */
 @Injectable()
 export class JobRecordsService implements OnApplicationShutdown {
@@ -49,12 +61,15 @@ export class JobRecordsService implements OnApplicationShutdown {
     await this.buffer.close();
   }
 
-  /** First of the two writes: the job is accepted but may not be in Redis yet. */
-  async createPending(record: NewJobRecord): Promise<void> {
+  /**
+   * The first of the two writes: the record, in the state the job will have once it is in Redis.
+   * Until the Redis add succeeds the record may name a job Redis does not have; the reconciler
+   * queues such jobs (a crash in between), and JobKernel.add deletes the record if Redis refuses.
+   */
+  async create(record: NewJobRecord): Promise<void> {
     const now = new Date();
     await this.model.create({
       ...record,
-      state: 'pending',
       progress: 0,
       attemptsMade: 0,
       createdAt: now,
@@ -62,18 +77,9 @@ export class JobRecordsService implements OnApplicationShutdown {
     });
   }
 
-  /** Third write: Redis has the job. A worker event may already have moved the record on. */
-  async markQueued(jobId: string, state: 'waiting' | 'delayed'): Promise<void> {
-    const now = new Date();
-    await this.model.updateOne(
-      { _id: jobId, state: 'pending' },
-      { $set: { state, updatedAt: now, checkedAt: now } },
-    );
-  }
-
-  /** Undoes createPending when Redis refused the job, so no record names a job that was never queued. */
-  async deletePending(jobId: string): Promise<void> {
-    await this.model.deleteOne({ _id: jobId, state: 'pending' });
+  /** Undoes create() when Redis refused the job. */
+  async delete(jobId: string): Promise<void> {
+    await this.model.deleteOne({ _id: jobId });
   }
 
   findById(jobId: string): Promise<JobRecord | null> {
@@ -123,12 +129,16 @@ export class JobRecordsService implements OnApplicationShutdown {
     return this.buffer.flush();
   }
 
+  /** Back-pressure for workers: see RecordWriteBuffer.waitForRoom. */
+  waitForRoom(): Promise<void> {
+    return this.buffer.waitForRoom();
+  }
+
   // ---- worker events (buffered)
 
   noteActive(job: Job): void {
     const now = new Date();
     this.buffer.add(job.id!, {
-      guard: 'unfinished',
       set: {
         state: 'active',
         startedAt: new Date(job.processedOn ?? now),
@@ -139,13 +149,12 @@ export class JobRecordsService implements OnApplicationShutdown {
   }
 
   noteProgress(job: Job, progress: JobProgress): void {
-    this.buffer.add(job.id!, { guard: 'unfinished', set: { progress, updatedAt: new Date() } });
+    this.buffer.add(job.id!, { set: { progress, updatedAt: new Date() } });
   }
 
   /** A failed attempt that BullMQ will retry: back to waiting (or delayed for the backoff). */
   noteRetrying(job: Job, reason: string, state: Extract<JobState, 'waiting' | 'delayed'>): void {
     this.buffer.add(job.id!, {
-      guard: 'unfinished',
       set: { state, failedReason: reason, attemptsMade: job.attemptsMade, updatedAt: new Date() },
     });
   }
@@ -153,23 +162,33 @@ export class JobRecordsService implements OnApplicationShutdown {
   noteFinished(
     queue: QueueName,
     job: Job,
-    state: Extract<JobState, 'completed' | 'failed' | 'cancelled'>,
+    state: FinishedState,
     outcome: { result?: unknown; reason?: string },
   ): void {
-    const finishedAt = new Date(job.finishedOn ?? Date.now());
-    const redisRetention =
-      state === 'completed' ? REDIS_RETENTION.completedMs : REDIS_RETENTION.failedMs;
     const set: Record<string, unknown> = {
-      state,
+      ...this.finishFields(state, new Date(job.finishedOn ?? Date.now())),
       attemptsMade: job.attemptsMade,
-      finishedAt,
       updatedAt: new Date(),
-      purgeAfter: new Date(finishedAt.getTime() + redisRetention + this.retentionMs),
     };
     if (state === 'completed')
       Object.assign(set, { progress: 100, result: summarizeResult(outcome.result) });
     else set.failedReason = outcome.reason;
-    this.buffer.add(job.id!, { guard: 'any', set, insert: this.recordFromJob(queue, job) });
+    this.buffer.add(job.id!, { set, insert: this.recordFromJob(queue, job) });
+  }
+
+  /** The fields every finished record gets: its end, and when it will be pruned. */
+  finishFields(
+    state: FinishedState,
+    finishedAt: Date,
+  ): Pick<JobRecord, 'state' | 'finishedAt' | 'purgeAfter'> {
+    // Kept for the retention after Redis has dropped the job (24 h completed, 7 days failed).
+    const redisRetention =
+      state === 'completed' ? REDIS_RETENTION.completedMs : REDIS_RETENTION.failedMs;
+    return {
+      state,
+      finishedAt,
+      purgeAfter: new Date(finishedAt.getTime() + redisRetention + this.retentionMs),
+    };
   }
 
   /** A record for a job that reached Redis without one (added outside the kernel). */

@@ -1,22 +1,27 @@
 import { Logger } from '@nestjs/common';
 import type { AnyBulkWriteOperation, Model } from 'mongoose';
-import { JobRecord, UNFINISHED_STATES } from './job-record.schema';
+import type { JobRecord } from './job-record.schema';
 
+/**
+ * One job's pending change. Events of a job come from the worker that runs it, in order, and
+ * flushes are serialized, so the last write is always the newest state.
+ */
 export interface RecordUpdate {
   set: Record<string, unknown>;
-  /** `unfinished`: apply only while the record is not finished (stale events never undo an end). */
-  guard: 'unfinished' | 'any';
   /** Fields for a record that does not exist yet (a job that reached Redis some other way). */
   insert?: Record<string, unknown>;
 }
 
 const MAX_BACKOFF_MS = 5000;
+/** Statements per bulkWrite. FerretDB v1 (SQLite) hangs on an update command with 100 or more. */
+const CHUNK = 50;
 
 /**
  * Write-behind buffer for record updates that come from worker events. Updates to the same job
- * are merged (only its latest state matters) and written in one unordered bulkWrite every
- * `flushMs`: one round trip per batch instead of several per job. If MongoDB is away, the batch
- * is kept and retried; the reconciler repairs anything lost in a crash.
+ * are merged (only its latest state matters; a quick job's active + completed become one write)
+ * and written in unordered bulkWrites every `flushMs`. If MongoDB is away, updates are kept and
+ * retried; the reconciler repairs anything lost in a crash. When MongoDB is slower than the queue,
+ * waitForRoom() holds workers back so the records never fall more than `highWater` jobs behind.
  */
 export class RecordWriteBuffer {
   private pending = new Map<string, RecordUpdate>();
@@ -24,12 +29,13 @@ export class RecordWriteBuffer {
   private running?: Promise<void>;
   private failures = 0;
   private closed = false;
+  private roomWaiters: (() => void)[] = [];
   private readonly logger = new Logger('JobRecords');
 
   constructor(
     private readonly model: Model<JobRecord>,
     private readonly flushMs: number,
-    private readonly maxBatch = 1000,
+    private readonly highWater = 10_000,
   ) {}
 
   get size(): number {
@@ -39,20 +45,30 @@ export class RecordWriteBuffer {
   add(jobId: string, update: RecordUpdate): void {
     const previous = this.pending.get(jobId);
     this.pending.set(jobId, previous ? merge(previous, update) : update);
-    if (this.pending.size >= this.maxBatch) void this.flush();
-    else this.schedule(this.flushMs);
+    this.schedule(this.flushMs);
   }
 
-  /** Writes everything buffered so far; resolves when it is in MongoDB (or failed and re-buffered). */
+  /** Resolves at once below the high-water mark; above it, once the buffer has drained to half. */
+  waitForRoom(): Promise<void> {
+    if (this.pending.size < this.highWater) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Writes everything buffered so far; resolves when it is in MongoDB (or failed and kept). */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.running) await this.running;
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    this.running = this.write(batch).finally(() => (this.running = undefined));
-    await this.running;
+    if (this.pending.size > 0) {
+      const batch = this.pending;
+      this.pending = new Map();
+      this.running = this.write([...batch]).finally(() => (this.running = undefined));
+      await this.running;
+    }
+    if (this.pending.size < this.highWater / 2)
+      for (const wake of this.roomWaiters.splice(0)) wake();
+    // Updates that arrived while writing go out next (a failure has already set its backoff timer).
+    if (this.pending.size > 0) this.schedule(0);
   }
 
   /** Last flush at shutdown; nothing is retried after it (the reconciler repairs what is lost). */
@@ -60,18 +76,27 @@ export class RecordWriteBuffer {
     await this.flush();
     this.closed = true;
     clearTimeout(this.timer);
+    for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
   private schedule(delayMs: number): void {
     if (!this.timer && !this.closed) this.timer = setTimeout(() => void this.flush(), delayMs);
   }
 
-  private async write(batch: Map<string, RecordUpdate>): Promise<void> {
-    const entries = [...batch];
+  private async write(entries: [string, RecordUpdate][]): Promise<void> {
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      if (!(await this.writeChunk(entries.slice(i, i + CHUNK)))) {
+        this.keep(entries.slice(i + CHUNK));
+        return;
+      }
+    }
+  }
+
+  /** False when MongoDB could not be reached (the chunk is kept for a later try). */
+  private async writeChunk(entries: [string, RecordUpdate][]): Promise<boolean> {
     const operations: AnyBulkWriteOperation<JobRecord>[] = entries.map(([jobId, u]) => ({
       updateOne: {
-        filter:
-          u.guard === 'any' ? { _id: jobId } : { _id: jobId, state: { $in: UNFINISHED_STATES } },
+        filter: { _id: jobId },
         update: u.insert
           ? { $set: u.set, $setOnInsert: withoutKeysOf(u.insert, u.set) }
           : { $set: u.set },
@@ -83,37 +108,39 @@ export class RecordWriteBuffer {
       if (this.failures > 0)
         this.logger.log(`record writes resumed after ${this.failures} failed attempt(s)`);
       this.failures = 0;
+      return true;
     } catch (error) {
       const writeErrors = (error as { writeErrors?: { index: number; errmsg?: string }[] })
         .writeErrors;
       if (writeErrors?.length) {
-        // The server took the batch but refused some updates: retrying cannot help those, and the
+        // The server took the chunk but refused some updates: retrying cannot help those, and the
         // others are written. The reconciler repairs the refused records from Redis.
         for (const e of writeErrors)
           this.logger.warn(
             `record ${entries[e.index]?.[0]} not updated: ${e.errmsg ?? 'write error'}`,
           );
-        return;
+        return true;
       }
-      // MongoDB unreachable: keep the batch; newer updates buffered meanwhile win over it.
-      for (const [jobId, update] of batch) {
-        const newer = this.pending.get(jobId);
-        this.pending.set(jobId, newer ? merge(update, newer) : update);
-      }
+      this.keep(entries);
       if (this.failures === 0)
         this.logger.warn(`record writes failing, will retry: ${(error as Error).message}`);
       this.failures++;
       this.schedule(Math.min(this.flushMs * 2 ** this.failures, MAX_BACKOFF_MS));
+      return false;
+    }
+  }
+
+  /** Puts unwritten updates back; newer updates buffered meanwhile win over them. */
+  private keep(entries: [string, RecordUpdate][]): void {
+    for (const [jobId, update] of entries) {
+      const newer = this.pending.get(jobId);
+      this.pending.set(jobId, newer ? merge(update, newer) : update);
     }
   }
 }
 
 function merge(older: RecordUpdate, newer: RecordUpdate): RecordUpdate {
-  return {
-    set: { ...older.set, ...newer.set },
-    guard: newer.guard,
-    insert: newer.insert ?? older.insert,
-  };
+  return { set: { ...older.set, ...newer.set }, insert: newer.insert ?? older.insert };
 }
 
 /** $setOnInsert may not name a field that $set also names. */

@@ -1,0 +1,205 @@
+/**
+ * npm run bench:throughput — N no-op jobs through the kernel's worker path (payload validation,
+ * job records in MongoDB, realtime events in Redis) versus a raw BullMQ Worker, on the same Redis,
+ * same concurrency, same N, alternating the two. Prints jobs/s per round; the last line is
+ * `ratio <median kernel jobs/s / median raw jobs/s>`, where a kernel round ends when the workers
+ * have completed every job. Job records are written behind the workers (merged, batched); the
+ * line before it also gives the end-to-end figure, timed until every record says completed.
+ *
+ * BENCH_JOBS (default 5000), BENCH_CONCURRENCY (10), BENCH_ROUNDS (3).
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { getConnectionToken } from '@nestjs/mongoose';
+import { Queue, Worker } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Connection } from 'mongoose';
+import Redis from 'ioredis';
+import { AppConfig, loadAppConfig } from '../src/config/app-config';
+import { MongoModule } from '../src/infra/mongo/mongo.module';
+import { RedisModule } from '../src/infra/redis/redis.module';
+import { forBullMQ, patientRedisOptions } from '../src/infra/redis/redis-options';
+import { JobKernel } from '../src/queues/kernel/job-kernel.service';
+import { QueueKernelModule } from '../src/queues/kernel/queue-kernel.module';
+import { WorkerBootstrap } from '../src/queues/kernel/worker-bootstrap.service';
+import { JOB_NAMES, QUEUE_NAMES } from '../src/queues/queue-names';
+import { JobRecordsService } from '../src/queues/records/job-records.service';
+import { NoopProcessor } from './noop.processor';
+
+const N = Number(process.env.BENCH_JOBS ?? 5000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const QUEUE = QUEUE_NAMES.CONTENT_GENERATION;
+
+function benchConfig(prefix: string, role: 'api' | 'worker'): AppConfig {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const url = new URL(process.env.MONGODB_URI?.trim() || 'mongodb://127.0.0.1:27017/click-api');
+  url.pathname = `/${prefix}`;
+  return loadAppConfig({
+    ...process.env,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    MONGODB_URI: url.href,
+    REDIS_PREFIX: prefix,
+    APP_ROLE: role,
+    LOG_LEVEL: 'warn',
+    [`QUEUE_CONTENT_GENERATION_CONCURRENCY`]: String(CONCURRENCY),
+    // The bench measures the worker path, not the product's rate limit.
+    [`QUEUE_CONTENT_GENERATION_RATE_MAX`]: '1000000',
+    [`QUEUE_CONTENT_GENERATION_RATE_DURATION_MS`]: '1000',
+  });
+}
+
+function kernelModule(config: AppConfig) {
+  @Module({
+    imports: [
+      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+      RedisModule,
+      MongoModule,
+      QueueKernelModule,
+    ],
+    providers: [NoopProcessor],
+  })
+  class BenchKernelModule {}
+  return BenchKernelModule;
+}
+
+async function dropPrefix(config: AppConfig): Promise<void> {
+  const redis = new Redis(patientRedisOptions(config.redis));
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${config.redisPrefix}:*`,
+      'COUNT',
+      1000,
+    );
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+async function rawRound(round: number): Promise<number> {
+  const prefix = `bench_raw_${round}_${randomBytes(3).toString('hex')}`;
+  const config = benchConfig(prefix, 'worker');
+  const connection = forBullMQ(patientRedisOptions(config.redis));
+  const queue = new Queue(QUEUE, { connection, prefix });
+  for (let i = 0; i < N; i += 1000) {
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+        name: JOB_NAMES.GENERATE_CONTENT,
+        data: { n: i + j },
+      })),
+    );
+  }
+  let done = 0;
+  const start = performance.now();
+  const finished = new Promise<void>((resolve) => {
+    const worker = new Worker(QUEUE, () => Promise.resolve({ ok: true }), {
+      connection,
+      prefix,
+      concurrency: CONCURRENCY,
+    });
+    worker.on('completed', () => {
+      if (++done === N) void worker.close().then(() => resolve());
+    });
+  });
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await dropPrefix(config);
+  return N / seconds;
+}
+
+async function kernelRound(round: number): Promise<{ worker: number; endToEnd: number }> {
+  const prefix = `bench_kernel_${round}_${randomBytes(3).toString('hex')}`;
+  // Jobs go in through the kernel (records written) before any worker runs.
+  const producerConfig = benchConfig(prefix, 'api');
+  const producer = await NestFactory.createApplicationContext(kernelModule(producerConfig), {
+    logger: ['error', 'warn'],
+  });
+  const kernel = producer.get(JobKernel);
+  for (let i = 0; i < N; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, N - i) }, (_, j) =>
+        kernel.add(QUEUE, JOB_NAMES.GENERATE_CONTENT, {
+          text: `job ${i + j}`,
+          user: { _id: 'bench' },
+          platforms: ['twitter'],
+        }),
+      ),
+    );
+  }
+
+  const start = performance.now();
+  const workerApp = await NestFactory.createApplicationContext(
+    kernelModule(benchConfig(prefix, 'worker')),
+    { logger: ['error', 'warn'] },
+  );
+  await workerApp.init();
+  const worker = workerApp.get(WorkerBootstrap).workerFor(QUEUE)!;
+  let done = 0;
+  await new Promise<void>((resolve) => {
+    worker.on('completed', () => {
+      if (++done === N) resolve();
+    });
+  });
+  const workerSeconds = (performance.now() - start) / 1000;
+  await workerApp.get(JobRecordsService).flush();
+  const totalSeconds = (performance.now() - start) / 1000;
+  const completed = await producer
+    .get<Connection>(getConnectionToken())
+    .collection('job_records')
+    .countDocuments({ state: 'completed' });
+  if (completed !== N) throw new Error(`only ${completed} of ${N} records say completed`);
+
+  await workerApp.close();
+  await producer.get<Connection>(getConnectionToken()).dropDatabase();
+  await producer.close();
+  await dropPrefix(producerConfig);
+  return { worker: N / workerSeconds, endToEnd: N / totalSeconds };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `throughput: ${N} no-op jobs, concurrency ${CONCURRENCY}, ${ROUNDS} rounds each, alternating`,
+  );
+  const raw: number[] = [];
+  const kernel: number[] = [];
+  const endToEnd: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    raw.push(await rawRound(round));
+    console.log(`round ${round} raw    ${raw[raw.length - 1].toFixed(0)} jobs/s`);
+    const k = await kernelRound(round);
+    kernel.push(k.worker);
+    endToEnd.push(k.endToEnd);
+    console.log(
+      `round ${round} kernel ${k.worker.toFixed(0)} jobs/s (records all written: ${k.endToEnd.toFixed(0)} jobs/s)`,
+    );
+  }
+  const rawMedian = median(raw);
+  console.log(
+    `median raw ${rawMedian.toFixed(0)} jobs/s, kernel ${median(kernel).toFixed(0)} jobs/s, kernel with records written ${median(endToEnd).toFixed(0)} jobs/s (ratio ${(median(endToEnd) / rawMedian).toFixed(2)})`,
+  );
+  console.log(`ratio ${(median(kernel) / rawMedian).toFixed(2)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,252 @@
+import { ContentService } from '../../src/content/content.service';
+import { JobPayloadError, QUEUE_NAMES, QueuesService } from '../../src/queues';
+import { PostLedgerService } from '../../src/social/post-ledger.service';
+import { ScheduledPostsService } from '../../src/social/scheduled-posts.service';
+import { SocialAccountsService } from '../../src/social/social-accounts.service';
+import { HttpFake, RecordedRequest, Reply } from '../support/fakes/http-fake';
+import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { uniqueName } from '../support/test-env';
+
+const tweetCreated = (id: string): Reply => ({ status: 201, body: { data: { id, text: 'ok' } } });
+const linkedinCreated = (id: string): Reply => ({ status: 201, headers: { 'x-restli-id': id } });
+
+describe('social-posting and scheduled-posts', () => {
+  let platforms: HttpFake;
+  let app: TestApp;
+  let queues: QueuesService;
+  let tweets: RecordedRequest[];
+  let linkedinPosts: RecordedRequest[];
+
+  beforeAll(async () => {
+    platforms = await HttpFake.start();
+    app = await startTestApp(uniqueName('social'), {
+      TWITTER_API_BASE_URL: platforms.url,
+      LINKEDIN_API_BASE_URL: platforms.url,
+      JOB_BACKOFF_DELAY_MS: '100',
+    });
+    queues = app.get(QueuesService);
+    const accounts = app.get(SocialAccountsService);
+    for (const user of ['alice', 'bob']) {
+      await accounts.link(user, 'twitter', `tw-token-${user}`);
+      await accounts.link(user, 'linkedin', `li-token-${user}`, {
+        externalId: `urn:li:person:${user}`,
+      });
+    }
+  });
+
+  beforeEach(() => {
+    platforms.requests.length = 0;
+    tweets = [];
+    linkedinPosts = [];
+  });
+
+  afterAll(async () => {
+    await dropTestData(app);
+    await app.close();
+    await platforms.stop();
+  });
+
+  const onTwitter = (reply: (r: RecordedRequest) => Reply) =>
+    platforms.on('POST', '/2/tweets', (r) => {
+      tweets.push(r);
+      return reply(r);
+    });
+  const onLinkedIn = (reply: (r: RecordedRequest) => Reply) =>
+    platforms.on('POST', '/rest/posts', (r) => {
+      linkedinPosts.push(r);
+      return reply(r);
+    });
+  const finished = (
+    queue: 'social-posting' | 'scheduled-posts',
+    jobId: string,
+    timeoutMs = 20_000,
+  ) =>
+    eventually(async () => {
+      const s = await queues.getJobStatus(queue, jobId);
+      return ['completed', 'failed', 'cancelled'].includes(s.state) && s;
+    }, timeoutMs);
+
+  it('posts once per platform with the owner\u2019s tokens; after a failed attempt only the missing platform is retried', async () => {
+    onTwitter(() => tweetCreated('1001'));
+    let linkedinCalls = 0;
+    onLinkedIn(() =>
+      ++linkedinCalls === 1
+        ? { status: 500, body: { message: 'Internal error' } }
+        : linkedinCreated('urn:li:share:2002'),
+    );
+    const contentId = await app.get(ContentService).create('alice', { sourceText: 'launch' });
+
+    const job = await queues.addSocialPostJob({
+      userId: 'alice',
+      contentId,
+      platforms: ['twitter', 'linkedin'],
+      content: { text: 'We launched!' },
+    });
+    const done = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+
+    expect(done).toMatchObject({ state: 'completed', attemptsMade: 2 });
+    expect(tweets).toHaveLength(1);
+    expect(linkedinPosts).toHaveLength(2);
+    expect(tweets[0].headers.authorization).toBe('Bearer tw-token-alice');
+    expect(tweets[0].body).toEqual({ text: 'We launched!' });
+    expect(linkedinPosts[1].headers.authorization).toBe('Bearer li-token-alice');
+    expect(linkedinPosts[1].headers['linkedin-version']).toMatch(/^\d{6}$/);
+    expect(linkedinPosts[1].body).toMatchObject({
+      author: 'urn:li:person:alice',
+      commentary: 'We launched!',
+      lifecycleState: 'PUBLISHED',
+    });
+    expect(done.returnValue).toEqual({
+      platforms: [
+        {
+          platform: 'twitter',
+          state: 'posted',
+          postId: '1001',
+          url: 'https://x.com/i/web/status/1001',
+        },
+        {
+          platform: 'linkedin',
+          state: 'posted',
+          postId: 'urn:li:share:2002',
+          url: 'https://www.linkedin.com/feed/update/urn:li:share:2002',
+        },
+      ],
+    });
+    const content = await app.get(ContentService).findOwned(contentId, 'alice');
+    expect(content.published.twitter).toMatchObject({ postId: '1001', jobId: job.jobId });
+    expect(content.published.linkedin).toMatchObject({ postId: 'urn:li:share:2002' });
+
+    // An admin re-run of the finished job posts nothing again.
+    const ledger = await app.get(PostLedgerService).entriesFor(job.jobId);
+    expect(ledger.map((e) => e.state).sort()).toEqual(['posted', 'posted']);
+  });
+
+  it('honours Retry-After on a 429 without spending an attempt', async () => {
+    let calls = 0;
+    onTwitter(() =>
+      ++calls === 1
+        ? { status: 429, headers: { 'retry-after': '1' }, body: { title: 'Too Many Requests' } }
+        : tweetCreated('1002'),
+    );
+    const job = await queues.addSocialPostJob({
+      userId: 'bob',
+      platforms: ['twitter'],
+      content: { text: 'Rate limited, then fine' },
+    });
+    const done = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(done.state).toBe('completed');
+    expect(done.attemptsMade).toBe(1);
+    expect(tweets).toHaveLength(2);
+    expect(tweets[1].at - tweets[0].at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('fails a platform for good on another 4xx, keeps what was posted, and never re-posts it on retry', async () => {
+    onTwitter(() => tweetCreated('1003'));
+    onLinkedIn(() => ({ status: 401, body: { message: 'Invalid access token' } }));
+    const job = await queues.addSocialPostJob({
+      userId: 'bob',
+      platforms: ['twitter', 'linkedin'],
+      content: { text: 'Half works' },
+    });
+    const failed = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(failed).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(failed.failedReason).toBe(
+      'Posting failed: twitter: posted; linkedin: failed (linkedin: HTTP 401: Invalid access token)',
+    );
+    expect(tweets).toHaveLength(1);
+
+    // The user fixes the token; an admin retries the job: LinkedIn posts, Twitter is not posted twice.
+    onLinkedIn(() => linkedinCreated('urn:li:share:2003'));
+    await queues.retryJob(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    const retried = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(retried.state).toBe('completed');
+    expect(tweets).toHaveLength(1);
+    expect(linkedinPosts).toHaveLength(2);
+  });
+
+  it('does not re-post where an earlier attempt died mid-request (the outcome is unknown)', async () => {
+    onTwitter(() => tweetCreated('1005'));
+    // What a worker killed between sending the request and recording the answer leaves behind:
+    const ledger = app.get(PostLedgerService);
+    expect(await ledger.claim('crashed-mid-post', 'twitter')).toEqual({ claimed: true });
+    const job = await queues.addSocialPostJob(
+      { userId: 'bob', platforms: ['twitter'], content: { text: 'Maybe posted' } },
+      { jobId: 'crashed-mid-post' },
+    );
+    const failed = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(failed.state).toBe('failed');
+    expect(failed.failedReason).toMatch(
+      /twitter: uncertain \(an earlier attempt stopped mid-request; not re-posted/,
+    );
+    expect(tweets).toHaveLength(0);
+  });
+
+  it('fails a platform the owner has not linked, and refuses a tweet longer than 280 characters up front', async () => {
+    const job = await queues.addSocialPostJob({
+      userId: 'carol',
+      platforms: ['twitter'],
+      content: { text: 'Who am I?' },
+    });
+    const failed = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(failed).toMatchObject({
+      state: 'failed',
+      attemptsMade: 1,
+      failedReason: 'Posting failed: twitter: failed (no linked twitter account)',
+    });
+    expect(tweets).toHaveLength(0);
+
+    await expect(
+      queues.addSocialPostJob({
+        userId: 'bob',
+        platforms: ['twitter', 'linkedin'],
+        content: { text: 'x'.repeat(281) },
+      }),
+    ).rejects.toThrow(
+      'content.text is longer than a chosen platform allows (twitter 280, linkedin 3000 characters)',
+    );
+  });
+
+  it('publishes a scheduled post after its time, through a social-posting job for the same owner', async () => {
+    onTwitter(() => tweetCreated('1004'));
+    const at = new Date(Date.now() + 1500);
+    const job = await queues.addScheduledPostJob(
+      { userId: 'alice', platforms: ['twitter'], content: { text: 'Happy new year!' } },
+      at,
+    );
+    expect(job).toMatchObject({ queue: 'scheduled-posts', state: 'delayed' });
+    expect((await app.get(ScheduledPostsService).findById(job.jobId))?.state).toBe('scheduled');
+
+    const handOff = await finished(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId);
+    const socialJobId = (handOff.returnValue as { socialJobId: string }).socialJobId;
+    const posted = await finished(QUEUE_NAMES.SOCIAL_POSTING, socialJobId);
+    expect(posted.state).toBe('completed');
+    expect(posted.ownerId).toBe('alice');
+    expect(tweets).toHaveLength(1);
+    expect(tweets[0].at).toBeGreaterThanOrEqual(at.getTime());
+    expect(tweets[0].headers.authorization).toBe('Bearer tw-token-alice');
+    const scheduled = await eventually(async () => {
+      const s = await app.get(ScheduledPostsService).findById(job.jobId);
+      return s?.state === 'published' && s;
+    });
+    expect(scheduled).toMatchObject({ socialJobId, state: 'published' });
+  });
+
+  it('refuses a date in the past, and cancelling removes the delayed job', async () => {
+    await expect(
+      queues.addScheduledPostJob(
+        { userId: 'alice', platforms: ['twitter'], content: { text: 'too late' } },
+        new Date(Date.now() - 60_000),
+      ),
+    ).rejects.toThrow(new JobPayloadError(['date must be in the future']));
+
+    const job = await queues.addScheduledPostJob(
+      { userId: 'alice', platforms: ['twitter'], content: { text: 'never' } },
+      new Date(Date.now() + 3_600_000),
+    );
+    expect(await queues.cancelJob(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId)).toEqual({
+      state: 'cancelled',
+    });
+    expect((await queues.getQueueStats(QUEUE_NAMES.SCHEDULED_POSTS)).delayed).toBe(0);
+    expect((await app.get(ScheduledPostsService).findById(job.jobId))?.state).toBe('cancelled');
+  });
+});
