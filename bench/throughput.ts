@@ -125,9 +125,9 @@ async function kernelRound(round: number): Promise<{ worker: number; endToEnd: n
     logger: ['error', 'warn'],
   });
   const kernel = producer.get(JobKernel);
-  for (let i = 0; i < N; i += 100) {
+  for (let i = 0; i < N; i += 20) {
     await Promise.all(
-      Array.from({ length: Math.min(100, N - i) }, (_, j) =>
+      Array.from({ length: Math.min(20, N - i) }, (_, j) =>
         kernel.add(QUEUE, JOB_NAMES.GENERATE_CONTENT, {
           text: `job ${i + j}`,
           user: { _id: 'bench' },

@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -35,23 +35,14 @@ async function waitForPort(port: number, up: boolean, timeoutMs = 15_000): Promi
   throw new Error(`port ${port} did not become ${up ? 'open' : 'closed'} within ${timeoutMs} ms`);
 }
 
-function which(command: string): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
-}
+// The services script knows where it built FerretDB.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const services = require('../../scripts/services.js') as { ferretdbPath(): string | undefined };
 
-/** The FerretDB that scripts/services.js built (on PATH, or in GOPATH/bin). */
 function ferretdbBinary(): string {
-  const onPath = which('ferretdb');
-  if (onPath) return onPath;
-  const go = which('go') ?? '/usr/local/go/bin/go';
-  return path.join(
-    execFileSync(go, ['env', 'GOPATH'], { encoding: 'utf8' }).trim(),
-    'bin/ferretdb',
-  );
+  const binary = services.ferretdbPath();
+  if (!binary) throw new Error('no Go toolchain: cannot find the FerretDB build');
+  return binary;
 }
 
 /**
