@@ -9,13 +9,13 @@
  * BENCH_JOBS (default 5000), BENCH_CONCURRENCY (10), BENCH_ROUNDS (3).
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { INestApplicationContext, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Queue, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Connection } from 'mongoose';
 import Redis from 'ioredis';
 import { AppConfig, loadAppConfig } from '../src/config/app-config';
@@ -23,6 +23,7 @@ import { MongoModule } from '../src/infra/mongo/mongo.module';
 import { RedisModule } from '../src/infra/redis/redis.module';
 import { forBullMQ, patientRedisOptions } from '../src/infra/redis/redis-options';
 import { JobKernel } from '../src/queues/kernel/job-kernel.service';
+import { QueueRegistry } from '../src/queues/kernel/queue-registry';
 import { QueueKernelModule } from '../src/queues/kernel/queue-kernel.module';
 import { WorkerBootstrap } from '../src/queues/kernel/worker-bootstrap.service';
 import { JOB_NAMES, QUEUE_NAMES } from '../src/queues/queue-names';
@@ -84,40 +85,89 @@ async function dropPrefix(config: AppConfig): Promise<void> {
   redis.disconnect();
 }
 
-async function rawRound(round: number): Promise<number> {
+/**
+ * Both sides start the same way: jobs are queued while the queue is paused, the worker is started
+ * and connected, and the clock starts when the queue is resumed. A round ends when the worker has
+ * completed N jobs.
+ */
+/** CPU time (ms) used so far by this process and by every redis-server and ferretdb process. */
+function cpuTimes(): Record<string, number> {
+  const usage = process.cpuUsage();
+  const times: Record<string, number> = { node: (usage.user + usage.system) / 1000 };
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const name = readFileSync(`/proc/${pid}/comm`, 'utf8')
+        .trim()
+        .replace(/^ferretdb.*/, 'ferretdb');
+      if (name !== 'redis-server' && name !== 'ferretdb') continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // utime + stime, in clock ticks (10 ms on Linux).
+      times[name] = (times[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return times;
+}
+
+function cpuReport(before: Record<string, number>, after: Record<string, number>): string {
+  return Object.keys(after)
+    .map((name) => `${name} ${Math.round(after[name] - (before[name] ?? 0))} ms`)
+    .join(', ');
+}
+
+async function timedDrain(
+  queue: Queue,
+  startWorker: () => Promise<Worker>,
+): Promise<{ seconds: number; worker: Worker; cpu: string }> {
+  await queue.pause();
+  const worker = await startWorker();
+  await worker.waitUntilReady();
+  let done = 0;
+  const finished = new Promise<void>((resolve) =>
+    worker.on('completed', () => ++done === N && resolve()),
+  );
+  const cpuBefore = cpuTimes();
+  const start = performance.now();
+  await queue.resume();
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, worker, cpu: cpuReport(cpuBefore, cpuTimes()) };
+}
+
+async function rawRound(round: number): Promise<{ rate: number; cpu: string }> {
   const prefix = `bench_raw_${round}_${randomBytes(3).toString('hex')}`;
   const config = benchConfig(prefix, 'worker');
   const connection = forBullMQ(patientRedisOptions(config.redis));
   const queue = new Queue(QUEUE, { connection, prefix });
   for (let i = 0; i < N; i += 1000) {
+    const count = Math.min(1000, N - i);
     await queue.addBulk(
-      Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+      Array.from({ length: count }, (_, j) => ({
         name: JOB_NAMES.GENERATE_CONTENT,
         data: { n: i + j },
       })),
     );
   }
-  let done = 0;
-  const start = performance.now();
-  const finished = new Promise<void>((resolve) => {
-    const worker = new Worker(QUEUE, () => Promise.resolve({ ok: true }), {
-      connection,
-      prefix,
-      concurrency: CONCURRENCY,
-    });
-    worker.on('completed', () => {
-      if (++done === N) void worker.close().then(() => resolve());
-    });
-  });
-  await finished;
-  const seconds = (performance.now() - start) / 1000;
+  const { seconds, worker, cpu } = await timedDrain(queue, () =>
+    Promise.resolve(
+      new Worker(QUEUE, () => Promise.resolve({ ok: true }), {
+        connection,
+        prefix,
+        concurrency: CONCURRENCY,
+      }),
+    ),
+  );
+  await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
   await dropPrefix(config);
-  return N / seconds;
+  return { rate: N / seconds, cpu };
 }
 
-async function kernelRound(round: number): Promise<{ worker: number; endToEnd: number }> {
+async function kernelRound(
+  round: number,
+): Promise<{ worker: number; endToEnd: number; cpu: string }> {
   const prefix = `bench_kernel_${round}_${randomBytes(3).toString('hex')}`;
   // Jobs go in through the kernel (records written) before any worker runs.
   const producerConfig = benchConfig(prefix, 'api');
@@ -136,34 +186,30 @@ async function kernelRound(round: number): Promise<{ worker: number; endToEnd: n
       ),
     );
   }
-
-  const start = performance.now();
-  const workerApp = await NestFactory.createApplicationContext(
-    kernelModule(benchConfig(prefix, 'worker')),
-    { logger: ['error', 'warn'] },
-  );
-  await workerApp.init();
-  const worker = workerApp.get(WorkerBootstrap).workerFor(QUEUE)!;
-  let done = 0;
-  await new Promise<void>((resolve) => {
-    worker.on('completed', () => {
-      if (++done === N) resolve();
-    });
+  let workerApp: INestApplicationContext | undefined;
+  const { seconds, cpu } = await timedDrain(producer.get(QueueRegistry).get(QUEUE), async () => {
+    workerApp = await NestFactory.createApplicationContext(
+      kernelModule(benchConfig(prefix, 'worker')),
+      { logger: ['error', 'warn'] },
+    );
+    await workerApp.init();
+    return workerApp.get(WorkerBootstrap).workerFor(QUEUE)!;
   });
-  const workerSeconds = (performance.now() - start) / 1000;
-  await workerApp.get(JobRecordsService).flush();
-  const totalSeconds = (performance.now() - start) / 1000;
+  const drained = performance.now();
+  // End to end: until every record says completed.
+  await workerApp!.get(JobRecordsService).flush();
+  const recordsSeconds = seconds + (performance.now() - drained) / 1000;
   const completed = await producer
     .get<Connection>(getConnectionToken())
     .collection('job_records')
     .countDocuments({ state: 'completed' });
   if (completed !== N) throw new Error(`only ${completed} of ${N} records say completed`);
 
-  await workerApp.close();
+  await workerApp!.close();
   await producer.get<Connection>(getConnectionToken()).dropDatabase();
   await producer.close();
   await dropPrefix(producerConfig);
-  return { worker: N / workerSeconds, endToEnd: N / totalSeconds };
+  return { worker: N / seconds, endToEnd: N / recordsSeconds, cpu };
 }
 
 function median(values: number[]): number {
@@ -179,14 +225,20 @@ async function main(): Promise<void> {
   const raw: number[] = [];
   const kernel: number[] = [];
   const endToEnd: number[] = [];
+  // One untimed round of each first: the JIT warms up, and neither side pays for it.
+  await rawRound(0);
+  await kernelRound(0);
   for (let round = 1; round <= ROUNDS; round++) {
-    raw.push(await rawRound(round));
-    console.log(`round ${round} raw    ${raw[raw.length - 1].toFixed(0)} jobs/s`);
+    const r = await rawRound(round);
+    raw.push(r.rate);
+    console.log(
+      `round ${round} raw    ${r.rate.toFixed(0)} jobs/s   [cpu while draining: ${r.cpu}]`,
+    );
     const k = await kernelRound(round);
     kernel.push(k.worker);
     endToEnd.push(k.endToEnd);
     console.log(
-      `round ${round} kernel ${k.worker.toFixed(0)} jobs/s (records all written: ${k.endToEnd.toFixed(0)} jobs/s)`,
+      `round ${round} kernel ${k.worker.toFixed(0)} jobs/s; records all written at ${k.endToEnd.toFixed(0)} jobs/s   [cpu while draining: ${k.cpu}]`,
     );
   }
   const rawMedian = median(raw);

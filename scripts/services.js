@@ -265,10 +265,14 @@ function ensureFerretdb() {
   log(`building FerretDB ${FERRETDB_BUILD} once (a few minutes on a fresh machine) into ${binary}`);
   const started = Date.now();
   const info = JSON.parse(
-    execFileSync(go, ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], {
-      encoding: 'utf8',
-      env: goEnvVars,
-    }),
+    execFileSync(
+      go,
+      ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`],
+      {
+        encoding: 'utf8',
+        env: goEnvVars,
+      },
+    ),
   );
   const src = path.join(DATA, 'build', `ferretdb-${FERRETDB_VERSION}`);
   fs.rmSync(src, { recursive: true, force: true });
@@ -281,7 +285,11 @@ function ensureFerretdb() {
   if (!source.includes(before)) fail(`cannot patch ${metadata}: "${before}" not found`);
   fs.writeFileSync(metadata, source.replace(before, `IDColumn = DefaultColumn + "->'_id'"`));
   fs.mkdirSync(path.dirname(binary), { recursive: true });
-  execFileSync(go, ['build', '-trimpath', '-o', binary, './cmd/ferretdb'], { cwd: src, stdio: 'inherit', env: goEnvVars });
+  execFileSync(go, ['build', '-trimpath', '-o', binary, './cmd/ferretdb'], {
+    cwd: src,
+    stdio: 'inherit',
+    env: goEnvVars,
+  });
   fs.rmSync(src, { recursive: true, force: true });
   if (!ferretdbWorks(binary)) fail(`the FerretDB build at ${binary} does not run`);
   log(`built FerretDB in ${Math.round((Date.now() - started) / 1000)} s`);

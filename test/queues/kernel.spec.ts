@@ -273,7 +273,9 @@ describe('queue kernel', () => {
     try {
       const events: JobEvent[] = [];
       await subscriber.subscribe(jobEventsChannel(name));
-      subscriber.on('message', (_c: string, m: string) => events.push(JSON.parse(m) as JobEvent));
+      subscriber.on('message', (_c: string, m: string) =>
+        events.push(...(JSON.parse(m) as JobEvent[])),
+      );
       const queues = app.get(QueuesService);
       const job = await queues.addContentGenerationJob({
         text: 'Queues keep work moving. Workers do it.',

@@ -33,10 +33,8 @@ export type NewJobRecord = Pick<
 /** Keeps a finished job's result only when it is small; records are listed often. */
 export function summarizeResult(value: unknown): unknown {
   if (value === undefined) return undefined;
-  const json = JSON.stringify(value) ?? 'null';
-  return json.length <= MAX_RESULT_BYTES
-    ? (JSON.parse(json) as unknown)
-    : { truncated: true, bytes: json.length };
+  const bytes = JSON.stringify(value)?.length ?? 0;
+  return bytes <= MAX_RESULT_BYTES ? value : { truncated: true, bytes };
 }
 
 /**
