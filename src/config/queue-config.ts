@@ -13,8 +13,6 @@ export interface JobsConfig {
   reconcileIntervalMs: number;
   /** An unfinished record not confirmed against Redis for this long is checked (and repaired). */
   reconcileGraceMs: number;
-  /** Waiting + active jobs one user may have across all queues. */
-  userMaxPendingJobs: number;
 }
 
 /** QUEUE_<NAME>_...: the queue name upper-cased, dashes to underscores. */
@@ -46,6 +44,5 @@ export function readJobsConfig(env: EnvReader): JobsConfig {
     recordRetentionDays: env.int('JOB_RECORD_RETENTION_DAYS', 90, 1),
     reconcileIntervalMs: env.int('JOB_RECONCILE_INTERVAL_MS', 30_000, 100),
     reconcileGraceMs: env.int('JOB_RECONCILE_GRACE_MS', 30_000, 0),
-    userMaxPendingJobs: env.int('USER_MAX_PENDING_JOBS', 100, 1),
   };
 }
