@@ -1,6 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import type { AppConfig } from './config/app-config';
+import { AuthModule } from './auth/auth.module';
+import { AppConfig, runsApi } from './config/app-config';
+import { HttpModule } from './http/http.module';
+import { JobsModule } from './jobs/jobs.module';
+import { SubmissionsModule } from './submissions/submissions.module';
 import { HealthModule } from './health/health.module';
 import { MongoModule } from './infra/mongo/mongo.module';
 import { RedisModule } from './infra/redis/redis.module';
@@ -21,6 +25,8 @@ export class AppModule {
         MongoModule,
         HealthModule,
         QueuesModule,
+        // HTTP API (not in worker-only processes). Auth first: its guards run before throttling.
+        ...(runsApi(config.role) ? [AuthModule, HttpModule, JobsModule, SubmissionsModule] : []),
       ],
     };
   }

@@ -1,7 +1,8 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import type { AppConfig } from './config/app-config';
+import { AppConfig, runsApi } from './config/app-config';
+import { setupApi } from './http/setup-api';
 
 export interface CreateAppOptions {
   logger?: LogLevel[] | false;
@@ -26,6 +27,7 @@ export async function createApp(
     logger: options.logger ?? logLevelsUpTo(config.logLevel),
   });
   app.setGlobalPrefix('api');
+  if (runsApi(config.role)) setupApi(app, config);
   // Exit 0 after a clean shutdown instead of re-raising the signal (Nest's default).
   if (options.shutdownHooks !== false)
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ApiConfig, readApiConfig } from './api-config';
 import { EnvReader, redactUrl } from './env-reader';
 import {
   LlmConfig,
@@ -36,6 +37,7 @@ export interface AppConfig {
   mail: MailConfig;
   llm: LlmConfig;
   social: SocialConfig;
+  api: ApiConfig;
 }
 
 export function runsApi(role: AppRole): boolean {
@@ -64,7 +66,12 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     mongo: { uri: mongo.href, display: redactUrl(mongo.href) },
     jwt: {
       secret: env.secret('JWT_SECRET', 32),
-      expiresIn: env.string('JWT_EXPIRES_IN', '1h'),
+      expiresIn: env.matching(
+        'JWT_EXPIRES_IN',
+        '1h',
+        /^\d+[smhd]?$/,
+        'a duration such as 900s, 15m, 1h or 7d',
+      ),
     },
     // BullMQ builds keys as prefix:queue:id; a colon or space inside the prefix would break that.
     redisPrefix: env.matching(
@@ -80,5 +87,6 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     mail: readMailConfig(env, dataDir),
     llm: readLlmConfig(env),
     social: readSocialConfig(env),
+    api: readApiConfig(env, dataDir),
   };
 }

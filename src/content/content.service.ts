@@ -43,6 +43,11 @@ export class ContentService {
     );
   }
 
+  /** One media stage's output (upload, video metadata, thumbnail, transcript, …). */
+  async saveMedia(contentId: string, stage: string, value: Record<string, unknown>): Promise<void> {
+    await this.model.updateOne({ _id: contentId }, { $set: { [`media.${stage}`]: value } });
+  }
+
   async setStatus(
     contentId: string,
     status: Content['status'],

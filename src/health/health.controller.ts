@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { Public } from '../auth/auth.decorators';
 import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -11,6 +12,7 @@ export class HealthController {
   ) {}
 
   /** 200 when Redis and MongoDB both answer; 503 naming the one that does not. */
+  @Public()
   @Get()
   @HealthCheck()
   check() {

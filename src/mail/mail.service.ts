@@ -13,7 +13,7 @@ import { DEFAULT_SUBJECTS, MAIL_TEMPLATES, MailTemplate } from './mail-templates
 export interface SentMail {
   messageId: string;
   accepted: string[];
-  /** Where the message was written when no SMTP server is configured. */
+  /** The file written in the outbox folder when no SMTP server is configured (name only). */
   outboxFile?: string;
 }
 
@@ -63,7 +63,11 @@ export class MailService {
     if (this.mail.smtpUrl) return { messageId: info.messageId, accepted };
     const outboxFile = await this.writeToOutbox(info);
     this.logger.log(`no SMTP_URL: wrote ${path.basename(outboxFile)} for ${payload.to}`);
-    return { messageId: info.messageId, accepted: [payload.to], outboxFile };
+    return {
+      messageId: info.messageId,
+      accepted: [payload.to],
+      outboxFile: path.basename(outboxFile),
+    };
   }
 
   private async textTemplate(name: MailTemplate): Promise<Handlebars.TemplateDelegate> {

@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { ConfigService } from '@nestjs/config';
 import type { Job, JobProgress } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
@@ -19,6 +21,7 @@ import { JobRecordsService } from '../records/job-records.service';
 import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from '../records/job-record.schema';
 import { CancelBus } from './cancel-bus';
 import {
+  isCancelledReason,
   JobIdConflictError,
   JobNotFoundError,
   JobPayloadError,
@@ -39,6 +42,11 @@ export interface AddJobOptions {
   delay?: number;
   /** A caller-chosen id, for idempotent submission; must be unique across all queues. */
   jobId?: string;
+  /**
+   * If Redis is away, keep the record and let the reconciler queue the job once Redis is back,
+   * instead of failing. For jobs a completed action owes (the welcome email of a new account).
+   */
+  deferIfQueueDown?: boolean;
 }
 
 export interface AcceptedJob {
@@ -94,6 +102,7 @@ export class JobKernel {
     private readonly records: JobRecordsService,
     private readonly cancelBus: CancelBus,
     private readonly events: JobEventsPublisher,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -165,6 +174,12 @@ export class JobKernel {
     try {
       await (await this.registry.use(queueName)).add(name, payload, jobOptions);
     } catch (error) {
+      if (options.deferIfQueueDown) {
+        this.logger.warn(
+          `job ${jobId}: Redis refused it; the reconciler will queue it (${(error as Error).message})`,
+        );
+        return accepted;
+      }
       await this.records.delete(jobId).catch((e: Error) =>
         // Left behind, the record is queued by the reconciler later: the job runs, just late.
         this.logger.warn(
@@ -392,6 +407,80 @@ export class JobKernel {
       state: 'waiting',
       priority: status.priority,
     };
+  }
+
+  /**
+   * A waiting job's place in line (1 = next), or undefined when it is not waiting. Jobs in the
+   * plain wait list run before prioritised ones, so they count first.
+   */
+  async position(queue: QueueName, jobId: string): Promise<number | undefined> {
+    const { keys } = await this.registry.use(queue);
+    const [rank, waiting, index] = await Promise.all([
+      this.redis.zrank(keys.prioritized, jobId),
+      this.redis.llen(keys.wait),
+      this.redis.lpos(keys.wait, jobId),
+    ]);
+    // The wait list is consumed from its right end.
+    if (index !== null) return waiting - index;
+    return rank === null ? undefined : waiting + rank + 1;
+  }
+
+  /** A page of a queue's jobs in one state, newest first. */
+  async list(
+    queue: string,
+    state: Exclude<JobState, 'cancelled'>,
+    start: number,
+    count: number,
+  ): Promise<JobStatus[]> {
+    const queueName = this.registry.resolve(queue);
+    const types =
+      state === 'waiting'
+        ? (['wait', 'prioritized', 'waiting-children'] as const)
+        : ([state] as const);
+    const jobs = await (
+      await this.registry.use(queueName)
+    ).getJobs([...types], start, start + count - 1, false);
+    return jobs
+      .filter((job): job is Job => !!job)
+      .map((job) =>
+        this.statusFromJob(
+          queueName,
+          job,
+          toJobState(state === 'waiting' ? 'waiting' : state, job.failedReason)!,
+          null,
+        ),
+      );
+  }
+
+  async pause(queue: string): Promise<void> {
+    await (await this.registry.use(this.registry.resolve(queue))).pause();
+  }
+
+  async resume(queue: string): Promise<void> {
+    await (await this.registry.use(this.registry.resolve(queue))).resume();
+  }
+
+  /** Retries every failed job of a queue (not the cancelled ones); returns how many. */
+  async retryAllFailed(queue: string): Promise<number> {
+    const queueName = this.registry.resolve(queue);
+    const bullQueue = await this.registry.use(queueName);
+    let retried = 0;
+    let skipped = 0;
+    for (;;) {
+      const page = await bullQueue.getJobs(['failed'], skipped, skipped + 99, true);
+      if (page.length === 0) return retried;
+      for (const job of page) {
+        if (isCancelledReason(job?.failedReason)) skipped++;
+        else if (job) {
+          await this.retry(queueName, job.id!);
+          retried++;
+        }
+      }
+    }
+  }
+
+  async workers(queue: string): Promise<number> {
+    return (await this.registry.use(this.registry.resolve(queue))).getWorkersCount();
   }
 
   async counts(queue: string): Promise<QueueCounts> {

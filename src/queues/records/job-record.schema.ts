@@ -104,5 +104,7 @@ JobRecordSchema.index({ ownerId: 1, state: 1, createdAt: -1 });
 JobRecordSchema.index({ queue: 1, state: 1, createdAt: -1 });
 // Reconciler: unfinished records not confirmed lately.
 JobRecordSchema.index({ state: 1, checkedAt: 1 });
+// Admin dashboard: recent failures.
+JobRecordSchema.index({ state: 1, finishedAt: -1 });
 // Pruning.
 JobRecordSchema.index({ purgeAfter: 1 });

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Job, JobProgress } from 'bullmq';
-import type { Model } from 'mongoose';
+import type { FilterQuery, Model } from 'mongoose';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_RETENTION } from '../queue-catalogue';
 import type { QueueName } from '../queue-names';
@@ -94,6 +94,57 @@ export class JobRecordsService implements OnApplicationShutdown {
     const update: Record<string, unknown> = { $set: { ...set, updatedAt: new Date() } };
     if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
     await this.model.updateOne({ _id: jobId }, update);
+  }
+
+  /**
+   * A user's records, newest first, from `cursor` on (exclusive). Served by the
+   * {ownerId, createdAt, _id} index on MongoDB; FerretDB v1 scans (it pushes down only _id).
+   */
+  listForOwner(
+    ownerId: string,
+    filter: { queue?: string; state?: JobState },
+    limit: number,
+    after?: { createdAt: Date; id: string },
+  ): Promise<JobRecord[]> {
+    const query: FilterQuery<JobRecord> = { ownerId };
+    if (filter.queue) query.queue = filter.queue as JobRecord['queue'];
+    if (filter.state) query.state = filter.state;
+    if (after)
+      query.$or = [
+        { createdAt: { $lt: after.createdAt } },
+        { createdAt: after.createdAt, _id: { $lt: after.id } },
+      ];
+    return this.model
+      .find(query)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<JobRecord[]>()
+      .exec();
+  }
+
+  /** How many of a user's jobs are not finished, counting at most `upTo`. */
+  countUnfinished(ownerId: string, upTo: number): Promise<number> {
+    return this.model
+      .countDocuments({ ownerId, state: { $in: UNFINISHED_STATES } })
+      .limit(upTo)
+      .exec();
+  }
+
+  oldestWaiting(queue: string): Promise<JobRecord | null> {
+    return this.model
+      .findOne({ queue: queue, state: 'waiting' })
+      .sort({ createdAt: 1 })
+      .lean<JobRecord>()
+      .exec();
+  }
+
+  recentFailures(limit: number): Promise<JobRecord[]> {
+    return this.model
+      .find({ state: 'failed' })
+      .sort({ finishedAt: -1 })
+      .limit(limit)
+      .lean<JobRecord[]>()
+      .exec();
   }
 
   /** Unfinished records nobody confirmed against Redis since `before` (oldest first). */

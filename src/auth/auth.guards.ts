@@ -1,0 +1,66 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { AuthenticatedRequest, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
+import type { Role } from './user.schema';
+import { UsersService } from './users.service';
+
+/**
+ * Every route needs a valid bearer token unless marked @Public(). The user is loaded from the
+ * database on each request, so a deleted or demoted user loses access at once.
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtService,
+    private readonly users: UsersService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (
+      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+        context.getHandler(),
+        context.getClass(),
+      ])
+    )
+      return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+    if (scheme !== 'Bearer' || !token)
+      throw new UnauthorizedException('Sign in first: send Authorization: Bearer <accessToken>');
+    let subject: string;
+    try {
+      subject = (await this.jwt.verifyAsync<{ sub: string }>(token)).sub;
+    } catch {
+      throw new UnauthorizedException('The access token is invalid or has expired');
+    }
+    const user = await this.users.findById(subject);
+    if (!user) throw new UnauthorizedException('The account of this token no longer exists');
+    request.user = user;
+    return true;
+  }
+}
+
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!roles?.length) return true;
+    const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
+    if (!user || !roles.includes(user.role))
+      throw new ForbiddenException(`This needs the ${roles.join(' or ')} role`);
+    return true;
+  }
+}

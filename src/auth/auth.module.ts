@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { MongooseModule } from '@nestjs/mongoose';
+import type { AppConfig } from '../config/app-config';
+import { AdminBootstrap } from './admin-bootstrap.service';
+import { AuthController } from './auth.controller';
+import { JwtAuthGuard, RolesGuard } from './auth.guards';
+import { AuthService } from './auth.service';
+import { User, UserSchema } from './user.schema';
+import { UsersService } from './users.service';
+
+/** Users, JWT sign-in, and the global guards: authenticated by default, roles where declared. */
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]),
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => {
+        const jwt = config.get('jwt', { infer: true });
+        return { secret: jwt.secret, signOptions: { expiresIn: jwt.expiresIn as `${number}` } };
+      },
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    UsersService,
+    AuthService,
+    AdminBootstrap,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+  exports: [UsersService],
+})
+export class AuthModule {}

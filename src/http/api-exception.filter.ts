@@ -1,0 +1,92 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import {
+  JobIdConflictError,
+  JobNotFoundError,
+  JobPayloadError,
+  JobStateConflictError,
+  QueueUnavailableError,
+  UnknownQueueError,
+} from '../queues/kernel/job-errors';
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function isHealthReport(exception: unknown): exception is HttpException {
+  const body = exception instanceof HttpException ? exception.getResponse() : undefined;
+  return typeof body === 'object' && body !== null && 'details' in body && 'status' in body;
+}
+
+const DATABASE_DOWN = /^Mongo(ServerSelection|Network|NotConnected|Topology)/;
+
+/**
+ * Every error leaves as `{statusCode, message, error}`: the queue kernel's errors get their HTTP
+ * status here, an unavailable database is a 503, and anything unexpected a 500 that says nothing
+ * about internals (it is logged with its stack instead).
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (isHealthReport(exception)) {
+      // Terminus's 503 body names each dependency; keep it whole.
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
+    const { status, message } = this.describe(exception);
+    if (status >= 500 && status !== 503)
+      this.logger.error((exception as Error)?.stack ?? String(exception));
+    response.status(status).json({
+      statusCode: status,
+      message,
+      error: STATUS_TEXT[status] ?? HttpStatus[status] ?? 'Error',
+    });
+  }
+
+  private describe(exception: unknown): { status: number; message: string | string[] } {
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'string'
+          ? body
+          : ((body as { message?: string | string[] }).message ?? exception.message);
+      return { status: exception.getStatus(), message };
+    }
+    if (exception instanceof JobPayloadError) return { status: 400, message: exception.problems };
+    if (exception instanceof UnknownQueueError || exception instanceof JobNotFoundError)
+      return { status: 404, message: exception.message };
+    if (exception instanceof JobStateConflictError || exception instanceof JobIdConflictError)
+      return { status: 409, message: exception.message };
+    if (exception instanceof QueueUnavailableError)
+      return { status: 503, message: exception.message };
+    const error = exception as { name?: string; type?: string; status?: number; message?: string };
+    // body-parser's own errors (before any controller runs).
+    if (error.type === 'entity.too.large')
+      return { status: 413, message: 'The request body is too large' };
+    if (error.type === 'entity.parse.failed')
+      return { status: 400, message: 'The request body is not valid JSON' };
+    if (DATABASE_DOWN.test(error.name ?? '') || /buffering timed out/.test(error.message ?? '')) {
+      return { status: 503, message: 'The database is unavailable, try again shortly' };
+    }
+    return { status: 500, message: 'Internal server error' };
+  }
+}

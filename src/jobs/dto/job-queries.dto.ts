@@ -1,0 +1,72 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ALL_QUEUES } from '../../queues/queue-names';
+import { JOB_STATES } from '../../queues/records/job-record.schema';
+
+export class UserJobsQuery {
+  @ApiPropertyOptional({ enum: ALL_QUEUES })
+  @IsOptional()
+  @IsIn(ALL_QUEUES, { message: `queue must be one of ${ALL_QUEUES.join(', ')}` })
+  queue?: string;
+
+  @ApiPropertyOptional({ enum: JOB_STATES })
+  @IsOptional()
+  @IsIn(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` })
+  state?: (typeof JOB_STATES)[number];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this API gave out' })
+  cursor?: string;
+}
+
+export const LISTABLE_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+
+export class QueueJobsQuery {
+  @ApiPropertyOptional({ enum: LISTABLE_STATES, default: 'waiting' })
+  @IsOptional()
+  @IsIn(LISTABLE_STATES, { message: `state must be one of ${LISTABLE_STATES.join(', ')}` })
+  state?: (typeof LISTABLE_STATES)[number];
+
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  page?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class AuditQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'cursor is not a cursor this API gave out' })
+  cursor?: string;
+}

@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ALL_QUEUES } from '../../queues/queue-names';
+import { JOB_STATES } from '../../queues/records/job-record.schema';
+
+export class JobTimestamps {
+  @ApiProperty() created: string;
+  @ApiPropertyOptional() started?: string;
+  @ApiPropertyOptional() finished?: string;
+  @ApiPropertyOptional({ description: 'when a delayed job is due' }) runAt?: string;
+}
+
+/** One job as its owner sees it. */
+export class JobView {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ALL_QUEUES }) queue: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: JOB_STATES }) state: string;
+  @ApiProperty({ oneOf: [{ type: 'number' }, { type: 'object' }] }) progress: unknown;
+  @ApiProperty() attemptsMade: number;
+  @ApiProperty() maxAttempts: number;
+  @ApiProperty({ enum: [10, 5, 0, -5] }) priority: number;
+  @ApiPropertyOptional() contentId?: string;
+  @ApiPropertyOptional() failedReason?: string;
+  @ApiPropertyOptional({ description: 'result of a completed job' }) result?: unknown;
+  @ApiProperty({ type: JobTimestamps }) timestamps: JobTimestamps;
+  @ApiPropertyOptional({ description: 'for a waiting job: 1 = runs next' }) position?: number;
+}
+
+export class JobPage {
+  @ApiProperty({ type: [JobView] }) items: JobView[];
+  @ApiPropertyOptional({
+    description: 'pass as ?cursor= for the next page; absent on the last page',
+  })
+  nextCursor?: string;
+}
+
+/** 202 answer of every submission. */
+export class AcceptedJobView {
+  @ApiProperty() jobId: string;
+  @ApiProperty({ enum: ALL_QUEUES }) queue: string;
+  @ApiProperty({ enum: JOB_STATES }) state: string;
+}
+
+export class CancelView {
+  @ApiProperty() jobId: string;
+  @ApiProperty({ enum: ['cancelled', 'active'] }) state: string;
+  @ApiPropertyOptional({
+    description: 'true when the job was still running at the answer; it stops shortly',
+  })
+  cancelRequested?: boolean;
+}

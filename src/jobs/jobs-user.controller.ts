@@ -1,0 +1,58 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators';
+import type { User } from '../auth/user.schema';
+import { ApiBadRequest, ApiNotFound, ApiSignedIn, ErrorBody } from '../http/api-responses';
+import { QueuesService } from '../queues/queues.service';
+import { UserJobsQuery } from './dto/job-queries.dto';
+import { CancelView, JobPage, JobView } from './dto/job-views.dto';
+import { JobViewsService } from './job-views.service';
+
+/** A user's own jobs. Another user's job answers 404, as if it did not exist. */
+@ApiTags('jobs (user)')
+@ApiSignedIn()
+@Controller('jobs/user')
+export class JobsUserController {
+  constructor(
+    private readonly views: JobViewsService,
+    private readonly queues: QueuesService,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({
+    type: JobPage,
+    description: 'Newest first; filter by queue and state; cursor pagination',
+  })
+  @ApiBadRequest()
+  list(@CurrentUser() user: User, @Query() query: UserJobsQuery): Promise<JobPage> {
+    return this.views.list(user._id.toHexString(), query);
+  }
+
+  @Get(':jobId')
+  @ApiOkResponse({ type: JobView })
+  @ApiNotFound('Job')
+  get(@CurrentUser() user: User, @Param('jobId') jobId: string): Promise<JobView> {
+    return this.views.detail(user._id.toHexString(), jobId);
+  }
+
+  @Post(':jobId/cancel')
+  @HttpCode(200)
+  @ApiOkResponse({ type: CancelView, description: 'Cancelled' })
+  @ApiAcceptedResponse({
+    type: CancelView,
+    description: 'Still running at the answer; it stops shortly',
+  })
+  @ApiNotFound('Job')
+  @ApiConflictResponse({ type: ErrorBody, description: 'The job already finished' })
+  async cancel(
+    @CurrentUser() user: User,
+    @Param('jobId') jobId: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CancelView> {
+    const record = await this.views.owned(user._id.toHexString(), jobId);
+    const outcome = await this.queues.cancelJob(record.queue, jobId, `cancelled by its owner`);
+    if (outcome.state === 'active') res.status(202);
+    return { jobId, ...outcome };
+  }
+}

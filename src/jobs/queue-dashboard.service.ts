@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { ApiConfig } from '../config/api-config';
+import type { AppConfig } from '../config/app-config';
+import type { JobsConfig } from '../config/queue-config';
+import { JobKernel, QueueCounts } from '../queues/kernel/job-kernel.service';
+import { ALL_QUEUES, QueueName } from '../queues/queue-names';
+import { JobRecordsService } from '../queues/records/job-records.service';
+
+export interface QueueOverview {
+  name: QueueName;
+  counts: QueueCounts;
+  paused: boolean;
+  concurrency: number;
+  rateLimit: { max: number; durationMs: number } | null;
+  oldestWaitingAgeMs: number | null;
+  workers: number;
+}
+
+export interface Dashboard {
+  queues: QueueOverview[];
+  recentFailures: {
+    jobId: string;
+    queue: string;
+    name: string;
+    ownerId: string;
+    failedReason?: string;
+    finishedAt?: string;
+  }[];
+  alerts: { queue: QueueName; kind: 'backlog' | 'oldest-waiting'; message: string }[];
+  generatedAt: string;
+}
+
+/** Everything an operator looks at first, per queue, with alerts past the configured thresholds. */
+@Injectable()
+export class QueueDashboardService {
+  private readonly jobs: JobsConfig;
+  private readonly alerts: ApiConfig['alerts'];
+
+  constructor(
+    private readonly kernel: JobKernel,
+    private readonly records: JobRecordsService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.jobs = config.get('jobs', { infer: true });
+    this.alerts = config.get('api', { infer: true }).alerts;
+  }
+
+  async build(): Promise<Dashboard> {
+    const now = Date.now();
+    const [queues, failures] = await Promise.all([
+      Promise.all(ALL_QUEUES.map((q) => this.overview(q, now))),
+      this.records.recentFailures(10),
+    ]);
+    const alerts: Dashboard['alerts'] = [];
+    for (const q of queues) {
+      if (q.counts.waiting >= this.alerts.backlog) {
+        alerts.push({
+          queue: q.name,
+          kind: 'backlog',
+          message: `${q.counts.waiting} jobs waiting (alert at ${this.alerts.backlog})`,
+        });
+      }
+      if (q.oldestWaitingAgeMs !== null && q.oldestWaitingAgeMs >= this.alerts.oldestWaitingMs) {
+        alerts.push({
+          queue: q.name,
+          kind: 'oldest-waiting',
+          message: `oldest waiting job is ${Math.round(q.oldestWaitingAgeMs / 1000)} s old (alert at ${Math.round(this.alerts.oldestWaitingMs / 1000)} s)`,
+        });
+      }
+    }
+    return {
+      queues,
+      recentFailures: failures.map((r) => ({
+        jobId: r._id,
+        queue: r.queue,
+        name: r.name,
+        ownerId: r.ownerId,
+        failedReason: r.failedReason,
+        finishedAt: r.finishedAt?.toISOString(),
+      })),
+      alerts,
+      generatedAt: new Date(now).toISOString(),
+    };
+  }
+
+  private async overview(name: QueueName, now: number): Promise<QueueOverview> {
+    const spec = this.jobs.queues[name];
+    const [counts, oldest, workers] = await Promise.all([
+      this.kernel.counts(name),
+      this.records.oldestWaiting(name),
+      this.kernel.workers(name),
+    ]);
+    return {
+      name,
+      counts,
+      paused: counts.paused,
+      concurrency: spec.concurrency,
+      rateLimit: spec.rateLimit ?? null,
+      oldestWaitingAgeMs: oldest ? now - oldest.createdAt.getTime() : null,
+      workers,
+    };
+  }
+}

@@ -1,0 +1,175 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentUser } from '../auth/auth.decorators';
+import type { User } from '../auth/user.schema';
+import { ContentService } from '../content/content.service';
+import {
+  ApiBadRequest,
+  ApiNotFound,
+  ApiQueueDown,
+  ApiSignedIn,
+  ErrorBody,
+} from '../http/api-responses';
+import { AcceptedJobView } from '../jobs/dto/job-views.dto';
+import type { AcceptedJob } from '../queues/kernel/job-kernel.service';
+import { QueuesService } from '../queues/queues.service';
+import {
+  GenerateContentDto,
+  SubmitPostDto,
+  SubmitTranscriptDto,
+  UploadVideoDto,
+} from './dto/submissions.dto';
+import { SubmissionQuota } from './submission-quota.service';
+import { toContentView } from './content-view';
+
+function accepted(job: AcceptedJob): AcceptedJobView {
+  return { jobId: job.jobId, queue: job.queue, state: job.state };
+}
+
+/** Work a user hands in. Each answers 202 with the job id; the job belongs to the caller. */
+@ApiTags('submissions')
+@ApiSignedIn()
+@Controller()
+export class SubmissionsController {
+  constructor(
+    private readonly queues: QueuesService,
+    private readonly contents: ContentService,
+    private readonly quota: SubmissionQuota,
+  ) {}
+
+  @Post('content/generate')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: AcceptedJobView })
+  @ApiBadRequest()
+  @ApiNotFound('Content')
+  @ApiQueueDown()
+  async generate(
+    @CurrentUser() user: User,
+    @Body() dto: GenerateContentDto,
+  ): Promise<AcceptedJobView> {
+    await this.quota.check(user._id.toHexString());
+    return accepted(
+      await this.queues.addContentGenerationJob({
+        ...dto,
+        user: { _id: user._id.toHexString(), email: user.email },
+      }),
+    );
+  }
+
+  @Post('posts')
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: AcceptedJobView,
+    description: 'social-posting now, or scheduled-posts when scheduledAt is in the future',
+  })
+  @ApiBadRequest()
+  @ApiNotFound('Content')
+  @ApiQueueDown()
+  async post(@CurrentUser() user: User, @Body() dto: SubmitPostDto): Promise<AcceptedJobView> {
+    const userId = user._id.toHexString();
+    if (dto.contentId) await this.contents.findOwned(dto.contentId, userId);
+    const scheduledAt = dto.scheduledAt ? new Date(dto.scheduledAt) : undefined;
+    if (scheduledAt && scheduledAt.getTime() <= Date.now())
+      throw new BadRequestException(['scheduledAt must be in the future']);
+    await this.quota.check(userId);
+    const fields = {
+      userId,
+      contentId: dto.contentId,
+      platforms: dto.platforms,
+      content: dto.content,
+    };
+    return accepted(
+      scheduledAt
+        ? await this.queues.addScheduledPostJob(fields, scheduledAt)
+        : await this.queues.addSocialPostJob(fields),
+    );
+  }
+
+  @Post('transcripts')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: AcceptedJobView })
+  @ApiBadRequest()
+  @ApiNotFound('Content')
+  @ApiQueueDown()
+  async transcript(
+    @CurrentUser() user: User,
+    @Body() dto: SubmitTranscriptDto,
+  ): Promise<AcceptedJobView> {
+    const userId = user._id.toHexString();
+    await this.contents.findOwned(dto.contentId, userId);
+    await this.quota.check(userId);
+    return accepted(await this.queues.addTranscriptJob({ ...dto, userId }));
+  }
+
+  @Post('videos')
+  @HttpCode(202)
+  @UseInterceptors(FileInterceptor('file'))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' }, title: { type: 'string' } },
+    },
+  })
+  @ApiAcceptedResponse({
+    type: AcceptedJobView,
+    description: 'Stored; a video-processing job is queued for a new content item',
+  })
+  @ApiBadRequest()
+  @ApiPayloadTooLargeResponse({ type: ErrorBody, description: 'Larger than UPLOAD_MAX_BYTES' })
+  @ApiQueueDown()
+  async video(
+    @CurrentUser() user: User,
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Body() dto: UploadVideoDto,
+  ): Promise<AcceptedJobView> {
+    if (!file) throw new BadRequestException(['file is required (multipart field "file")']);
+    const userId = user._id.toHexString();
+    await this.quota.check(userId);
+    const contentId = await this.contents.create(userId, {
+      title: dto.title ?? file.originalname,
+      status: 'processing',
+    });
+    await this.contents.saveMedia(contentId, 'upload', {
+      originalName: file.originalname,
+      size: file.size,
+      mimeType: file.mimetype,
+      file: file.filename,
+    });
+    return accepted(
+      await this.queues.addVideoProcessingJob({
+        contentId,
+        videoPath: file.filename,
+        user: { _id: userId, email: user.email },
+      }),
+    );
+  }
+
+  @Get('content/:id')
+  @ApiOkResponse({
+    description: 'The content with what each stage produced (posts, published posts, media)',
+  })
+  @ApiNotFound('Content')
+  async content(@CurrentUser() user: User, @Param('id') id: string) {
+    return toContentView(await this.contents.findOwned(id, user._id.toHexString()));
+  }
+}
