@@ -4,15 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/npm-install.sh
-if [ ! -f .env ]; then
-  # Secrets never live in the code: the first run writes a git-ignored .env with fresh ones.
-  {
-    echo "# written by scripts/serve.sh on $(date -u +%FT%TZ); see .env.example for every variable"
-    echo "JWT_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(48).toString("base64url"))')"
-    echo "TOKEN_ENCRYPTION_KEY=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
-  } > .env
-  echo "serve: wrote .env with a generated JWT_SECRET and TOKEN_ENCRYPTION_KEY"
-fi
+
+# Secrets never live in the code: the first run writes them, random, into the git-ignored .env.
+random() { node -e "process.stdout.write(require('crypto').randomBytes($1).toString('$2'))"; }
+has() { [ -f .env ] && grep -qE "^$1=.+" .env; }
+add() { echo "$1=$2" >> .env; echo "serve: wrote a generated $1 to .env"; }
+[ -f .env ] || echo "# written by scripts/serve.sh; see .env.example for every variable" > .env
+has JWT_SECRET || add JWT_SECRET "$(random 48 base64url)"
+has TOKEN_ENCRYPTION_KEY || add TOKEN_ENCRYPTION_KEY "$(random 32 hex)"
+has ADMIN_EMAIL || add ADMIN_EMAIL "admin@click.local"
+has ADMIN_PASSWORD || add ADMIN_PASSWORD "$(random 12 base64url)"
+
 bash scripts/services.sh up
 npx nest build
+echo "serve: admin sign-in: $(grep -E '^ADMIN_EMAIL=' .env | cut -d= -f2-) / $(grep -E '^ADMIN_PASSWORD=' .env | cut -d= -f2-)  (POST /api/auth/login; OpenAPI at /api/docs)"
 exec node dist/main.js

@@ -85,29 +85,23 @@ describe('submission endpoints', () => {
   });
 
   it('POST /posts posts now, or schedules when scheduledAt is in the future, and refuses the past', async () => {
-    const now = await api
-      .call('post', '/posts', alice.token)
-      .send({
-        platforms: ['twitter', 'linkedin'],
-        content: { text: 'Now!', imageUrl: 'https://example.com/a.png' },
-      });
+    const now = await api.call('post', '/posts', alice.token).send({
+      platforms: ['twitter', 'linkedin'],
+      content: { text: 'Now!', imageUrl: 'https://example.com/a.png' },
+    });
     expect(now.status).toBe(202);
     expect(now.body).toMatchObject({ queue: 'social-posting', state: 'waiting' });
-    const later = await api
-      .call('post', '/posts', alice.token)
-      .send({
-        platforms: ['linkedin'],
-        content: { text: 'Later' },
-        scheduledAt: new Date(Date.now() + 86_400_000).toISOString(),
-      });
+    const later = await api.call('post', '/posts', alice.token).send({
+      platforms: ['linkedin'],
+      content: { text: 'Later' },
+      scheduledAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(later.body).toMatchObject({ queue: 'scheduled-posts', state: 'delayed' });
-    const past = await api
-      .call('post', '/posts', alice.token)
-      .send({
-        platforms: ['linkedin'],
-        content: { text: 'Too late' },
-        scheduledAt: '2020-01-01T00:00:00Z',
-      });
+    const past = await api.call('post', '/posts', alice.token).send({
+      platforms: ['linkedin'],
+      content: { text: 'Too late' },
+      scheduledAt: '2020-01-01T00:00:00Z',
+    });
     expect(past.status).toBe(400);
     expect(past.body.message).toEqual(['scheduledAt must be in the future']);
     const long = await api
@@ -117,13 +111,11 @@ describe('submission endpoints', () => {
     expect(long.body.message).toEqual([
       'content.text is longer than a chosen platform allows (twitter 280 characters)',
     ]);
-    const bad = await api
-      .call('post', '/posts', alice.token)
-      .send({
-        platforms: ['twitter'],
-        content: { text: 'x', imageUrl: 'javascript:alert(1)' },
-        scheduledAt: 'tomorrow',
-      });
+    const bad = await api.call('post', '/posts', alice.token).send({
+      platforms: ['twitter'],
+      content: { text: 'x', imageUrl: 'javascript:alert(1)' },
+      scheduledAt: 'tomorrow',
+    });
     expect(bad.body.message).toEqual(
       expect.arrayContaining([
         'scheduledAt must be an ISO 8601 date-time',
