@@ -17,9 +17,9 @@ import { Queue, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Connection } from 'mongoose';
-import Redis from 'ioredis';
 import { AppConfig, loadAppConfig } from '../src/config/app-config';
 import { MongoModule } from '../src/infra/mongo/mongo.module';
+import { deleteKeysWithPrefix } from '../src/infra/redis/delete-prefix';
 import { RedisModule } from '../src/infra/redis/redis.module';
 import { forBullMQ, patientRedisOptions } from '../src/infra/redis/redis-options';
 import { JobKernel } from '../src/queues/kernel/job-kernel.service';
@@ -68,21 +68,8 @@ function kernelModule(config: AppConfig) {
   return BenchKernelModule;
 }
 
-async function dropPrefix(config: AppConfig): Promise<void> {
-  const redis = new Redis(patientRedisOptions(config.redis));
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(
-      cursor,
-      'MATCH',
-      `${config.redisPrefix}:*`,
-      'COUNT',
-      1000,
-    );
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
+function dropPrefix(config: AppConfig): Promise<void> {
+  return deleteKeysWithPrefix(config.redis, config.redisPrefix);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { JobKernel, JobStatus } from '../queues/kernel/job-kernel.service';
+import { JobKernel, JobStatus, statusFromRecord } from '../queues/kernel/job-kernel.service';
 import { JobRecordsService } from '../queues/records/job-records.service';
 import type { JobRecord } from '../queues/records/job-record.schema';
 import type { JobPage, JobView } from './dto/job-views.dto';
@@ -31,28 +31,6 @@ export function toJobView(status: JobStatus): JobView {
   };
 }
 
-function recordView(record: JobRecord): JobView {
-  return {
-    id: record._id,
-    queue: record.queue,
-    name: record.name,
-    state: record.state,
-    progress: record.progress,
-    attemptsMade: record.attemptsMade,
-    maxAttempts: record.maxAttempts,
-    priority: record.priority,
-    contentId: record.contentId,
-    failedReason: record.failedReason,
-    result: record.state === 'completed' ? record.result : undefined,
-    timestamps: {
-      created: record.createdAt.toISOString(),
-      started: record.startedAt?.toISOString(),
-      finished: record.finishedAt?.toISOString(),
-      runAt: record.runAt?.toISOString(),
-    },
-  };
-}
-
 /** What a user may see of jobs: only their own, and another user's job is simply "not found". */
 @Injectable()
 export class JobViewsService {
@@ -74,7 +52,7 @@ export class JobViewsService {
     );
     const page = records.slice(0, limit);
     return {
-      items: page.map(recordView),
+      items: page.map((record) => toJobView(statusFromRecord(record))),
       nextCursor: records.length > limit ? encodeCursor(page[page.length - 1]) : undefined,
     };
   }

@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
-import Redis from 'ioredis';
 import type { Connection } from 'mongoose';
 import { createApp } from '../../src/bootstrap';
 import type { AppConfig } from '../../src/config/app-config';
+import { deleteKeysWithPrefix } from '../../src/infra/redis/delete-prefix';
 import { Env, testConfig } from './test-env';
 
 export interface TestApp {
@@ -33,29 +33,8 @@ export async function dropTestData(testApp: TestApp): Promise<void> {
   await deleteRedisPrefix(testApp.config);
 }
 
-export async function deleteRedisPrefix(config: AppConfig): Promise<void> {
-  const redis = new Redis({
-    host: config.redis.host,
-    port: config.redis.port,
-    password: config.redis.password,
-    db: config.redis.db,
-  });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(
-        cursor,
-        'MATCH',
-        `${config.redisPrefix}:*`,
-        'COUNT',
-        1000,
-      );
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function deleteRedisPrefix(config: AppConfig): Promise<void> {
+  return deleteKeysWithPrefix(config.redis, config.redisPrefix);
 }
 
 /** Polls `check` until it returns a value (not undefined, null or false), or fails after `timeoutMs`. */

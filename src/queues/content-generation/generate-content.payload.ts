@@ -1,16 +1,6 @@
+import { PlatformList } from '../../content/platform-list.decorator';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { OwnerRefDto } from '../../common/owner-ref.dto';
 import { CONTENT_PLATFORMS, ContentPlatform } from '../../content/platforms';
 
@@ -30,13 +20,6 @@ export class GenerateContentPayload {
   @Type(() => OwnerRefDto)
   user: OwnerRefDto;
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(CONTENT_PLATFORMS.length)
-  @ArrayUnique()
-  @IsIn(CONTENT_PLATFORMS, {
-    each: true,
-    message: `platforms must each be one of ${CONTENT_PLATFORMS.join(', ')}`,
-  })
+  @PlatformList(CONTENT_PLATFORMS)
   platforms: ContentPlatform[];
 }

@@ -528,7 +528,8 @@ export class JobKernel {
   }
 }
 
-function statusFromRecord(record: JobRecord): JobStatus {
+/** A job's status from its record alone (the job is no longer, or not yet, in Redis). */
+export function statusFromRecord(record: JobRecord): JobStatus {
   return {
     id: record._id,
     name: record.name,

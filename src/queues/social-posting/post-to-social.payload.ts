@@ -1,10 +1,6 @@
+import { PlatformList } from '../../content/platform-list.decorator';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -39,14 +35,7 @@ export class SocialPostFields {
   @MaxLength(64)
   contentId?: string;
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(POSTING_PLATFORMS.length)
-  @ArrayUnique()
-  @IsIn(POSTING_PLATFORMS, {
-    each: true,
-    message: `platforms must each be one of ${POSTING_PLATFORMS.join(', ')}`,
-  })
+  @PlatformList(POSTING_PLATFORMS)
   platforms: PostingPlatform[];
 
   @ValidateNested()

@@ -1,10 +1,7 @@
+import { PlatformList } from '../../content/platform-list.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
   IsIn,
   IsISO8601,
   IsMongoId,
@@ -33,14 +30,7 @@ export class GenerateContentDto {
   text: string;
 
   @ApiProperty({ enum: CONTENT_PLATFORMS, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(CONTENT_PLATFORMS.length)
-  @ArrayUnique()
-  @IsIn(CONTENT_PLATFORMS, {
-    each: true,
-    message: `platforms must each be one of ${CONTENT_PLATFORMS.join(', ')}`,
-  })
+  @PlatformList(CONTENT_PLATFORMS)
   platforms: ContentPlatform[];
 
   @ApiPropertyOptional({ description: 'your content to store the posts on; a new one when absent' })
@@ -58,14 +48,7 @@ export class SubmitPostDto {
   contentId?: string;
 
   @ApiProperty({ enum: POSTING_PLATFORMS, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(POSTING_PLATFORMS.length)
-  @ArrayUnique()
-  @IsIn(POSTING_PLATFORMS, {
-    each: true,
-    message: `platforms must each be one of ${POSTING_PLATFORMS.join(', ')}`,
-  })
+  @PlatformList(POSTING_PLATFORMS)
   platforms: PostingPlatform[];
 
   @ApiProperty({ type: PostContentBody })
