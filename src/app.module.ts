@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminBoardModule } from './admin-board/admin-board.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig, runsApi } from './config/app-config';
 import { HttpModule } from './http/http.module';
@@ -26,7 +27,7 @@ export class AppModule {
         HealthModule,
         QueuesModule,
         // HTTP API (not in worker-only processes). Auth first: its guards run before throttling.
-        ...(runsApi(config.role) ? [AuthModule, HttpModule, JobsModule, SubmissionsModule] : []),
+        ...(runsApi(config.role) ? [AuthModule, HttpModule, JobsModule, SubmissionsModule, AdminBoardModule] : []),
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ADMIN_BOARD_ROUTE } from './admin-board/admin-board-route';
 import { AppModule } from './app.module';
 import { AppConfig, runsApi } from './config/app-config';
 import { setupApi } from './http/setup-api';
@@ -26,7 +27,8 @@ export async function createApp(
     abortOnError: false,
     logger: options.logger ?? logLevelsUpTo(config.logLevel),
   });
-  app.setGlobalPrefix('api');
+  // Bull Board's UI lives at /admin/queues, outside the API prefix (see AdminBoardModule).
+  app.setGlobalPrefix('api', { exclude: [ADMIN_BOARD_ROUTE, `${ADMIN_BOARD_ROUTE}/{*rest}`] });
   if (runsApi(config.role)) setupApi(app, config);
   // Exit 0 after a clean shutdown instead of re-raising the signal (Nest's default).
   if (options.shutdownHooks !== false)
