@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { MongoModule } from './infra/mongo/mongo.module';
 import { RedisModule } from './infra/redis/redis.module';
 import { QueuesModule } from './queues/queues.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 @Module({})
 export class AppModule {
@@ -26,8 +27,11 @@ export class AppModule {
         MongoModule,
         HealthModule,
         QueuesModule,
+        SchedulerModule,
         // HTTP API (not in worker-only processes). Auth first: its guards run before throttling.
-        ...(runsApi(config.role) ? [AuthModule, HttpModule, JobsModule, SubmissionsModule, AdminBoardModule] : []),
+        ...(runsApi(config.role)
+          ? [AuthModule, HttpModule, JobsModule, SubmissionsModule, AdminBoardModule]
+          : []),
       ],
     };
   }

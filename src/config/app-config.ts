@@ -11,6 +11,7 @@ import {
 } from './integrations-config';
 import { JobsConfig, readJobsConfig } from './queue-config';
 import { readRedisConfig, RedisConfig } from './redis-config';
+import { readSchedulerConfig, SchedulerConfig } from './scheduler-config';
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -38,6 +39,7 @@ export interface AppConfig {
   llm: LlmConfig;
   social: SocialConfig;
   api: ApiConfig;
+  scheduler: SchedulerConfig;
 }
 
 export function runsApi(role: AppRole): boolean {
@@ -88,5 +90,6 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     llm: readLlmConfig(env),
     social: readSocialConfig(env),
     api: readApiConfig(env, dataDir),
+    scheduler: readSchedulerConfig(env, dataDir),
   };
 }

@@ -1,3 +1,4 @@
+import { TaskBusyError, UnknownTaskError } from '../scheduler/maintenance-task';
 import {
   ArgumentsHost,
   Catch,
@@ -72,9 +73,17 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return { status: exception.getStatus(), message };
     }
     if (exception instanceof JobPayloadError) return { status: 400, message: exception.problems };
-    if (exception instanceof UnknownQueueError || exception instanceof JobNotFoundError)
+    if (
+      exception instanceof UnknownQueueError ||
+      exception instanceof JobNotFoundError ||
+      exception instanceof UnknownTaskError
+    )
       return { status: 404, message: exception.message };
-    if (exception instanceof JobStateConflictError || exception instanceof JobIdConflictError)
+    if (
+      exception instanceof JobStateConflictError ||
+      exception instanceof JobIdConflictError ||
+      exception instanceof TaskBusyError
+    )
       return { status: 409, message: exception.message };
     if (exception instanceof QueueUnavailableError)
       return { status: 503, message: exception.message };

@@ -1,18 +1,23 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { SchedulerModule } from '../scheduler/scheduler.module';
 import { AuditEntry, AuditEntrySchema } from './audit/audit-entry.schema';
 import { AuditLogService } from './audit/audit-log.service';
 import { JobViewsService } from './job-views.service';
 import { JobsAdminController } from './jobs-admin.controller';
 import { JobsUserController } from './jobs-user.controller';
+import { MaintenanceController } from './maintenance.controller';
 import { QueueDashboardService } from './queue-dashboard.service';
 
 /** The seed's job endpoints: a user's own jobs, and admin views and operations on every queue. */
 @Module({
-  imports: [MongooseModule.forFeature([{ name: AuditEntry.name, schema: AuditEntrySchema }])],
+  imports: [
+    MongooseModule.forFeature([{ name: AuditEntry.name, schema: AuditEntrySchema }]),
+    SchedulerModule,
+  ],
   // The user controller first: its /jobs/user routes must not be taken by an admin pattern.
-  controllers: [JobsUserController, JobsAdminController],
+  controllers: [JobsUserController, MaintenanceController, JobsAdminController],
   providers: [JobViewsService, QueueDashboardService, AuditLogService],
-  exports: [JobViewsService],
+  exports: [JobViewsService, AuditLogService],
 })
 export class JobsModule {}

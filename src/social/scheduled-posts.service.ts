@@ -29,6 +29,16 @@ export class ScheduledPostsService {
     return this.model.findById(id).lean<ScheduledPost>().exec();
   }
 
+  /** Posts still waiting for their time that is now past, oldest first. */
+  findDue(now: Date, limit: number): Promise<ScheduledPost[]> {
+    return this.model
+      .find({ state: 'scheduled', scheduledAt: { $lte: now } })
+      .sort({ scheduledAt: 1 })
+      .limit(limit)
+      .lean<ScheduledPost[]>()
+      .exec();
+  }
+
   async markQueued(id: string, socialJobId: string): Promise<void> {
     await this.model.updateOne(
       { _id: id, state: { $in: ['scheduled', 'queued'] } },

@@ -165,6 +165,16 @@ describe('authorization matrix', () => {
       expect: onlyAdmin(200),
     },
     {
+      name: 'GET /jobs/maintenance',
+      call: (t) => api.call('get', '/jobs/maintenance', t),
+      expect: onlyAdmin(200),
+    },
+    {
+      name: 'POST /jobs/maintenance/:task',
+      call: (t) => api.call('post', '/jobs/maintenance/reconcile', t),
+      expect: onlyAdmin(200),
+    },
+    {
       name: 'POST /content/generate',
       call: (t) =>
         api

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { ConfigService } from '@nestjs/config';
-import type { Job, JobProgress } from 'bullmq';
+import type { Job, JobProgress, Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
 import { validateDto } from '../../common/validate-dto';
@@ -515,20 +515,36 @@ export class JobKernel {
   }
 
   /** Removes completed jobs older than 24 h and failed ones older than 7 days from every queue. */
+  /** Removes finished jobs past their retention from every queue, in batches (one Lua call each). */
   async clean(): Promise<Record<QueueName, { completed: number; failed: number }>> {
     const entries = await Promise.all(
       ALL_QUEUES.map(async (name) => {
         const queue = await this.registry.use(name);
-        const completed = await queue.clean(REDIS_RETENTION.completedMs, 0, 'completed');
-        const failed = await queue.clean(REDIS_RETENTION.failedMs, 0, 'failed');
-        return [name, { completed: completed.length, failed: failed.length }] as const;
+        const completed = await cleanInBatches(queue, REDIS_RETENTION.completedMs, 'completed');
+        const failed = await cleanInBatches(queue, REDIS_RETENTION.failedMs, 'failed');
+        return [name, { completed, failed }] as const;
       }),
     );
     return Object.fromEntries(entries) as Record<QueueName, { completed: number; failed: number }>;
   }
 }
 
-/** A job's status from its record alone (the job is no longer, or not yet, in Redis). */
+const CLEAN_BATCH = 1000;
+
+/** One unbounded clean would hold Redis for as long as it takes; batches let other commands in. */
+async function cleanInBatches(
+  queue: Queue,
+  graceMs: number,
+  type: 'completed' | 'failed',
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const removed = await queue.clean(graceMs, CLEAN_BATCH, type);
+    total += removed.length;
+    if (removed.length < CLEAN_BATCH) return total;
+  }
+}
+
 export function statusFromRecord(record: JobRecord): JobStatus {
   return {
     id: record._id,

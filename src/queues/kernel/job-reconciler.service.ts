@@ -76,27 +76,34 @@ export class JobReconciler {
     return report;
   }
 
+  /**
+   * Queues an unfinished record's job again (it is missing from Redis), due at its original time.
+   * Same id: if a racing producer or reconciler added it meanwhile, BullMQ keeps the one job.
+   */
+  async requeue(record: JobRecord): Promise<void> {
+    const queue = await this.registry.use(record.queue);
+    const delayMs = record.runAt ? Math.max(0, record.runAt.getTime() - Date.now()) : 0;
+    await queue.add(
+      record.name,
+      record.data,
+      buildJobOptions(
+        this.jobs.queues[record.queue],
+        { jobId: record._id, priority: record.priority as JobPriority, delayMs },
+        this.jobs.backoffDelayMs,
+      ),
+    );
+    await this.records.update(record._id, {
+      state: delayMs > 0 ? 'delayed' : 'waiting',
+      checkedAt: new Date(),
+    });
+  }
+
   private async reconcile(record: JobRecord): Promise<'confirmed' | 'requeued' | 'repaired'> {
     const queue = await this.registry.use(record.queue);
     const job = await queue.getJob(record._id);
     const state = job ? toJobState(await job.getState(), job.failedReason) : undefined;
     if (!job || !state) {
-      const delayMs = record.runAt ? Math.max(0, record.runAt.getTime() - Date.now()) : 0;
-      const spec = this.jobs.queues[record.queue];
-      // Same id: if a racing producer or reconciler added it meanwhile, BullMQ keeps the one job.
-      await queue.add(
-        record.name,
-        record.data,
-        buildJobOptions(
-          spec,
-          { jobId: record._id, priority: record.priority as JobPriority, delayMs },
-          this.jobs.backoffDelayMs,
-        ),
-      );
-      await this.records.update(record._id, {
-        state: delayMs > 0 ? 'delayed' : 'waiting',
-        checkedAt: new Date(),
-      });
+      await this.requeue(record);
       return 'requeued';
     }
     if (state === record.state) return 'confirmed';

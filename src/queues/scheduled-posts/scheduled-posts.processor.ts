@@ -12,6 +12,11 @@ import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
 import { SocialPostingProducer } from '../social-posting/social-posting.producer';
 import type { PublishScheduledPostPayload } from './publish-scheduled-post.payload';
 
+/** The social-posting job a scheduled post's job hands off to. */
+export function handOffJobId(scheduledJobId: string): string {
+  return `${scheduledJobId}-post`;
+}
+
 @Processor(QUEUE_NAMES.SCHEDULED_POSTS, workerOptionsSlot(QUEUE_NAMES.SCHEDULED_POSTS))
 export class ScheduledPostsProcessor extends KernelProcessor<typeof QUEUE_NAMES.SCHEDULED_POSTS> {
   readonly queueName = QUEUE_NAMES.SCHEDULED_POSTS;
@@ -37,7 +42,7 @@ export class ScheduledPostsProcessor extends KernelProcessor<typeof QUEUE_NAMES.
   ) {
     const accepted = await this.socialPosting.post(
       { ...post, scheduledPostId },
-      { jobId: `${context.jobId}-post` },
+      { jobId: handOffJobId(context.jobId) },
     );
     await this.scheduledPosts.markQueued(scheduledPostId, accepted.jobId);
     return { socialJobId: accepted.jobId };

@@ -1,0 +1,83 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { AppConfig, runsWorkers } from '../config/app-config';
+import { cronSlot } from './cron-slot';
+import type { TaskName } from './maintenance-task';
+import { TaskRunner } from './task-runner.service';
+
+export interface CronEntry {
+  task: TaskName;
+  expression: string;
+  timeZone: string;
+}
+
+/**
+ * Starts the crons in worker roles (every minute: the scheduled-posts sweep; 2 AM: the cleanup).
+ * Registered through @nestjs/schedule's SchedulerRegistry rather than @Cron decorators, whose
+ * arguments are fixed at import time: here the expressions and CRON_TZ come from validated config.
+ * Every instance fires; TaskRunner lets exactly one run each tick.
+ */
+@Injectable()
+export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Cron');
+  private readonly inFlight = new Set<Promise<unknown>>();
+  readonly entries: CronEntry[];
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly registry: SchedulerRegistry,
+    private readonly runner: TaskRunner,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const scheduler = config.get('scheduler', { infer: true });
+    const timeZone = scheduler.timeZone;
+    this.entries = [
+      { task: 'scheduled-posts', expression: scheduler.scheduledPostsCron, timeZone },
+      { task: 'cleanup', expression: scheduler.cleanupCron, timeZone },
+    ];
+    this.enabled = runsWorkers(config.get('role', { infer: true }));
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled) return;
+    for (const entry of this.entries) {
+      const job = CronJob.from({
+        cronTime: entry.expression,
+        timeZone: entry.timeZone,
+        onTick: () => this.fire(entry),
+        start: true,
+      });
+      this.registry.addCronJob(entry.task, job);
+    }
+    this.logger.log(
+      `crons: ${this.entries.map((e) => `${e.task} "${e.expression}"`).join(', ')} (${this.entries[0].timeZone})`,
+    );
+  }
+
+  private fire(entry: CronEntry): void {
+    const slot = cronSlot(entry.expression, entry.timeZone, new Date());
+    const work = (async () => {
+      await this.runner.runTick(entry.task, slot);
+      // The frequent tick also finishes any nightly run whose instance died half-way.
+      if (entry.task === 'scheduled-posts') await this.runner.catchUp('cleanup');
+    })()
+      .catch((error: Error) => this.logger.warn(`${entry.task} tick not run: ${error.message}`))
+      .finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  /** Stops the clocks and lets a running task finish (its lease would otherwise hold 30 s). */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const entry of this.entries) {
+      if (this.registry.doesExist('cron', entry.task)) this.registry.deleteCronJob(entry.task);
+    }
+    await Promise.all(this.inFlight);
+  }
+}

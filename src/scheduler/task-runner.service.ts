@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type Redis from 'ioredis';
+import type { AppConfig } from '../config/app-config';
+import { withRedisLease } from '../infra/redis/redis-lock';
+import { REDIS_CLIENT } from '../infra/redis/redis.module';
+import { MaintenanceTasks } from './maintenance-tasks';
+import { TaskBusyError, TaskName } from './maintenance-task';
+
+export type TaskTrigger = 'cron' | 'catch-up' | 'manual';
+
+export interface TaskRun {
+  task: TaskName;
+  trigger: TaskTrigger;
+  /** The cron slot this run belongs to (cron and catch-up runs). */
+  slot?: string;
+  instance: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: 'ok' | 'failed';
+  report?: Record<string, unknown>;
+  error?: string;
+}
+
+/** A running task holds its lock this long past its last renewal (renewed every 10 s). */
+const LEASE_MS = 30_000;
+/** Tick claims are kept two days: long enough that no instance can claim a tick twice. */
+const TICK_KEEP_MS = 48 * 3_600_000;
+const HISTORY_LENGTH = 100;
+
+const SET_IF = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`;
+
+/**
+ * Runs maintenance tasks exactly once per cron tick across every instance of the app:
+ * - each tick is claimed with SET NX on a key named after the task and its slot (the scheduled
+ *   time, see cronSlot), so only the first instance to fire runs it; the claim says `running:<id>`
+ *   until the run ends, then `done:<id>`;
+ * - a run holds the task's lease lock (renewed while it works), so runs of one task never overlap,
+ *   whether started by a cron or by an admin;
+ * - if the instance running a tick dies, its lease lapses within 30 s; the next per-minute tick of
+ *   any instance sees a claim still `running` with no lease and runs that tick again (catch-up).
+ * Every run is kept in a short history list that the admin API shows.
+ */
+@Injectable()
+export class TaskRunner {
+  readonly instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly prefix: string;
+  private readonly logger = new Logger('Maintenance');
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly tasks: MaintenanceTasks,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.prefix = `${config.get('redisPrefix', { infer: true })}:maintenance`;
+  }
+
+  /** A cron firing: runs the tick here only if no other instance has claimed it. */
+  async runTick(task: TaskName, slot: Date): Promise<TaskRun | undefined> {
+    const tick = this.tickKey(task, slot);
+    const mine = `running:${this.instance}`;
+    if ((await this.redis.set(tick, mine, 'PX', TICK_KEEP_MS, 'NX')) !== 'OK') return undefined;
+    await this.redis.set(this.lastTickKey(task), tick, 'PX', TICK_KEEP_MS);
+    const run = await this.runExclusive(task, 'cron', tick);
+    if (!run) {
+      // A manual run or a slow earlier tick holds the task: that run covers this tick.
+      await this.redis.eval(SET_IF, 1, tick, mine, 'skipped:busy', TICK_KEEP_MS);
+      this.logger.warn(`${task}: tick ${slot.toISOString()} skipped, the task is still running`);
+    }
+    return run;
+  }
+
+  /** Runs the last tick of `task` again if its instance died half-way. */
+  async catchUp(task: TaskName): Promise<TaskRun | undefined> {
+    const tick = await this.redis.get(this.lastTickKey(task));
+    if (!tick || !(await this.isRunning(tick)) || (await this.redis.exists(this.lockKey(task))))
+      return undefined;
+    return this.runExclusive(task, 'catch-up', tick);
+  }
+
+  /** An admin's run: now, unless the task is running somewhere (TaskBusyError). */
+  async runNow(task: string): Promise<TaskRun> {
+    const run = await this.runExclusive(this.tasks.get(task).name, 'manual');
+    if (!run) throw new TaskBusyError(task);
+    return run;
+  }
+
+  /** Newest first. */
+  async history(): Promise<TaskRun[]> {
+    const items = await this.redis.lrange(this.historyKey(), 0, HISTORY_LENGTH - 1);
+    return items.map((item) => JSON.parse(item) as TaskRun);
+  }
+
+  private async runExclusive(
+    task: TaskName,
+    trigger: TaskTrigger,
+    tick?: string,
+  ): Promise<TaskRun | undefined> {
+    const lease = await withRedisLease(this.redis, this.lockKey(task), LEASE_MS, async () => {
+      // Checked under the lock: a catch-up racing the tick's own end must not run it twice.
+      if (trigger === 'catch-up' && !(await this.isRunning(tick!))) return undefined;
+      const run = await this.execute(task, trigger, tick);
+      if (tick) await this.redis.set(tick, `done:${this.instance}`, 'PX', TICK_KEEP_MS);
+      await this.redis
+        .multi()
+        .lpush(this.historyKey(), JSON.stringify(run))
+        .ltrim(this.historyKey(), 0, HISTORY_LENGTH - 1)
+        .exec();
+      return run;
+    });
+    return lease.acquired ? lease.value : undefined;
+  }
+
+  private async execute(task: TaskName, trigger: TaskTrigger, tick?: string): Promise<TaskRun> {
+    const startedAt = new Date();
+    const base = {
+      task,
+      trigger,
+      slot: tick?.slice(tick.lastIndexOf(':tick:') + ':tick:'.length),
+      instance: this.instance,
+      startedAt: startedAt.toISOString(),
+    };
+    try {
+      const report = await this.tasks.get(task).run();
+      this.logger.log(`${task} (${trigger}) done in ${Date.now() - startedAt.getTime()} ms`);
+      return { ...base, finishedAt: new Date().toISOString(), outcome: 'ok', report };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.logger.error(`${task} (${trigger}) failed: ${message}`);
+      return { ...base, finishedAt: new Date().toISOString(), outcome: 'failed', error: message };
+    }
+  }
+
+  private async isRunning(tick: string): Promise<boolean> {
+    return (await this.redis.get(tick))?.startsWith('running:') ?? false;
+  }
+
+  private tickKey(task: TaskName, slot: Date): string {
+    return `${this.prefix}:${task}:tick:${slot.toISOString()}`;
+  }
+
+  private lastTickKey(task: TaskName): string {
+    return `${this.prefix}:${task}:last-tick`;
+  }
+
+  private lockKey(task: TaskName): string {
+    return `${this.prefix}:${task}:lock`;
+  }
+
+  private historyKey(): string {
+    return `${this.prefix}:runs`;
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app-config';
+import type { SchedulerConfig } from '../../config/scheduler-config';
+import { JobKernel } from '../../queues/kernel/job-kernel.service';
+import { JobRecordsService } from '../../queues/records/job-records.service';
+import type { MaintenanceTask } from '../maintenance-task';
+import { removeStaleEntries } from './stale-files';
+
+/**
+ * The nightly cleanup: finished jobs past their Redis retention (completed 24 h, failed 7 days) in
+ * every queue, job records past their MongoDB retention, and temporary files older than a day.
+ * BullMQ's removeOnComplete/removeOnFail already drop most jobs; this catches the rest.
+ */
+@Injectable()
+export class DailyCleanup implements MaintenanceTask {
+  readonly name = 'cleanup' as const;
+  readonly description =
+    'Remove finished jobs past retention from Redis, expired job records and stale temp files';
+  private readonly logger = new Logger('DailyCleanup');
+  private readonly scheduler: SchedulerConfig;
+
+  constructor(
+    private readonly kernel: JobKernel,
+    private readonly records: JobRecordsService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.scheduler = config.get('scheduler', { infer: true });
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const queues = await this.kernel.clean();
+    const jobRecords = await this.records.prune();
+    const tempFiles = await removeStaleEntries(this.scheduler.tempDir, this.scheduler.tempMaxAgeMs);
+    const completed = Object.values(queues).reduce((sum, q) => sum + q.completed, 0);
+    const failed = Object.values(queues).reduce((sum, q) => sum + q.failed, 0);
+    this.logger.log(
+      `removed ${completed} completed and ${failed} failed jobs from Redis, ${jobRecords} job records, ${tempFiles} temp files`,
+    );
+    return { queues, jobRecords, tempFiles };
+  }
+}

@@ -1,0 +1,85 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JobKernel } from '../../queues/kernel/job-kernel.service';
+import { JobReconciler } from '../../queues/kernel/job-reconciler.service';
+import { QueueRegistry } from '../../queues/kernel/queue-registry';
+import { JOB_NAMES, QUEUE_NAMES } from '../../queues/queue-names';
+import { JobRecordsService } from '../../queues/records/job-records.service';
+import { handOffJobId } from '../../queues/scheduled-posts/scheduled-posts.processor';
+import type { ScheduledPost } from '../../social/scheduled-post.schema';
+import { ScheduledPostsService } from '../../social/scheduled-posts.service';
+import type { MaintenanceTask } from '../maintenance-task';
+
+const BATCH = 500;
+/** A post younger than this may be between its two writes in the producer: leave it alone. */
+const PRODUCER_GRACE_MS = 30_000;
+
+/**
+ * Every scheduled post is published once, on time, even if Redis lost its delayed job: due posts
+ * still `scheduled` whose job is gone are queued again under the same job id (so a racing
+ * reconciler or producer cannot make a second one), and the social-posting hand-off is keyed by
+ * that id too. A post whose job finished but whose own state was never updated is settled.
+ */
+@Injectable()
+export class ScheduledPostsSweep implements MaintenanceTask {
+  readonly name = 'scheduled-posts' as const;
+  readonly description = 'Queue scheduled posts that are due and have no live job';
+  private readonly logger = new Logger('ScheduledPostsSweep');
+
+  constructor(
+    private readonly posts: ScheduledPostsService,
+    private readonly registry: QueueRegistry,
+    private readonly records: JobRecordsService,
+    private readonly reconciler: JobReconciler,
+    private readonly kernel: JobKernel,
+  ) {}
+
+  async run(): Promise<Record<string, number>> {
+    const now = new Date();
+    const due = await this.posts.findDue(now, BATCH);
+    const report = { due: due.length, live: 0, queued: 0, settled: 0 };
+    const queue = await this.registry.use(QUEUE_NAMES.SCHEDULED_POSTS);
+    for (const post of due) {
+      if (await queue.getJob(post._id)) {
+        report.live++;
+        continue;
+      }
+      const outcome = await this.recover(post, now);
+      if (outcome) report[outcome]++;
+    }
+    if (report.queued || report.settled)
+      this.logger.warn(
+        `${report.queued} due scheduled post(s) had lost their job and were queued; ${report.settled} settled`,
+      );
+    return report;
+  }
+
+  private async recover(post: ScheduledPost, now: Date): Promise<'queued' | 'settled' | undefined> {
+    const record = await this.records.findById(post._id);
+    if (!record) {
+      if (now.getTime() - new Date(post.createdAt).getTime() < PRODUCER_GRACE_MS) return undefined;
+      await this.kernel.add(
+        QUEUE_NAMES.SCHEDULED_POSTS,
+        JOB_NAMES.PUBLISH_SCHEDULED_POST,
+        {
+          userId: post.ownerId,
+          contentId: post.contentId,
+          platforms: post.platforms,
+          content: post.content,
+          scheduledPostId: post._id,
+        },
+        { jobId: post._id },
+      );
+      return 'queued';
+    }
+    if (record.state === 'completed') {
+      await this.posts.markQueued(post._id, handOffJobId(post._id));
+      return 'settled';
+    }
+    if (record.state === 'failed' || record.state === 'cancelled') {
+      await this.posts.markEnded(post._id, record.state, record.failedReason);
+      return 'settled';
+    }
+    await this.reconciler.requeue(record);
+    return 'queued';
+  }
+}

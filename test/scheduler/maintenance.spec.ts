@@ -1,0 +1,198 @@
+import { mkdtemp, mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type Redis from 'ioredis';
+import { REDIS_CLIENT } from '../../src/infra/redis/redis.module';
+import { QUEUE_NAMES, QueuesService } from '../../src/queues';
+import { QueueRegistry } from '../../src/queues/kernel/queue-registry';
+import { JobRecordsService } from '../../src/queues/records/job-records.service';
+import { TaskRunner } from '../../src/scheduler/task-runner.service';
+import { ScheduledPostsService } from '../../src/social/scheduled-posts.service';
+import { SocialAccountsService } from '../../src/social/social-accounts.service';
+import { ApiClient } from '../support/api-client';
+import { HttpFake, RecordedRequest } from '../support/fakes/http-fake';
+import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { uniqueName } from '../support/test-env';
+
+const DAY_MS = 86_400_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('maintenance tasks (the crons’ work, run by an admin)', () => {
+  let platforms: HttpFake;
+  let app: TestApp;
+  let api: ApiClient;
+  let admin: string;
+  let tempDir: string;
+  let queues: QueuesService;
+  let registry: QueueRegistry;
+  let redis: Redis;
+  const tweets: RecordedRequest[] = [];
+
+  beforeAll(async () => {
+    platforms = await HttpFake.start();
+    platforms.on('POST', '/2/tweets', (r) => {
+      tweets.push(r);
+      return { status: 201, body: { data: { id: `t${tweets.length}`, text: 'ok' } } };
+    });
+    tempDir = await mkdtemp(path.join(os.tmpdir(), 'click-temp-'));
+    app = await startTestApp(
+      uniqueName('maint'),
+      {
+        TWITTER_API_BASE_URL: platforms.url,
+        ADMIN_EMAIL: 'ops@click.test',
+        ADMIN_PASSWORD: 'ops-password',
+        TEMP_DIR: tempDir,
+        // The crons stay out of the way: these tests start every run themselves.
+        CRON_SCHEDULED_POSTS: '0 0 1 1 *',
+        CRON_CLEANUP: '0 0 1 1 *',
+      },
+      { listen: true },
+    );
+    api = new ApiClient(app.app);
+    admin = (await api.login('ops@click.test', 'ops-password')).token;
+    queues = app.get(QueuesService);
+    registry = app.get(QueueRegistry);
+    redis = app.get(REDIS_CLIENT);
+    await app.get(SocialAccountsService).link('alice', 'twitter', 'tw-token-alice');
+  });
+
+  afterAll(async () => {
+    await dropTestData(app);
+    await app.close();
+    await platforms.stop();
+    await rm(tempDir, { recursive: true, force: true });
+  });
+
+  const runTask = (task: string) => api.call('post', `/jobs/maintenance/${task}`, admin);
+
+  it('queues a due scheduled post whose delayed job Redis lost, and publishes every post once', async () => {
+    const posts = app.get(ScheduledPostsService);
+    const at = new Date(Date.now() + 1500);
+    const lost = await queues.addScheduledPostJob(
+      { userId: 'alice', platforms: ['twitter'], content: { text: 'Lost and found' } },
+      at,
+    );
+    const kept = await queues.addScheduledPostJob(
+      { userId: 'alice', platforms: ['twitter'], content: { text: 'Still in Redis' } },
+      at,
+    );
+    const scheduledQueue = await registry.use(QUEUE_NAMES.SCHEDULED_POSTS);
+    await scheduledQueue.remove(lost.jobId);
+    // Paused, the kept post's job stays in Redis past its time: alive, it must not be queued twice.
+    await scheduledQueue.pause();
+
+    const early = await runTask('scheduled-posts').expect(200);
+    expect(early.body).toMatchObject({ outcome: 'ok', report: { due: 0, queued: 0 } });
+
+    await sleep(at.getTime() - Date.now() + 100);
+    const sweep = await runTask('scheduled-posts').expect(200);
+    expect(sweep.body).toMatchObject({
+      task: 'scheduled-posts',
+      trigger: 'manual',
+      outcome: 'ok',
+      report: { due: 2, live: 1, queued: 1, settled: 0 },
+    });
+    await scheduledQueue.resume();
+
+    await eventually(
+      async () => (await posts.findById(lost.jobId))?.state === 'published',
+      15_000,
+      'the lost post published',
+    );
+    await eventually(
+      async () => (await posts.findById(kept.jobId))?.state === 'published',
+      15_000,
+      'the kept post published',
+    );
+    const again = await runTask('scheduled-posts').expect(200);
+    expect(again.body.report).toMatchObject({ due: 0, queued: 0 });
+    const texts = tweets.map((t) => (t.body as { text: string }).text).sort();
+    expect(texts).toEqual(['Lost and found', 'Still in Redis']);
+  });
+
+  it('cleans finished jobs past retention, expired job records and stale temp files', async () => {
+    const records = app.get(JobRecordsService);
+    const email = (to: string) =>
+      queues.addEmailJob({ to, template: 'welcome', data: { name: 'A', email: to } });
+    const old = await email('old@example.com');
+    const fresh = await email('fresh@example.com');
+    for (const job of [old, fresh])
+      await eventually(
+        async () => (await records.findById(job.jobId))?.state === 'completed',
+        15_000,
+        `email ${job.jobId} completed`,
+      );
+    // The old job finished two days ago, and its record's retention has run out.
+    const twoDaysAgo = Date.now() - 2 * DAY_MS;
+    const prefix = app.config.redisPrefix;
+    await redis.zadd(`${prefix}:email-sending:completed`, twoDaysAgo, old.jobId);
+    await redis.hset(`${prefix}:email-sending:${old.jobId}`, 'finishedOn', twoDaysAgo);
+    await records.update(old.jobId, { purgeAfter: new Date(Date.now() - 1000) });
+    await records.flush();
+    // Temp files: a stale file and a stale folder go, a fresh file stays.
+    await writeFile(path.join(tempDir, 'stale.wav'), 'x');
+    await mkdir(path.join(tempDir, 'stale-job'));
+    await writeFile(path.join(tempDir, 'stale-job', 'frame.jpg'), 'x');
+    for (const name of ['stale.wav', 'stale-job'])
+      await utimes(path.join(tempDir, name), new Date(twoDaysAgo), new Date(twoDaysAgo));
+    await writeFile(path.join(tempDir, 'fresh.wav'), 'x');
+
+    const run = await runTask('cleanup').expect(200);
+    expect(run.body).toMatchObject({ outcome: 'ok', report: { jobRecords: 1, tempFiles: 2 } });
+    expect(run.body.report.queues['email-sending']).toEqual({ completed: 1, failed: 0 });
+
+    const emailQueue = await registry.use(QUEUE_NAMES.EMAIL_SENDING);
+    expect(await emailQueue.getJob(old.jobId)).toBeUndefined();
+    expect(await emailQueue.getJob(fresh.jobId)).toBeDefined();
+    expect(await records.findById(old.jobId)).toBeNull();
+    expect(await records.findById(fresh.jobId)).not.toBeNull();
+    expect(await readdir(tempDir)).toEqual(['fresh.wav']);
+  });
+
+  it('refuses an unknown task with the valid ones, and a task already running elsewhere', async () => {
+    const unknown = await runTask('defrag').expect(404);
+    expect(unknown.body.message).toBe(
+      'Unknown maintenance task "defrag"; valid tasks: scheduled-posts, cleanup, reconcile',
+    );
+    const lock = `${app.config.redisPrefix}:maintenance:cleanup:lock`;
+    await redis.set(lock, 'another-instance', 'PX', 10_000);
+    try {
+      const busy = await runTask('cleanup').expect(409);
+      expect(busy.body.message).toMatch(/already running/);
+    } finally {
+      await redis.del(lock);
+    }
+  });
+
+  it('finishes a nightly run whose instance died half-way, once', async () => {
+    const runner = app.get(TaskRunner);
+    const prefix = `${app.config.redisPrefix}:maintenance:cleanup`;
+    const tick = `${prefix}:tick:2026-11-28T02:00:00.000Z`;
+    // What a dead instance leaves: its claim on the tick, and a lease that has lapsed.
+    await redis.set(tick, 'running:dead-host:1:abc', 'PX', 60_000);
+    await redis.set(`${prefix}:last-tick`, tick, 'PX', 60_000);
+
+    const run = await runner.catchUp('cleanup');
+    expect(run).toMatchObject({
+      task: 'cleanup',
+      trigger: 'catch-up',
+      slot: '2026-11-28T02:00:00.000Z',
+      outcome: 'ok',
+    });
+    expect(await redis.get(tick)).toBe(`done:${runner.instance}`);
+    expect(await runner.catchUp('cleanup')).toBeUndefined();
+
+    const overview = await api.call('get', '/jobs/maintenance', admin).expect(200);
+    expect(overview.body.tasks).toEqual([
+      expect.objectContaining({
+        name: 'scheduled-posts',
+        schedule: { expression: '0 0 1 1 *', timeZone: 'UTC' },
+      }),
+      expect.objectContaining({ name: 'cleanup' }),
+      expect.objectContaining({ name: 'reconcile' }),
+    ]);
+    expect(overview.body.runs[0]).toMatchObject({ task: 'cleanup', trigger: 'catch-up' });
+    const audit = await api.call('get', '/jobs/audit', admin).expect(200);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('maintenance.run');
+  });
+});
