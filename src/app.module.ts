@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { MongoModule } from './infra/mongo/mongo.module';
 import { RedisModule } from './infra/redis/redis.module';
 import { QueuesModule } from './queues/queues.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 
 @Module({})
@@ -30,7 +31,14 @@ export class AppModule {
         SchedulerModule,
         // HTTP API (not in worker-only processes). Auth first: its guards run before throttling.
         ...(runsApi(config.role)
-          ? [AuthModule, HttpModule, JobsModule, SubmissionsModule, AdminBoardModule]
+          ? [
+              AuthModule,
+              HttpModule,
+              JobsModule,
+              SubmissionsModule,
+              RealtimeModule,
+              AdminBoardModule,
+            ]
           : []),
       ],
     };

@@ -6,10 +6,9 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
+import { AccessTokens } from './access-tokens.service';
 import { AuthenticatedRequest, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
 import type { Role } from './user.schema';
-import { UsersService } from './users.service';
 
 /**
  * Every route needs a valid bearer token unless marked @Public(). The user is loaded from the
@@ -19,8 +18,7 @@ import { UsersService } from './users.service';
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly jwt: JwtService,
-    private readonly users: UsersService,
+    private readonly tokens: AccessTokens,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,15 +33,7 @@ export class JwtAuthGuard implements CanActivate {
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme !== 'Bearer' || !token)
       throw new UnauthorizedException('Sign in first: send Authorization: Bearer <accessToken>');
-    let subject: string;
-    try {
-      subject = (await this.jwt.verifyAsync<{ sub: string }>(token)).sub;
-    } catch {
-      throw new UnauthorizedException('The access token is invalid or has expired');
-    }
-    const user = await this.users.findById(subject);
-    if (!user) throw new UnauthorizedException('The account of this token no longer exists');
-    request.user = user;
+    request.user = await this.tokens.userOf(token);
     return true;
   }
 }

@@ -1,0 +1,111 @@
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { AccessTokens } from '../auth/access-tokens.service';
+import { UsersService } from '../auth/users.service';
+import type { JobEvent } from '../queues/kernel/job-events';
+import { ALL_QUEUES } from '../queues/queue-names';
+import { JobEventsSubscriber } from './job-events.subscriber';
+import { handshakeError, handshakeToken, socketUser } from './socket-auth';
+
+const userRoom = (userId: string) => `user:${userId}`;
+const queueRoom = (queue: string) => `queue:${queue}`;
+const EVERY_JOB_ROOM = 'jobs:all';
+
+export type SubscribeAck = { ok: true; room: string } | { ok: false; error: string };
+
+/**
+ * Live job updates on the `/jobs` namespace. A socket needs a valid access token to connect and
+ * then receives job:active / job:progress / job:completed / job:failed / job:retrying /
+ * job:cancelled for its user's jobs. Admins may also `subscribe` to every job or to one queue.
+ * Events come from workers in any process through Redis; one emit per event to the union of the
+ * rooms concerned, so a socket that is in several of them still gets each event once.
+ */
+@WebSocketGateway({ namespace: '/jobs' })
+export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationBootstrap {
+  @WebSocketServer() private readonly namespace: Namespace;
+  private readonly logger = new Logger('JobsGateway');
+
+  constructor(
+    private readonly tokens: AccessTokens,
+    private readonly users: UsersService,
+    private readonly events: JobEventsSubscriber,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      const token = handshakeToken(socket);
+      if (!token)
+        return next(
+          handshakeError(401, 'Sign in first: connect with auth: { token: accessToken }'),
+        );
+      this.tokens.userOf(token).then(
+        (user) => {
+          socket.data = { user: { id: user._id.toHexString(), role: user.role } };
+          next();
+        },
+        (error: Error) => next(handshakeError(401, error.message)),
+      );
+    });
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    await socket.join(userRoom(socketUser(socket).id));
+  }
+
+  onApplicationBootstrap(): void {
+    this.events.listen((event) => this.forward(event));
+  }
+
+  private forward(event: JobEvent): void {
+    this.namespace
+      .to([userRoom(event.ownerId), queueRoom(event.queue), EVERY_JOB_ROOM])
+      .emit(event.type, event);
+  }
+
+  /** Admins: `{}` for every job, `{ queue }` for one queue. The role is read again from the database. */
+  @SubscribeMessage('subscribe')
+  async subscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: { queue?: unknown } | undefined,
+  ): Promise<SubscribeAck> {
+    const room = await this.adminRoom(socket, body);
+    if (typeof room !== 'string') return room;
+    await socket.join(room);
+    this.logger.debug(`admin ${socketUser(socket).id} watches ${room}`);
+    return { ok: true, room };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: { queue?: unknown } | undefined,
+  ): Promise<SubscribeAck> {
+    const room = await this.adminRoom(socket, body);
+    if (typeof room !== 'string') return room;
+    await socket.leave(room);
+    return { ok: true, room };
+  }
+
+  private async adminRoom(
+    socket: Socket,
+    body: { queue?: unknown } | undefined,
+  ): Promise<string | SubscribeAck> {
+    const user = await this.users.findById(socketUser(socket).id);
+    if (user?.role !== 'admin')
+      return { ok: false, error: 'Only admins can watch jobs other than their own' };
+    const queue = body?.queue;
+    if (queue === undefined) return EVERY_JOB_ROOM;
+    if (typeof queue !== 'string' || !(ALL_QUEUES as readonly string[]).includes(queue))
+      return { ok: false, error: `queue must be one of ${ALL_QUEUES.join(', ')}` };
+    return queueRoom(queue);
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { JobEventsSubscriber } from './job-events.subscriber';
+import { JobsGateway } from './jobs.gateway';
+
+/** socket.io on the API: live job updates (namespace /jobs). */
+@Module({
+  imports: [AuthModule],
+  providers: [JobEventsSubscriber, JobsGateway],
+})
+export class RealtimeModule {}
