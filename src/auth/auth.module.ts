@@ -4,6 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
 import type { AppConfig } from '../config/app-config';
+import { AccessTokens } from './access-tokens.service';
 import { AdminBootstrap } from './admin-bootstrap.service';
 import { AuthController } from './auth.controller';
 import { JwtAuthGuard, RolesGuard } from './auth.guards';
@@ -25,12 +26,13 @@ import { UsersService } from './users.service';
   ],
   controllers: [AuthController],
   providers: [
+    AccessTokens,
     UsersService,
     AuthService,
     AdminBootstrap,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [UsersService],
+  exports: [UsersService, AccessTokens],
 })
 export class AuthModule {}
