@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/npm-install.sh
 # The fault tests start and stop Redis servers of their own.
 node scripts/services.js ensure-tool redis-server redis-server
+# The admin board test drives Bull Board in headless Chromium (playwright-core brings no browser).
+node scripts/services.js ensure-tool chromium chromium
 started="$(mktemp)"
 trap 'bash scripts/services.sh down --only "$started"; rm -f "$started"' EXIT
 bash scripts/services.sh up --record "$started"

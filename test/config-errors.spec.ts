@@ -30,6 +30,16 @@ describe('start-up with a bad environment', () => {
       { JWT_SECRET: undefined },
       /^click-api: invalid configuration: JWT_SECRET is required$/,
     ],
+    [
+      'CRON_TZ',
+      { CRON_TZ: 'Mars/Olympus' },
+      /^click-api: invalid configuration: CRON_TZ must be an IANA time zone .*\(got "Mars\/Olympus"\)$/,
+    ],
+    [
+      'CRON_CLEANUP',
+      { CRON_CLEANUP: 'at two' },
+      /^click-api: invalid configuration: CRON_CLEANUP must be a cron expression/,
+    ],
   ])(
     'a malformed %s stops the process with one line and exit code 1',
     async (_variable, overrides, expected) => {

@@ -1,5 +1,32 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { BullBoardModule } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
+import { ALL_QUEUES } from '../queues/queue-names';
+import { ADMIN_BOARD_ROUTE } from './admin-board-route';
+import { BoardAccessMiddleware } from './board-access.middleware';
+import { BoardAccessModule } from './board-access.module';
 
-/** Bull Board at /admin/queues, for admins only (being built). */
-@Module({})
+/**
+ * Bull Board at /admin/queues, for admins only (HTTP Basic with an admin's email and password, or
+ * an admin's Bearer token). The route is excluded from the global /api prefix in bootstrap.ts;
+ * Bull Board reads that exclusion and mounts its page, assets and /admin/queues/api under it,
+ * all behind BoardAccessMiddleware. forRootAsync only so the middleware can come from Nest's DI.
+ */
+@Module({
+  imports: [
+    BullBoardModule.forRootAsync({
+      imports: [BoardAccessModule],
+      inject: [BoardAccessMiddleware],
+      useFactory: (access: BoardAccessMiddleware) => ({
+        route: `/${ADMIN_BOARD_ROUTE}`,
+        adapter: ExpressAdapter,
+        middleware: access.handle,
+        boardOptions: { uiConfig: { boardTitle: 'click-api' } },
+      }),
+    }),
+    // The queues BullModule registered in QueueKernelModule, looked up by name.
+    BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
+  ],
+})
 export class AdminBoardModule {}
