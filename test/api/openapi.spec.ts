@@ -51,6 +51,8 @@ describe('OpenAPI at /api/docs', () => {
         'POST /api/jobs/queues/{queueName}/resume',
         'POST /api/jobs/queues/{queueName}/retry-failed',
         'GET /api/jobs/audit',
+        'GET /api/jobs/maintenance',
+        'POST /api/jobs/maintenance/{task}',
         'POST /api/content/generate',
         'GET /api/content/{id}',
         'POST /api/posts',
