@@ -15,6 +15,9 @@ has TOKEN_ENCRYPTION_KEY || add TOKEN_ENCRYPTION_KEY "$(random 32 hex)"
 has ADMIN_EMAIL || add ADMIN_EMAIL "admin@click.local"
 has ADMIN_PASSWORD || add ADMIN_PASSWORD "$(random 12 base64url)"
 
+# The media workers run ffmpeg/ffprobe and, for English transcripts, pocketsphinx.
+node scripts/services.js ensure-tool ffmpeg ffmpeg
+node scripts/services.js ensure-tool pocketsphinx_continuous pocketsphinx pocketsphinx-en-us
 bash scripts/services.sh up
 npx nest build
 echo "serve: admin sign-in: $(grep -E '^ADMIN_EMAIL=' .env | cut -d= -f2-) / $(grep -E '^ADMIN_PASSWORD=' .env | cut -d= -f2-)  (POST /api/auth/login; OpenAPI at /api/docs)"

@@ -6,7 +6,7 @@
 //   node scripts/services.js up [--record FILE]   start what is missing; wait until both answer
 //   node scripts/services.js down [--only FILE]   stop what this script started (or those in FILE)
 //   node scripts/services.js status
-//   node scripts/services.js ensure-tool CMD DEBIAN_PACKAGE
+//   node scripts/services.js ensure-tool CMD DEBIAN_PACKAGE [MORE_PACKAGES...]
 //
 // Run it through scripts/services.sh, which holds a lock so two callers never start two copies.
 // Only Node built-ins are used, plus the `mongodb` driver once `npm ci` has run.
@@ -61,9 +61,10 @@ function which(cmd) {
 }
 
 /** Installs a Debian package when its command is missing (we run as root in dev and CI). */
-function ensureTool(cmd, pkg) {
+function ensureTool(cmd, ...pkgs) {
   if (which(cmd)) return which(cmd);
-  log(`${cmd} is missing; installing Debian package ${pkg}`);
+  const pkg = pkgs.join(' ');
+  log(`${cmd} is missing; installing Debian package(s) ${pkg}`);
   const asRoot = process.getuid && process.getuid() !== 0 ? ['sudo'] : [];
   const apt = (...args) =>
     spawnSync(
@@ -74,7 +75,7 @@ function ensureTool(cmd, pkg) {
         env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
       },
     ).status === 0;
-  const install = () => apt('install', '-y', '--no-install-recommends', pkg);
+  const install = () => apt('install', '-y', '--no-install-recommends', ...pkgs);
   // A fresh machine may have empty package lists: update once, then try again.
   if (!install() && !(apt('update') && install())) fail(`could not install ${pkg} with apt-get`);
   const found = which(cmd);
@@ -406,11 +407,11 @@ async function main() {
     log(
       `redis ${(await redisAnswers(redisTarget())) ? 'up' : 'down'}; mongo ${(await mongoAnswers(mongoUri())) ? 'up' : 'down'}`,
     );
-  } else if (command === 'ensure-tool' && rest.length === 2) {
-    ensureTool(rest[0], rest[1]);
+  } else if (command === 'ensure-tool' && rest.length >= 2) {
+    ensureTool(...rest);
   } else {
     fail(
-      'usage: services.js up [--record FILE] | down [--only FILE] | status | ensure-tool CMD PACKAGE',
+      'usage: services.js up [--record FILE] | down [--only FILE] | status | ensure-tool CMD PACKAGE [PACKAGE...]',
     );
   }
 }

@@ -8,6 +8,10 @@ bash scripts/npm-install.sh
 node scripts/services.js ensure-tool redis-server redis-server
 # The admin board test drives Bull Board in headless Chromium (playwright-core brings no browser).
 node scripts/services.js ensure-tool chromium chromium
+# The media pipeline runs ffmpeg and pocketsphinx; its test makes speech with espeak-ng.
+node scripts/services.js ensure-tool ffmpeg ffmpeg
+node scripts/services.js ensure-tool pocketsphinx_continuous pocketsphinx pocketsphinx-en-us
+node scripts/services.js ensure-tool espeak-ng espeak-ng
 started="$(mktemp)"
 trap 'bash scripts/services.sh down --only "$started"; rm -f "$started"' EXIT
 bash scripts/services.sh up --record "$started"

@@ -9,6 +9,7 @@ import {
   readSocialConfig,
   SocialConfig,
 } from './integrations-config';
+import { MediaConfig, readMediaConfig } from './media-config';
 import { JobsConfig, readJobsConfig } from './queue-config';
 import { readRedisConfig, RedisConfig } from './redis-config';
 import { readSchedulerConfig, SchedulerConfig } from './scheduler-config';
@@ -40,6 +41,7 @@ export interface AppConfig {
   social: SocialConfig;
   api: ApiConfig;
   scheduler: SchedulerConfig;
+  media: MediaConfig;
 }
 
 export function runsApi(role: AppRole): boolean {
@@ -91,5 +93,6 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     social: readSocialConfig(env),
     api: readApiConfig(env, dataDir),
     scheduler: readSchedulerConfig(env, dataDir),
+    media: readMediaConfig(env, dataDir),
   };
 }

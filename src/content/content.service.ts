@@ -48,6 +48,14 @@ export class ContentService {
     await this.model.updateOne({ _id: contentId }, { $set: { [`media.${stage}`]: value } });
   }
 
+  /** The transcript stage's output; its text becomes what posts are generated from. */
+  async saveTranscript(contentId: string, transcript: Record<string, unknown> & { text: string }) {
+    await this.model.updateOne(
+      { _id: contentId },
+      { $set: { 'media.transcript': transcript, sourceText: transcript.text } },
+    );
+  }
+
   async setStatus(
     contentId: string,
     status: Content['status'],

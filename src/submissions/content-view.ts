@@ -1,7 +1,30 @@
 import type { Content } from '../content/content.schema';
+import type { JobRecord } from '../queues/records/job-record.schema';
 
-/** The content document as the API shows it: `id` instead of `_id`, dates as ISO strings. */
-export function toContentView(content: Content) {
+/** One step of the content's pipeline, from its job record. */
+function toTimelineStep(record: JobRecord) {
+  return {
+    step: record.queue,
+    jobId: record._id,
+    state: record.state,
+    progress: record.progress,
+    attemptsMade: record.attemptsMade,
+    failedReason: record.failedReason,
+    createdAt: record.createdAt?.toISOString(),
+    startedAt: record.startedAt?.toISOString(),
+    finishedAt: record.finishedAt?.toISOString(),
+    durationMs:
+      record.startedAt && record.finishedAt
+        ? record.finishedAt.getTime() - record.startedAt.getTime()
+        : undefined,
+  };
+}
+
+/**
+ * The content document as the API shows it: `id` instead of `_id`, dates as ISO strings, and the
+ * timeline of the jobs that worked on it (each step, its job id, state and timing).
+ */
+export function toContentView(content: Content, jobs: JobRecord[]) {
   return {
     id: content._id.toHexString(),
     title: content.title,
@@ -11,7 +34,21 @@ export function toContentView(content: Content) {
     posts: content.posts,
     published: content.published,
     media: content.media,
+    timeline: jobs.map(toTimelineStep),
     createdAt: content.createdAt?.toISOString(),
     updatedAt: content.updatedAt?.toISOString(),
   };
+}
+
+/** Every file the pipeline produced for the content, as paths relative to MEDIA_DIR. */
+export function producedFiles(content: Content): string[] {
+  const media = content.media as {
+    video?: { thumbnail?: string; rendition?: { file?: string } };
+    transcript?: { files?: Record<string, string> };
+  };
+  return [
+    media.video?.thumbnail,
+    media.video?.rendition?.file,
+    ...Object.values(media.transcript?.files ?? {}),
+  ].filter((file): file is string => typeof file === 'string');
 }

@@ -4,8 +4,10 @@ import {
   Controller,
   Get,
   HttpCode,
+  NotFoundException,
   Param,
   Post,
+  Res,
   UploadedFile,
   UseInterceptors,
 } from '@nestjs/common';
@@ -16,9 +18,16 @@ import {
   ApiConsumes,
   ApiOkResponse,
   ApiPayloadTooLargeResponse,
+  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
+import path from 'node:path';
+import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
+import { CONTENT_PLATFORMS } from '../content/platforms';
+import { MediaFiles } from '../media/media-files';
+import { resolveUpload, UnsafeUploadPathError } from '../media/upload-path';
+import { JobRecordsService } from '../queues/records/job-records.service';
 import type { User } from '../auth/user.schema';
 import { ContentService } from '../content/content.service';
 import {
@@ -38,7 +47,7 @@ import {
   UploadVideoDto,
 } from './dto/submissions.dto';
 import { SubmissionQuota } from './submission-quota.service';
-import { toContentView } from './content-view';
+import { producedFiles, toContentView } from './content-view';
 
 function accepted(job: AcceptedJob): AcceptedJobView {
   return { jobId: job.jobId, queue: job.queue, state: job.state };
@@ -53,6 +62,8 @@ export class SubmissionsController {
     private readonly queues: QueuesService,
     private readonly contents: ContentService,
     private readonly quota: SubmissionQuota,
+    private readonly records: JobRecordsService,
+    private readonly files: MediaFiles,
   ) {}
 
   @Post('content/generate')
@@ -142,34 +153,80 @@ export class SubmissionsController {
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() dto: UploadVideoDto,
   ): Promise<AcceptedJobView> {
-    if (!file) throw new BadRequestException(['file is required (multipart field "file")']);
+    if (file && dto.videoPath)
+      throw new BadRequestException(['give either a file or a videoPath, not both']);
+    if (!file && !dto.videoPath)
+      throw new BadRequestException([
+        'file is required (multipart field "file"), or a videoPath inside the upload folder',
+      ]);
+    const videoPath = file ? file.filename : dto.videoPath!;
+    if (!file) {
+      await resolveUpload(this.files.uploadDir, videoPath).catch((error: Error) => {
+        throw error instanceof UnsafeUploadPathError
+          ? new BadRequestException([error.message])
+          : error;
+      });
+    }
     const userId = user._id.toHexString();
     await this.quota.check(userId);
     const contentId = await this.contents.create(userId, {
-      title: dto.title ?? file.originalname,
+      title: dto.title ?? file?.originalname ?? path.basename(videoPath),
       status: 'processing',
     });
-    await this.contents.saveMedia(contentId, 'upload', {
-      originalName: file.originalname,
-      size: file.size,
-      mimeType: file.mimetype,
-      file: file.filename,
-    });
+    await this.contents.saveMedia(
+      contentId,
+      'upload',
+      file
+        ? {
+            originalName: file.originalname,
+            size: file.size,
+            mimeType: file.mimetype,
+            file: videoPath,
+          }
+        : { file: videoPath },
+    );
     return accepted(
       await this.queues.addVideoProcessingJob({
         contentId,
-        videoPath: file.filename,
+        videoPath,
         user: { _id: userId, email: user.email },
+        pipeline: {
+          language: dto.language ?? 'en',
+          platforms: dto.platforms ?? [...CONTENT_PLATFORMS],
+        },
       }),
     );
   }
 
   @Get('content/:id')
   @ApiOkResponse({
-    description: 'The content with what each stage produced (posts, published posts, media)',
+    description:
+      'The content with what each stage produced (posts, published posts, media) and its timeline: each job, its state and timing',
   })
   @ApiNotFound('Content')
   async content(@CurrentUser() user: User, @Param('id') id: string) {
-    return toContentView(await this.contents.findOwned(id, user._id.toHexString()));
+    const content = await this.contents.findOwned(id, user._id.toHexString());
+    return toContentView(content, await this.records.listForContent(id));
+  }
+
+  @Get('content/:id/files/:name')
+  @ApiProduces('image/jpeg', 'video/mp4', 'text/vtt', 'application/x-subrip')
+  @ApiOkResponse({ description: 'A file the pipeline produced: thumbnail, rendition, captions' })
+  @ApiNotFound('Content or file')
+  async file(
+    @CurrentUser() user: User,
+    @Param('id') id: string,
+    @Param('name') name: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const content = await this.contents.findOwned(id, user._id.toHexString());
+    // Only files the content names: nothing else under the media folder can be asked for.
+    const file = producedFiles(content).find((relative) => path.basename(relative) === name);
+    if (!file) throw new NotFoundException(`File ${name} not found`);
+    await new Promise<void>((resolve, reject) =>
+      res.sendFile(this.files.absolute(file), { dotfiles: 'deny' }, (error) =>
+        error ? reject(new NotFoundException(`File ${name} not found`)) : resolve(),
+      ),
+    );
   }
 }

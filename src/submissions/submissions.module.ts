@@ -1,5 +1,6 @@
 import { BadRequestException, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { MediaModule } from '../media/media.module';
 import { MulterModule } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -29,6 +30,7 @@ const VIDEO_EXTENSIONS = [
   imports: [
     ContentModule,
     SocialModule,
+    MediaModule,
     MulterModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => {

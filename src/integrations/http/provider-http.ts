@@ -44,11 +44,43 @@ export interface ProviderResponse<T> {
  * POSTs JSON and returns the parsed answer; any non-2xx becomes a ProviderError carrying the
  * status, the provider's own message and Retry-After. `signal` (the job's) and `timeoutMs` both abort.
  */
-export async function postJson<T>(
+export function postJson<T>(
   provider: string,
   url: string,
   body: unknown,
-  options: { headers?: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
+  options: ProviderRequestOptions,
+): Promise<ProviderResponse<T>> {
+  return post<T>(
+    provider,
+    url,
+    JSON.stringify(body),
+    { 'content-type': 'application/json' },
+    options,
+  );
+}
+
+/** The same for a multipart form (file uploads); fetch sets the boundary header itself. */
+export function postForm<T>(
+  provider: string,
+  url: string,
+  form: FormData,
+  options: ProviderRequestOptions,
+): Promise<ProviderResponse<T>> {
+  return post<T>(provider, url, form, {}, options);
+}
+
+export interface ProviderRequestOptions {
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+async function post<T>(
+  provider: string,
+  url: string,
+  body: string | FormData,
+  contentHeaders: Record<string, string>,
+  options: ProviderRequestOptions,
 ): Promise<ProviderResponse<T>> {
   const signals = [
     AbortSignal.timeout(options.timeoutMs),
@@ -58,12 +90,8 @@ export async function postJson<T>(
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...options.headers,
-      },
-      body: JSON.stringify(body),
+      headers: { ...contentHeaders, accept: 'application/json', ...options.headers },
+      body,
       signal: AbortSignal.any(signals),
     });
   } catch (error) {

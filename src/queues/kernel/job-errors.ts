@@ -82,3 +82,11 @@ export class JobCancelledError extends UnrecoverableError {
 export function isCancelledReason(failedReason: string | undefined): boolean {
   return failedReason?.startsWith(`${CANCELLED_REASON_PREFIX}:`) ?? false;
 }
+
+/** For `.catch()`: errors of `kind` become permanent (retrying cannot help); others pass as they are. */
+export function permanentWhen(kind: abstract new (...args: never[]) => Error) {
+  return (error: unknown): never => {
+    if (error instanceof kind) throw new PermanentJobError(error.message);
+    throw error;
+  };
+}

@@ -102,6 +102,8 @@ JobRecordSchema.index({ ownerId: 1, createdAt: -1, _id: -1 });
 JobRecordSchema.index({ ownerId: 1, state: 1, createdAt: -1 });
 // Admin listings per queue and state.
 JobRecordSchema.index({ queue: 1, state: 1, createdAt: -1 });
+// A content item's pipeline timeline.
+JobRecordSchema.index({ contentId: 1, createdAt: 1 });
 // Reconciler: unfinished records not confirmed lately.
 JobRecordSchema.index({ state: 1, checkedAt: 1 });
 // Admin dashboard: recent failures.

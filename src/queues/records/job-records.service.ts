@@ -100,6 +100,16 @@ export class JobRecordsService implements OnApplicationShutdown {
    * A user's records, newest first, from `cursor` on (exclusive). Served by the
    * {ownerId, createdAt, _id} index on MongoDB; FerretDB v1 scans (it pushes down only _id).
    */
+  /** The jobs of one content item in the order they were made: its pipeline's timeline. */
+  listForContent(contentId: string, limit = 50): Promise<JobRecord[]> {
+    return this.model
+      .find({ contentId })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .lean<JobRecord[]>()
+      .exec();
+  }
+
   listForOwner(
     ownerId: string,
     filter: { queue?: string; state?: JobState },

@@ -1,4 +1,7 @@
-import { IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { LanguageCode } from '../../common/language-code.decorator';
+import { PlatformList } from '../../content/platform-list.decorator';
+import { CONTENT_PLATFORMS, type ContentPlatform } from '../../content/platforms';
 
 export class GenerateTranscriptPayload {
   @IsString()
@@ -12,13 +15,16 @@ export class GenerateTranscriptPayload {
   @MaxLength(2048)
   videoUrl?: string;
 
-  @Matches(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, {
-    message: 'language must be a language code such as en or pt-BR',
-  })
+  @LanguageCode()
   language: string;
 
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
   userId: string;
+
+  /** The pipeline's next step: posts for these platforms generated from the transcript. */
+  @IsOptional()
+  @PlatformList(CONTENT_PLATFORMS)
+  generatePosts?: ContentPlatform[];
 }

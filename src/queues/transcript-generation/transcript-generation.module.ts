@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { MediaModule } from '../../media/media.module';
+import { TranscriptGenerationProcessor } from './transcript-generation.processor';
 import { TranscriptGenerationProducer } from './transcript-generation.producer';
 
 @Module({
-  providers: [TranscriptGenerationProducer],
+  imports: [MediaModule],
+  providers: [TranscriptGenerationProducer, TranscriptGenerationProcessor],
   exports: [TranscriptGenerationProducer],
 })
 export class TranscriptGenerationModule {}

@@ -1,6 +1,18 @@
 import { Type } from 'class-transformer';
-import { IsNotEmpty, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { LanguageCode } from '../../common/language-code.decorator';
 import { OwnerRefDto } from '../../common/owner-ref.dto';
+import { PlatformList } from '../../content/platform-list.decorator';
+import { CONTENT_PLATFORMS, type ContentPlatform } from '../../content/platforms';
+
+/** After processing: a transcript in `language`, then posts for `platforms` from it. */
+export class VideoPipelineOptions {
+  @LanguageCode()
+  language: string;
+
+  @PlatformList(CONTENT_PLATFORMS)
+  platforms: ContentPlatform[];
+}
 
 export class ProcessVideoPayload {
   @IsString()
@@ -8,7 +20,7 @@ export class ProcessVideoPayload {
   @MaxLength(64)
   contentId: string;
 
-  /** A file inside the upload folder (checked by the worker). */
+  /** A file inside the upload folder, as a path relative to it (checked again by the worker). */
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
@@ -17,4 +29,10 @@ export class ProcessVideoPayload {
   @ValidateNested()
   @Type(() => OwnerRefDto)
   user: OwnerRefDto;
+
+  /** Absent: only the video is processed. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => VideoPipelineOptions)
+  pipeline?: VideoPipelineOptions;
 }

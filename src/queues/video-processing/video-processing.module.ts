@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { MediaModule } from '../../media/media.module';
+import { VideoProcessingProcessor } from './video-processing.processor';
 import { VideoProcessingProducer } from './video-processing.producer';
 
 @Module({
-  providers: [VideoProcessingProducer],
+  imports: [MediaModule],
+  providers: [VideoProcessingProducer, VideoProcessingProcessor],
   exports: [VideoProcessingProducer],
 })
 export class VideoProcessingModule {}

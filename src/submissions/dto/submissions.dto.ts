@@ -1,6 +1,7 @@
 import { PlatformList } from '../../content/platform-list.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
+import { LanguageCode } from '../../common/language-code.decorator';
 import {
   IsIn,
   IsISO8601,
@@ -9,7 +10,6 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
@@ -82,11 +82,22 @@ export class SubmitTranscriptDto {
   videoUrl?: string;
 
   @ApiProperty({ example: 'en' })
-  @Matches(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, {
-    message: 'language must be a language code such as en or pt-BR',
-  })
+  @LanguageCode()
   language: string;
+
+  @ApiPropertyOptional({
+    enum: CONTENT_PLATFORMS,
+    isArray: true,
+    description: 'then generate posts for these platforms from the transcript',
+  })
+  @IsOptional()
+  @PlatformList(CONTENT_PLATFORMS)
+  generatePosts?: ContentPlatform[];
 }
+
+/** Multipart fields arrive as strings: "twitter,linkedin" (or repeated fields) becomes a list. */
+const splitList = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value;
 
 export class UploadVideoDto {
   @ApiPropertyOptional({ maxLength: 200 })
@@ -94,6 +105,29 @@ export class UploadVideoDto {
   @IsString()
   @MaxLength(200)
   title?: string;
+
+  @ApiPropertyOptional({
+    description: 'instead of a file: a video already in the upload folder (path inside it)',
+    maxLength: 1024,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  videoPath?: string;
+
+  @ApiPropertyOptional({ example: 'en', description: 'language spoken in the video (default en)' })
+  @IsOptional()
+  @LanguageCode()
+  language?: string;
+
+  @ApiPropertyOptional({
+    description: `platforms to generate posts for from the transcript, comma-separated (default: all: ${CONTENT_PLATFORMS.join(',')})`,
+    example: 'twitter,linkedin',
+  })
+  @IsOptional()
+  @Transform(splitList)
+  @PlatformList(CONTENT_PLATFORMS)
+  platforms?: ContentPlatform[];
 }
 
 export class LinkAccountDto {

@@ -1,0 +1,21 @@
+export const SPEECH_ENGINES = Symbol('SPEECH_ENGINES');
+
+export interface TranscriptSegment {
+  /** Seconds from the start. */
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface Transcript {
+  text: string;
+  segments: TranscriptSegment[];
+}
+
+/** Speech to text for a 16 kHz mono WAV file. */
+export interface SpeechEngine {
+  readonly name: string;
+  /** `language` is a code such as en, en-US or pt-BR. */
+  supports(language: string): boolean;
+  transcribe(wavFile: string, language: string, signal: AbortSignal): Promise<Transcript>;
+}

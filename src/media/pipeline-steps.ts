@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { ContentService } from '../content/content.service';
+import type { VideoMetadata } from '../integrations/media/media-tools';
+import { QueuesService } from '../queues/queues.service';
+import type { GenerateTranscriptPayload } from '../queues/transcript-generation/generate-transcript.payload';
+import type { ProcessVideoPayload } from '../queues/video-processing/process-video.payload';
+
+/**
+ * The upload pipeline, one explicit follow-up per step: video-processing → transcript-generation →
+ * content-generation. Each step queues the next itself, as its last act, under an id derived from
+ * its own (`<id>-transcript`, `<id>-content`): if the step is retried after queueing, BullMQ and the
+ * job records answer with the job already made, never a second one. A step that fails for good
+ * marks the content failed with its reason, and nothing after it runs.
+ */
+@Injectable()
+export class PipelineSteps {
+  constructor(
+    private readonly queues: QueuesService,
+    private readonly contents: ContentService,
+  ) {}
+
+  async started(contentId: string): Promise<void> {
+    await this.contents.setStatus(contentId, 'processing');
+  }
+
+  async afterVideo(
+    payload: ProcessVideoPayload,
+    metadata: VideoMetadata,
+    jobId: string,
+  ): Promise<{ transcriptJobId: string } | undefined> {
+    const { contentId, pipeline } = payload;
+    if (pipeline && !metadata.audioCodec) {
+      await this.contents.saveMedia(contentId, 'transcript', {
+        skipped: 'the video has no audio track',
+      });
+    }
+    if (!pipeline || !metadata.audioCodec) {
+      await this.contents.setStatus(contentId, 'ready');
+      return undefined;
+    }
+    const next = await this.queues.addTranscriptJob(
+      {
+        contentId,
+        language: pipeline.language,
+        userId: payload.user._id,
+        generatePosts: pipeline.platforms,
+      },
+      { jobId: `${jobId}-transcript` },
+    );
+    return { transcriptJobId: next.jobId };
+  }
+
+  async afterTranscript(
+    payload: GenerateTranscriptPayload,
+    text: string,
+    jobId: string,
+  ): Promise<{ contentJobId: string } | undefined> {
+    if (!payload.generatePosts) {
+      await this.contents.setStatus(payload.contentId, 'ready');
+      return undefined;
+    }
+    const next = await this.queues.addContentGenerationJob(
+      {
+        contentId: payload.contentId,
+        text,
+        platforms: payload.generatePosts,
+        user: { _id: payload.userId },
+      },
+      { jobId: `${jobId}-content` },
+    );
+    return { contentJobId: next.jobId };
+  }
+
+  async failed(contentId: string, step: string, reason: string): Promise<void> {
+    await this.contents.setStatus(contentId, 'failed', `${step}: ${reason}`);
+  }
+}
