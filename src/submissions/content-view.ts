@@ -1,22 +1,20 @@
 import type { Content } from '../content/content.schema';
-import type { JobRecord } from '../queues/records/job-record.schema';
+import type { JobStatus } from '../queues/kernel/job-kernel.service';
 
-/** One step of the content's pipeline, from its job record. */
-function toTimelineStep(record: JobRecord) {
+/** One step of the content's pipeline, from its job's status. */
+function toTimelineStep(job: JobStatus) {
+  const { started, finished } = job.timestamps;
   return {
-    step: record.queue,
-    jobId: record._id,
-    state: record.state,
-    progress: record.progress,
-    attemptsMade: record.attemptsMade,
-    failedReason: record.failedReason,
-    createdAt: record.createdAt?.toISOString(),
-    startedAt: record.startedAt?.toISOString(),
-    finishedAt: record.finishedAt?.toISOString(),
-    durationMs:
-      record.startedAt && record.finishedAt
-        ? record.finishedAt.getTime() - record.startedAt.getTime()
-        : undefined,
+    step: job.queue,
+    jobId: job.id,
+    state: job.state,
+    progress: job.progress,
+    attemptsMade: job.attemptsMade,
+    failedReason: job.failedReason,
+    createdAt: job.timestamps.created,
+    startedAt: started,
+    finishedAt: finished,
+    durationMs: started && finished ? Date.parse(finished) - Date.parse(started) : undefined,
   };
 }
 
@@ -24,7 +22,7 @@ function toTimelineStep(record: JobRecord) {
  * The content document as the API shows it: `id` instead of `_id`, dates as ISO strings, and the
  * timeline of the jobs that worked on it (each step, its job id, state and timing).
  */
-export function toContentView(content: Content, jobs: JobRecord[]) {
+export function toContentView(content: Content, jobs: JobStatus[]) {
   return {
     id: content._id.toHexString(),
     title: content.title,

@@ -27,6 +27,8 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { CONTENT_PLATFORMS } from '../content/platforms';
 import { MediaFiles } from '../media/media-files';
 import { resolveUpload, UnsafeUploadPathError } from '../media/upload-path';
+import { JobKernel, statusFromRecord } from '../queues/kernel/job-kernel.service';
+import { UNFINISHED_STATES } from '../queues/records/job-record.schema';
 import { JobRecordsService } from '../queues/records/job-records.service';
 import type { User } from '../auth/user.schema';
 import { ContentService } from '../content/content.service';
@@ -63,6 +65,7 @@ export class SubmissionsController {
     private readonly contents: ContentService,
     private readonly quota: SubmissionQuota,
     private readonly records: JobRecordsService,
+    private readonly kernel: JobKernel,
     private readonly files: MediaFiles,
   ) {}
 
@@ -206,7 +209,16 @@ export class SubmissionsController {
   @ApiNotFound('Content')
   async content(@CurrentUser() user: User, @Param('id') id: string) {
     const content = await this.contents.findOwned(id, user._id.toHexString());
-    return toContentView(content, await this.records.listForContent(id));
+    const records = await this.records.listForContent(id);
+    // Unfinished steps from Redis: their records trail the queue by a write-behind moment.
+    const jobs = await Promise.all(
+      records.map((record) =>
+        UNFINISHED_STATES.includes(record.state)
+          ? this.kernel.getStatus(record.queue, record._id).catch(() => statusFromRecord(record))
+          : Promise.resolve(statusFromRecord(record)),
+      ),
+    );
+    return toContentView(content, jobs);
   }
 
   @Get('content/:id/files/:name')

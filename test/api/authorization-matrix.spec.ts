@@ -206,6 +206,12 @@ describe('authorization matrix', () => {
       expect: onlyA(200),
     },
     {
+      name: "GET /content/:A's content/files/:name",
+      call: (t) => api.call('get', `/content/${contentA}/files/thumbnail.jpg`, t),
+      // A's text-only content has no files: 404 for A too, but never another user's file.
+      expect: onlyA(404),
+    },
+    {
       name: 'POST /social/accounts',
       call: (t) =>
         api

@@ -55,6 +55,7 @@ describe('OpenAPI at /api/docs', () => {
         'POST /api/jobs/maintenance/{task}',
         'POST /api/content/generate',
         'GET /api/content/{id}',
+        'GET /api/content/{id}/files/{name}',
         'POST /api/posts',
         'POST /api/transcripts',
         'POST /api/videos',

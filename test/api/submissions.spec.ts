@@ -176,7 +176,9 @@ describe('submission endpoints', () => {
     expect(text.body.message).toEqual([expect.stringMatching(/^file must be a video/)]);
     expect(
       (await api.call('post', '/videos', alice.token).field('title', 'no file')).body.message,
-    ).toEqual(['file is required (multipart field "file")']);
+    ).toEqual([
+      'file is required (multipart field "file"), or a videoPath inside the upload folder',
+    ]);
   });
 
   it('refuses a JSON body over BODY_LIMIT_BYTES with 413, and malformed JSON with 400', async () => {

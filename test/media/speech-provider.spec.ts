@@ -1,0 +1,143 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { MediaFiles } from '../../src/media/media-files';
+import { ApiClient, Session } from '../support/api-client';
+import { HttpFake, RecordedRequest, Reply } from '../support/fakes/http-fake';
+import { makeSpokenClip } from '../support/media-fixtures';
+import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { uniqueName } from '../support/test-env';
+
+const FRENCH: Reply = {
+  status: 200,
+  body: {
+    task: 'transcribe',
+    language: 'french',
+    duration: 3.1,
+    text: 'Bonjour le monde. Ceci est un essai.',
+    segments: [
+      { id: 0, start: 0, end: 1.2, text: ' Bonjour le monde.' },
+      { id: 1, start: 1.4, end: 3.05, text: ' Ceci est un essai.' },
+    ],
+  },
+};
+
+/** Transcripts through an OpenAI-compatible /audio/transcriptions API, played on loopback. */
+describe('speech-to-text through an OpenAI-compatible provider', () => {
+  let speech: HttpFake;
+  let app: TestApp;
+  let api: ApiClient;
+  let alice: Session;
+  let dir: string;
+  let clip: string;
+  const calls: RecordedRequest[] = [];
+  let reply: Reply = FRENCH;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'click-speech-'));
+    clip = await makeSpokenClip(dir, 'bonjour le monde');
+    speech = await HttpFake.start();
+    speech.on('POST', '/v1/audio/transcriptions', (r) => {
+      calls.push(r);
+      return reply;
+    });
+    app = await startTestApp(
+      uniqueName('speech'),
+      {
+        DATA_DIR: path.join(dir, 'data'),
+        SPEECH_BASE_URL: `${speech.url}/v1`,
+        SPEECH_API_KEY: 'sk-test-speech',
+      },
+      { listen: true },
+    );
+    api = new ApiClient(app.app);
+    alice = await api.register('Alice');
+  }, 60_000);
+
+  afterAll(async () => {
+    await dropTestData(app);
+    await app.close();
+    await speech.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const upload = async () => {
+    const res = await api
+      .call('post', '/videos', alice.token)
+      .attach('file', clip, { filename: 'bonjour.mp4', contentType: 'video/mp4' })
+      .field('language', 'fr')
+      .field('platforms', 'twitter')
+      .expect(202);
+    const job = await api.call('get', `/jobs/user/${res.body.jobId}`, alice.token).expect(200);
+    const contentId = job.body.contentId as string;
+    return eventually(
+      async () => {
+        const c = (await api.call('get', `/content/${contentId}`, alice.token)).body as {
+          status: string;
+          failureReason?: string;
+          posts: Record<string, { text: string }>;
+          media: { transcript?: Record<string, unknown> & { files: { vtt: string } } };
+          timeline: { step: string; state: string; attemptsMade: number }[];
+        };
+        const stepsDone = c.timeline.every((s) => ['completed', 'failed'].includes(s.state));
+        return (c.status === 'ready' || c.status === 'failed') && stepsDone && c;
+      },
+      60_000,
+      'pipeline finished',
+    );
+  };
+
+  it('sends the extracted audio with model and language, and stores timed captions', async () => {
+    const done = await upload();
+    expect(done.status).toBe('ready');
+    expect(done.media.transcript).toMatchObject({
+      language: 'fr',
+      engine: 'openai-compatible:whisper-1',
+      text: 'Bonjour le monde. Ceci est un essai.',
+      segments: [
+        { start: 0, end: 1.2, text: 'Bonjour le monde.' },
+        { start: 1.4, end: 3.05, text: 'Ceci est un essai.' },
+      ],
+    });
+    const vtt = await readFile(
+      app.get(MediaFiles).absolute(done.media.transcript!.files.vtt),
+      'utf8',
+    );
+    expect(vtt).toBe(
+      'WEBVTT\n\n00:00:00.000 --> 00:00:01.200\nBonjour le monde.\n\n' +
+        '00:00:01.400 --> 00:00:03.050\nCeci est un essai.\n',
+    );
+    expect(done.posts.twitter.text).toMatch(/Bonjour le monde/);
+
+    expect(calls).toHaveLength(1);
+    const call = calls[0];
+    expect(call.headers.authorization).toBe('Bearer sk-test-speech');
+    expect(call.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    const body = call.body as string;
+    const field = (name: string) =>
+      new RegExp(`name="${name.replace(/[[\]]/g, '\\$&')}"\\r\\n\\r\\n([^\\r]*)\\r\\n`).exec(
+        body,
+      )?.[1];
+    expect(field('model')).toBe('whisper-1');
+    expect(field('language')).toBe('fr');
+    expect(field('response_format')).toBe('verbose_json');
+    expect(body).toMatch(
+      /filename="audio\.wav"\r\nContent-Type: audio\/wav\r\n\r\nRIFF.{4}WAVEfmt /s,
+    );
+  });
+
+  it('fails the step for good on a 4xx from the provider, and the content with it', async () => {
+    calls.length = 0;
+    reply = { status: 400, body: { error: { message: 'Audio file is too short' } } };
+    const done = await upload();
+    expect(done.status).toBe('failed');
+    expect(done.failureReason).toBe(
+      'transcript-generation: speech: HTTP 400: Audio file is too short',
+    );
+    expect(done.timeline.map((s) => [s.step, s.state, s.attemptsMade])).toEqual([
+      ['video-processing', 'completed', 1],
+      ['transcript-generation', 'failed', 1],
+    ]);
+    expect(calls).toHaveLength(1);
+  });
+});
