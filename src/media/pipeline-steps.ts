@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ContentService } from '../content/content.service';
 import type { VideoMetadata } from '../integrations/media/media-tools';
+import type { FinishedOutcome } from '../queues/kernel/kernel-processor';
 import { QueuesService } from '../queues/queues.service';
 import type { GenerateTranscriptPayload } from '../queues/transcript-generation/generate-transcript.payload';
 import type { ProcessVideoPayload } from '../queues/video-processing/process-video.payload';
@@ -71,7 +72,13 @@ export class PipelineSteps {
     return { contentJobId: next.jobId };
   }
 
-  async failed(contentId: string, step: string, reason: string): Promise<void> {
-    await this.contents.setStatus(contentId, 'failed', `${step}: ${reason}`);
+  /** A step's job ended for good: if it failed or was cancelled, so did its content's pipeline. */
+  async stepFinished(
+    step: string,
+    payload: { contentId?: string },
+    outcome: FinishedOutcome,
+  ): Promise<void> {
+    if (outcome.state === 'completed' || !payload.contentId) return;
+    await this.contents.setStatus(payload.contentId, 'failed', `${step}: ${outcome.reason}`);
   }
 }

@@ -202,6 +202,12 @@ describe('content-generation with an OpenAI-compatible provider', () => {
       attemptsMade: 1,
       failedReason: 'llm: HTTP 400: model not found',
     });
+    // The content it was generating for says why it has no posts.
+    const content = await eventually(async () => {
+      const c = await app.get(ContentService).findById(bad.contentId!);
+      return c?.status === 'failed' && c;
+    });
+    expect(content.failureReason).toBe('content-generation: llm: HTTP 400: model not found');
 
     llm.on('POST', '/v1/chat/completions', () => ({
       status: 503,

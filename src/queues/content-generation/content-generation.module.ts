@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ContentModule } from '../../content/content.module';
+import { MediaModule } from '../../media/media.module';
 import { ContentGenerationProcessor } from './content-generation.processor';
 import { ContentGenerationProducer } from './content-generation.producer';
 
 @Module({
-  imports: [ContentModule],
+  imports: [ContentModule, MediaModule],
   providers: [ContentGenerationProducer, ContentGenerationProcessor],
   exports: [ContentGenerationProducer],
 })

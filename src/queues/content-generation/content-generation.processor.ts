@@ -1,8 +1,11 @@
 import { Processor } from '@nestjs/bullmq';
 import { ContentGenerationService } from '../../content/content-generation.service';
-import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
+import type { Job } from 'bullmq';
+import { PipelineSteps } from '../../media/pipeline-steps';
+import { FinishedOutcome, JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
 import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import type { GenerateContentPayload } from './generate-content.payload';
 
 @Processor(QUEUE_NAMES.CONTENT_GENERATION, workerOptionsSlot(QUEUE_NAMES.CONTENT_GENERATION))
 export class ContentGenerationProcessor extends KernelProcessor<
@@ -10,11 +13,18 @@ export class ContentGenerationProcessor extends KernelProcessor<
 > {
   readonly queueName = QUEUE_NAMES.CONTENT_GENERATION;
 
-  constructor(private readonly generation: ContentGenerationService) {
+  constructor(
+    private readonly generation: ContentGenerationService,
+    private readonly pipeline: PipelineSteps,
+  ) {
     super();
   }
 
   protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.CONTENT_GENERATION> = {
     [JOB_NAMES.GENERATE_CONTENT]: (payload, context) => this.generation.generate(payload, context),
   };
+
+  override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
+    return this.pipeline.stepFinished(this.queueName, job.data as GenerateContentPayload, outcome);
+  }
 }

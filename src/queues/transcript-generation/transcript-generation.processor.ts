@@ -25,9 +25,11 @@ export class TranscriptGenerationProcessor extends KernelProcessor<
       this.transcripts.generate(payload, context),
   };
 
-  override async onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
-    if (outcome.state === 'completed') return;
-    const { contentId } = job.data as GenerateTranscriptPayload;
-    if (contentId) await this.pipeline.failed(contentId, this.queueName, outcome.reason);
+  override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
+    return this.pipeline.stepFinished(
+      this.queueName,
+      job.data as GenerateTranscriptPayload,
+      outcome,
+    );
   }
 }

@@ -22,9 +22,7 @@ export class VideoProcessingProcessor extends KernelProcessor<typeof QUEUE_NAMES
     [JOB_NAMES.PROCESS_VIDEO]: (payload, context) => this.videos.process(payload, context),
   };
 
-  override async onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
-    if (outcome.state === 'completed') return;
-    const { contentId } = job.data as ProcessVideoPayload;
-    if (contentId) await this.pipeline.failed(contentId, this.queueName, outcome.reason);
+  override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
+    return this.pipeline.stepFinished(this.queueName, job.data as ProcessVideoPayload, outcome);
   }
 }
