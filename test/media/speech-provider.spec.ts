@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MediaFiles } from '../../src/media/media-files';
@@ -32,6 +35,7 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
   let clip: string;
   const calls: RecordedRequest[] = [];
   let reply: Reply = FRENCH;
+  let videos: Server | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'click-speech-'));
@@ -47,6 +51,9 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
         DATA_DIR: path.join(dir, 'data'),
         SPEECH_BASE_URL: `${speech.url}/v1`,
         SPEECH_API_KEY: 'sk-test-speech',
+        // Here the "remote" videos are served on loopback, so this deployment allows it.
+        MEDIA_ALLOW_PRIVATE_URLS: 'true',
+        MEDIA_DOWNLOAD_MAX_BYTES: '2000000',
       },
       { listen: true },
     );
@@ -55,6 +62,7 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
   }, 60_000);
 
   afterAll(async () => {
+    await new Promise((resolve) => videos?.close(resolve));
     await dropTestData(app);
     await app.close();
     await speech.stop();
@@ -138,6 +146,57 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
       ['video-processing', 'completed', 1],
       ['transcript-generation', 'failed', 1],
     ]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('fetches a videoUrl within the size limit, and refuses a larger one', async () => {
+    calls.length = 0;
+    reply = FRENCH;
+    videos = createServer((req, res) => {
+      if (req.url === '/big.mp4') {
+        res.writeHead(200, { 'content-type': 'video/mp4' });
+        // No Content-Length: the limit must hold on the bytes as they stream in.
+        res.end(Buffer.alloc(3_000_000, 1));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      createReadStream(clip).pipe(res);
+    });
+    await new Promise<void>((resolve) => videos!.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(videos.address() as AddressInfo).port}`;
+    const created = await api
+      .call('post', '/content/generate', alice.token)
+      .send({ text: 'A post to caption later.', platforms: ['twitter'] })
+      .expect(202);
+    const contentId = (await api.call('get', `/jobs/user/${created.body.jobId}`, alice.token)).body
+      .contentId as string;
+    const transcribe = async (videoUrl: string) => {
+      const job = await api
+        .call('post', '/transcripts', alice.token)
+        .send({ contentId, videoUrl, language: 'fr' })
+        .expect(202);
+      return eventually(async () => {
+        const s = (await api.call('get', `/jobs/user/${job.body.jobId}`, alice.token)).body as {
+          state: string;
+          attemptsMade: number;
+          failedReason?: string;
+        };
+        return ['completed', 'failed'].includes(s.state) && s;
+      });
+    };
+
+    expect(await transcribe(`${base}/clip.mp4`)).toMatchObject({ state: 'completed' });
+    expect(calls).toHaveLength(1);
+    const c = (await api.call('get', `/content/${contentId}`, alice.token)).body as {
+      media: { transcript: { text: string } };
+    };
+    expect(c.media.transcript.text).toBe('Bonjour le monde. Ceci est un essai.');
+
+    expect(await transcribe(`${base}/big.mp4`)).toMatchObject({
+      state: 'failed',
+      attemptsMade: 1,
+      failedReason: 'videoUrl is larger than 2000000 bytes',
+    });
     expect(calls).toHaveLength(1);
   });
 });
