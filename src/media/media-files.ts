@@ -1,4 +1,5 @@
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -21,10 +22,12 @@ export class MediaFiles {
     this.tempDir = config.get('scheduler', { infer: true }).tempDir;
   }
 
-  /** Runs `work` with a fresh scratch folder for job `jobId`, and removes the folder after. */
+  /**
+   * Runs `work` in a fresh scratch folder of its own (a stalled job run again elsewhere gets
+   * another), and removes the folder after, whatever happened.
+   */
   async withScratch<T>(jobId: string, work: (dir: string) => Promise<T>): Promise<T> {
-    const dir = this.scratchDir(jobId);
-    await rm(dir, { recursive: true, force: true });
+    const dir = `${this.scratchDir(jobId)}-${randomBytes(4).toString('hex')}`;
     await mkdir(dir, { recursive: true });
     try {
       return await work(dir);
@@ -33,6 +36,7 @@ export class MediaFiles {
     }
   }
 
+  /** The prefix of job `jobId`'s scratch folders (the nightly cleanup removes stale `job-*`). */
   scratchDir(jobId: string): string {
     return path.join(this.tempDir, `job-${jobId}`);
   }

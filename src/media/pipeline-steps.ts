@@ -63,7 +63,7 @@ export class PipelineSteps {
     const next = await this.queues.addContentGenerationJob(
       {
         contentId: payload.contentId,
-        text,
+        text: forGeneration(text),
         platforms: payload.generatePosts,
         user: { _id: payload.userId },
       },
@@ -81,4 +81,13 @@ export class PipelineSteps {
     if (outcome.state === 'completed' || !payload.contentId) return;
     await this.contents.setStatus(payload.contentId, 'failed', `${step}: ${outcome.reason}`);
   }
+}
+
+/** Posts summarise; an hour of speech is more than the generator takes (50,000 characters). */
+const GENERATION_MAX_CHARS = 50_000;
+
+function forGeneration(text: string): string {
+  if (text.length <= GENERATION_MAX_CHARS) return text;
+  const cut = text.slice(0, GENERATION_MAX_CHARS);
+  return cut.slice(0, cut.lastIndexOf(' ') > 0 ? cut.lastIndexOf(' ') : undefined);
 }

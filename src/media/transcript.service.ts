@@ -82,6 +82,7 @@ export class TranscriptService {
       return { transcript, files };
     });
     const { transcript, files } = result;
+    signal.throwIfAborted();
     await this.contents.saveTranscript(payload.contentId, {
       language: payload.language,
       engine: engine.name,

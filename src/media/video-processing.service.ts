@@ -89,6 +89,8 @@ export class VideoProcessingService {
         },
       };
     });
+    // Cancelled while publishing: the job has ended, so neither its results nor a next step count.
+    signal.throwIfAborted();
     await this.contents.saveMedia(payload.contentId, 'video', {
       ...processed.metadata,
       thumbnail: processed.thumbnail,

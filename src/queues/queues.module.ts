@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { ContentModule } from '../content/content.module';
 import { SocialModule } from '../social/social.module';
 import { ContentGenerationModule } from './content-generation/content-generation.module';
 import { EmailSendingModule } from './email-sending/email-sending.module';
@@ -21,6 +22,7 @@ import { VideoProcessingModule } from './video-processing/video-processing.modul
     SocialPostingModule,
     ScheduledPostsModule,
     SocialModule,
+    ContentModule,
   ],
   providers: [QueuesService],
   exports: [QueuesService],

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ContentService } from '../content/content.service';
 import { ScheduledPostsService } from '../social/scheduled-posts.service';
 import { ContentGenerationProducer } from './content-generation/content-generation.producer';
 import type { GenerateContentPayload } from './content-generation/generate-content.payload';
@@ -26,6 +27,13 @@ import { TranscriptGenerationProducer } from './transcript-generation/transcript
 import type { ProcessVideoPayload } from './video-processing/process-video.payload';
 import { VideoProcessingProducer } from './video-processing/video-processing.producer';
 
+/** The queues of the upload pipeline: a step that ends unfinished fails its content. */
+const PIPELINE_QUEUES: readonly QueueName[] = [
+  QUEUE_NAMES.VIDEO_PROCESSING,
+  QUEUE_NAMES.TRANSCRIPT_GENERATION,
+  QUEUE_NAMES.CONTENT_GENERATION,
+];
+
 /**
  * The seed guide's job queue helpers, by their seed names. Adding validates the payload before
  * anything is written; an invalid one throws JobPayloadError (HTTP 400).
@@ -41,6 +49,7 @@ export class QueuesService {
     private readonly socialPosting: SocialPostingProducer,
     private readonly scheduledPostsProducer: ScheduledPostsProducer,
     private readonly scheduledPosts: ScheduledPostsService,
+    private readonly contents: ContentService,
   ) {}
 
   addVideoProcessingJob(data: ProcessVideoPayload, options?: AddJobOptions): Promise<AcceptedJob> {
@@ -110,6 +119,17 @@ export class QueuesService {
     // A scheduled post whose delayed job was removed ends with it.
     if (outcome.state === 'cancelled' && queueName === QUEUE_NAMES.SCHEDULED_POSTS) {
       await this.scheduledPosts.markEnded(jobId, 'cancelled', reason ?? 'cancelled on request');
+    }
+    // A pipeline step cancelled before a worker took it never reaches its processor's
+    // after-finish step: its content's pipeline ends here (an active one ends in the worker).
+    if (outcome.state === 'cancelled') {
+      const record = await this.kernel.findRecord(jobId);
+      if (record.contentId && PIPELINE_QUEUES.includes(record.queue))
+        await this.contents.setStatus(
+          record.contentId,
+          'failed',
+          `${record.queue}: ${record.failedReason ?? `Cancelled: ${reason ?? 'cancelled on request'}`}`,
+        );
     }
     return outcome;
   }

@@ -1,4 +1,4 @@
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, UnauthorizedException } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -52,7 +52,12 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
           socket.data = { user: { id: user._id.toHexString(), role: user.role } };
           next();
         },
-        (error: Error) => next(handshakeError(401, error.message)),
+        (error: Error) =>
+          next(
+            error instanceof UnauthorizedException
+              ? handshakeError(401, error.message)
+              : handshakeError(503, 'Sign-in cannot be checked right now; try again shortly'),
+          ),
       );
     });
   }

@@ -6,6 +6,7 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { withRedisLease } from '../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
+import { QueueUnavailableError } from '../queues/kernel/job-errors';
 import { MaintenanceTasks } from './maintenance-tasks';
 import { TaskBusyError, TaskName } from './maintenance-task';
 
@@ -82,14 +83,22 @@ export class TaskRunner {
 
   /** An admin's run: now, unless the task is running somewhere (TaskBusyError). */
   async runNow(task: string): Promise<TaskRun> {
-    const run = await this.runExclusive(this.tasks.get(task).name, 'manual');
+    const name = this.tasks.get(task).name;
+    // Task failures are reported in the run; what escapes is Redis being away (503, not 500).
+    const run = await this.runExclusive(name, 'manual').catch((error: unknown) => {
+      throw new QueueUnavailableError(error);
+    });
     if (!run) throw new TaskBusyError(task);
     return run;
   }
 
   /** Newest first. */
   async history(): Promise<TaskRun[]> {
-    const items = await this.redis.lrange(this.historyKey(), 0, HISTORY_LENGTH - 1);
+    const items = await this.redis
+      .lrange(this.historyKey(), 0, HISTORY_LENGTH - 1)
+      .catch((error: unknown) => {
+        throw new QueueUnavailableError(error);
+      });
     return items.map((item) => JSON.parse(item) as TaskRun);
   }
 

@@ -21,6 +21,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
@@ -156,6 +157,20 @@ export class SubmissionsController {
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() dto: UploadVideoDto,
   ): Promise<AcceptedJobView> {
+    try {
+      return await this.acceptVideo(user, file, dto);
+    } catch (error) {
+      // Refused after multer stored it (both given, over quota, Redis away): do not keep the file.
+      if (file) await unlink(file.path).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async acceptVideo(
+    user: User,
+    file: Express.Multer.File | undefined,
+    dto: UploadVideoDto,
+  ): Promise<AcceptedJobView> {
     if (file && dto.videoPath)
       throw new BadRequestException(['give either a file or a videoPath, not both']);
     if (!file && !dto.videoPath)
@@ -237,7 +252,10 @@ export class SubmissionsController {
     if (!file) throw new NotFoundException(`File ${name} not found`);
     await new Promise<void>((resolve, reject) =>
       res.sendFile(this.files.absolute(file), { dotfiles: 'deny' }, (error) =>
-        error ? reject(new NotFoundException(`File ${name} not found`)) : resolve(),
+        // After the headers went out (a player aborting a range request) there is nothing to answer.
+        error && !res.headersSent
+          ? reject(new NotFoundException(`File ${name} not found`))
+          : resolve(),
       ),
     );
   }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MediaFiles } from '../../src/media/media-files';
+import { QueueRegistry } from '../../src/queues/kernel/queue-registry';
 import { QUEUE_NAMES, QueuesService } from '../../src/queues';
 import { ApiClient, Session } from '../support/api-client';
 import { HttpFake } from '../support/fakes/http-fake';
@@ -278,6 +279,50 @@ describe('media pipeline: upload → video processing → transcript → posts',
     const done = await settled(await contentOfJob(jobId), 10_000);
     expect(done.status).toBe('failed');
     expect(done.failureReason).toMatch(/^video-processing: Cancelled/);
+    expect(done.media.video).toBeUndefined();
+  });
+
+  it('cancelling a step before a worker takes it fails the content too', async () => {
+    const videoQueue = await app.get(QueueRegistry).use(QUEUE_NAMES.VIDEO_PROCESSING);
+    await videoQueue.pause();
+    try {
+      const upload = await api
+        .call('post', '/videos', alice.token)
+        .attach('file', clip, { filename: 'later.mp4', contentType: 'video/mp4' })
+        .expect(202);
+      const { jobId } = upload.body as { jobId: string };
+      await api.call('post', `/jobs/user/${jobId}/cancel`, alice.token).expect(200);
+      const done = await settled(await contentOfJob(jobId), 10_000);
+      expect(done.status).toBe('failed');
+      expect(done.failureReason).toBe('video-processing: Cancelled: cancelled by its owner');
+    } finally {
+      await videoQueue.resume();
+    }
+  });
+
+  it('refuses a playlist posing as a video instead of reading the files it names', async () => {
+    // An HLS playlist naming another user's rendition on this machine: ffmpeg would happily read it.
+    const first = (
+      await api.call('get', '/jobs/user?queue=video-processing&limit=100', alice.token)
+    ).body.items as { contentId: string; state: string }[];
+    const victim = await content(first.find((j) => j.state === 'completed')!.contentId);
+    const playlist = path.join(dir, 'playlist.mp4');
+    await writeFile(
+      playlist,
+      `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:4,\n${files.absolute(victim.media.video!.rendition.file)}\n#EXT-X-ENDLIST\n`,
+    );
+    const upload = await api
+      .call('post', '/videos', bob.token)
+      .attach('file', playlist, { filename: 'innocent.mp4', contentType: 'video/mp4' })
+      .expect(202);
+    const contentId = (
+      await api.call('get', `/jobs/user/${upload.body.jobId}`, bob.token).expect(200)
+    ).body.contentId as string;
+    const done = await eventually(async () => {
+      const c = await content(contentId, bob);
+      return c.status === 'failed' && c;
+    });
+    expect(done.failureReason).toMatch(/^video-processing: ffprobe: .*Format not on whitelist/);
     expect(done.media.video).toBeUndefined();
   });
 

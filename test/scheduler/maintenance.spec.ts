@@ -114,9 +114,9 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
     const records = app.get(JobRecordsService);
     const email = (to: string) =>
       queues.addEmailJob({ to, template: 'welcome', data: { name: 'A', email: to } });
-    const old = await email('old@example.com');
+    const oldJob = await email('old@example.com');
     const fresh = await email('fresh@example.com');
-    for (const job of [old, fresh])
+    for (const job of [oldJob, fresh])
       await eventually(
         async () => (await records.findById(job.jobId))?.state === 'completed',
         15_000,
@@ -125,28 +125,34 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
     // The old job finished two days ago, and its record's retention has run out.
     const twoDaysAgo = Date.now() - 2 * DAY_MS;
     const prefix = app.config.redisPrefix;
-    await redis.zadd(`${prefix}:email-sending:completed`, twoDaysAgo, old.jobId);
-    await redis.hset(`${prefix}:email-sending:${old.jobId}`, 'finishedOn', twoDaysAgo);
-    await records.update(old.jobId, { purgeAfter: new Date(Date.now() - 1000) });
+    await redis.zadd(`${prefix}:email-sending:completed`, twoDaysAgo, oldJob.jobId);
+    await redis.hset(`${prefix}:email-sending:${oldJob.jobId}`, 'finishedOn', twoDaysAgo);
+    await records.update(oldJob.jobId, { purgeAfter: new Date(Date.now() - 1000) });
     await records.flush();
-    // Temp files: a stale file and a stale folder go, a fresh file stays.
-    await writeFile(path.join(tempDir, 'stale.wav'), 'x');
-    await mkdir(path.join(tempDir, 'stale-job'));
-    await writeFile(path.join(tempDir, 'stale-job', 'frame.jpg'), 'x');
-    for (const name of ['stale.wav', 'stale-job'])
-      await utimes(path.join(tempDir, name), new Date(twoDaysAgo), new Date(twoDaysAgo));
-    await writeFile(path.join(tempDir, 'fresh.wav'), 'x');
+    // Scratch entries of media jobs: a stale file and a stale folder go, a fresh one stays, and
+    // an old file that is not the app's own is left alone.
+    const inTemp = (name: string) => path.join(tempDir, name);
+    await writeFile(inTemp('job-a-1234'), 'x');
+    await mkdir(inTemp('job-b-5678'));
+    await writeFile(inTemp('job-b-5678/audio.wav'), 'x');
+    await mkdir(inTemp('job-c-9abc'));
+    await writeFile(inTemp('job-c-9abc/still-writing.mp4'), 'x');
+    await writeFile(inTemp('someone-elses.txt'), 'x');
+    const old = new Date(twoDaysAgo);
+    for (const name of ['job-a-1234', 'job-b-5678/audio.wav', 'job-b-5678', 'job-c-9abc'])
+      await utimes(inTemp(name), old, old);
+    await utimes(inTemp('someone-elses.txt'), old, old);
 
     const run = await runTask('cleanup').expect(200);
     expect(run.body).toMatchObject({ outcome: 'ok', report: { jobRecords: 1, tempFiles: 2 } });
     expect(run.body.report.queues['email-sending']).toEqual({ completed: 1, failed: 0 });
 
     const emailQueue = await registry.use(QUEUE_NAMES.EMAIL_SENDING);
-    expect(await emailQueue.getJob(old.jobId)).toBeUndefined();
+    expect(await emailQueue.getJob(oldJob.jobId)).toBeUndefined();
     expect(await emailQueue.getJob(fresh.jobId)).toBeDefined();
-    expect(await records.findById(old.jobId)).toBeNull();
+    expect(await records.findById(oldJob.jobId)).toBeNull();
     expect(await records.findById(fresh.jobId)).not.toBeNull();
-    expect(await readdir(tempDir)).toEqual(['fresh.wav']);
+    expect((await readdir(tempDir)).sort()).toEqual(['job-c-9abc', 'someone-elses.txt']);
   });
 
   it('refuses an unknown task with the valid ones, and a task already running elsewhere', async () => {

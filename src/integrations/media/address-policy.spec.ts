@@ -14,6 +14,9 @@ describe('isNonPublicAddress', () => {
     'fd00::1',
     'fe80::1',
     '::ffff:127.0.0.1',
+    '64:ff9b::7f00:1',
+    '2002:7f00:1::1',
+    '::127.0.0.1',
     'not-an-ip',
   ])('refuses %s', (address) => expect(isNonPublicAddress(address)).toBe(true));
 

@@ -16,6 +16,12 @@ for (const [network, prefix] of [
   NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
   ['::', 128],
+  // IPv4 inside IPv6 (compatible, NAT64, 6to4, Teredo): may reach any IPv4 address, private included.
+  ['::', 96],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['2002::', 16],
+  ['2001::', 32],
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],

@@ -7,11 +7,25 @@ interface ProbeStream {
   codec_name?: string;
   width?: number;
   height?: number;
+  duration?: string;
 }
 interface ProbeOutput {
   streams?: ProbeStream[];
   format?: { duration?: string; format_name?: string; bit_rate?: string; size?: string };
 }
+
+/**
+ * Before every input: only video container demuxers, only local files. Without this a user's
+ * "video" can be an HLS or concat playlist naming other files on this machine (another user's
+ * rendition, say), which ffmpeg would read and hand back as the upload's rendition.
+ */
+const INPUT_GUARD = [
+  ...['-protocol_whitelist', 'file'],
+  ...['-format_whitelist', 'mov,matroska,webm,avi,mpeg,mpegts,ogg,flv,asf'],
+];
+
+/** Even height at most `height` and never above the source's (libx264 needs even sizes). */
+const scaleTo = (height: number) => `scale=-2:'trunc(min(${height},ih)/2)*2'`;
 
 /** MediaTools on Debian's ffmpeg / ffprobe. */
 export class FfmpegMediaTools implements MediaTools {
@@ -25,7 +39,15 @@ export class FfmpegMediaTools implements MediaTools {
     try {
       output = await runProcess(
         this.ffprobe,
-        ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
+        [
+          '-v',
+          'error',
+          ...INPUT_GUARD,
+          '-print_format',
+          'json',
+          '-show_format',
+          '-show_streams',
+        ].concat([file]),
         signal,
       );
     } catch (error) {
@@ -37,9 +59,10 @@ export class FfmpegMediaTools implements MediaTools {
     const probe = JSON.parse(output) as ProbeOutput;
     const video = probe.streams?.find((s) => s.codec_type === 'video');
     const audio = probe.streams?.find((s) => s.codec_type === 'audio');
-    const duration = Number(probe.format?.duration);
-    if (!video?.width || !video.height || !(duration > 0))
-      throw new UnreadableMediaError('ffprobe: the file has no video stream with a duration');
+    if (!video?.width || !video.height)
+      throw new UnreadableMediaError('ffprobe: the file has no video stream');
+    // Browser-recorded WebM often states no duration: 0 then means unknown (no % progress).
+    const duration = Number(probe.format?.duration) || Number(video.duration) || 0;
     return {
       durationSeconds: duration,
       width: video.width,
@@ -55,11 +78,11 @@ export class FfmpegMediaTools implements MediaTools {
   async thumbnail(file: string, output: string, atSeconds: number, signal: AbortSignal) {
     await runProcess(
       this.ffmpeg,
-      ['-v', 'error', '-y', '-ss', atSeconds.toFixed(2), '-i', file].concat([
+      ['-v', 'error', '-y', '-ss', atSeconds.toFixed(2), ...INPUT_GUARD, '-i', file].concat([
         '-frames:v',
         '1',
         '-vf',
-        'scale=-2:min(360\\,ih)',
+        scaleTo(360),
         '-q:v',
         '3',
         output,
@@ -78,9 +101,8 @@ export class FfmpegMediaTools implements MediaTools {
     const totalUs = options.durationSeconds * 1_000_000;
     await runProcess(
       this.ffmpeg,
-      ['-v', 'error', '-nostats', '-progress', 'pipe:1', '-y', '-i', file]
-        // Even width and height for yuv420p; never taller than the source.
-        .concat(['-vf', `scale=-2:min(${options.height}\\,ih)`, '-c:v', 'libx264'])
+      ['-v', 'error', '-nostats', '-progress', 'pipe:1', '-y', ...INPUT_GUARD, '-i', file]
+        .concat(['-vf', scaleTo(options.height), '-c:v', 'libx264'])
         .concat(['-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p'])
         .concat(['-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', output]),
       signal,
@@ -95,7 +117,7 @@ export class FfmpegMediaTools implements MediaTools {
   async extractAudio(file: string, output: string, signal: AbortSignal): Promise<void> {
     await runProcess(
       this.ffmpeg,
-      ['-v', 'error', '-y', '-i', file, '-vn', '-ac', '1', '-ar', '16000'].concat([
+      ['-v', 'error', '-y', ...INPUT_GUARD, '-i', file, '-vn', '-ac', '1', '-ar', '16000'].concat([
         '-c:a',
         'pcm_s16le',
         output,

@@ -1,6 +1,7 @@
 export const MEDIA_TOOLS = Symbol('MEDIA_TOOLS');
 
 export interface VideoMetadata {
+  /** 0 when the file does not say (browser-recorded WebM). */
   durationSeconds: number;
   width: number;
   height: number;

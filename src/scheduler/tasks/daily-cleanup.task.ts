@@ -7,6 +7,9 @@ import { JobRecordsService } from '../../queues/records/job-records.service';
 import type { MaintenanceTask } from '../maintenance-task';
 import { removeStaleEntries } from './stale-files';
 
+/** The media jobs' scratch folders (MediaFiles); nothing else in TEMP_DIR is touched. */
+const SCRATCH_PREFIX = 'job-';
+
 /**
  * The nightly cleanup: finished jobs past their Redis retention (completed 24 h, failed 7 days) in
  * every queue, job records past their MongoDB retention, and temporary files older than a day.
@@ -31,7 +34,11 @@ export class DailyCleanup implements MaintenanceTask {
   async run(): Promise<Record<string, unknown>> {
     const queues = await this.kernel.clean();
     const jobRecords = await this.records.prune();
-    const tempFiles = await removeStaleEntries(this.scheduler.tempDir, this.scheduler.tempMaxAgeMs);
+    const tempFiles = await removeStaleEntries(
+      this.scheduler.tempDir,
+      SCRATCH_PREFIX,
+      this.scheduler.tempMaxAgeMs,
+    );
     const completed = Object.values(queues).reduce((sum, q) => sum + q.completed, 0);
     const failed = Object.values(queues).reduce((sum, q) => sum + q.failed, 0);
     this.logger.log(

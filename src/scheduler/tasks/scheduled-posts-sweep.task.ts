@@ -39,11 +39,13 @@ export class ScheduledPostsSweep implements MaintenanceTask {
     const report = { due: due.length, live: 0, queued: 0, settled: 0 };
     const queue = await this.registry.use(QUEUE_NAMES.SCHEDULED_POSTS);
     for (const post of due) {
-      if (await queue.getJob(post._id)) {
+      const job = await queue.getJob(post._id);
+      const state = job && (await job.getState());
+      if (job && state !== 'completed' && state !== 'failed') {
         report.live++;
         continue;
       }
-      const outcome = await this.recover(post, now);
+      const outcome = await this.recover(post, now, Boolean(job));
       if (outcome) report[outcome]++;
     }
     if (report.queued || report.settled)
@@ -53,10 +55,16 @@ export class ScheduledPostsSweep implements MaintenanceTask {
     return report;
   }
 
-  private async recover(post: ScheduledPost, now: Date): Promise<'queued' | 'settled' | undefined> {
+  /** `finishedInRedis`: the job is still in Redis, finished; its record may trail by a moment. */
+  private async recover(
+    post: ScheduledPost,
+    now: Date,
+    finishedInRedis: boolean,
+  ): Promise<'queued' | 'settled' | undefined> {
     const record = await this.records.findById(post._id);
     if (!record) {
-      if (now.getTime() - new Date(post.createdAt).getTime() < PRODUCER_GRACE_MS) return undefined;
+      const young = now.getTime() - new Date(post.createdAt).getTime() < PRODUCER_GRACE_MS;
+      if (young || finishedInRedis) return undefined;
       await this.kernel.add(
         QUEUE_NAMES.SCHEDULED_POSTS,
         JOB_NAMES.PUBLISH_SCHEDULED_POST,
@@ -79,6 +87,7 @@ export class ScheduledPostsSweep implements MaintenanceTask {
       await this.posts.markEnded(post._id, record.state, record.failedReason);
       return 'settled';
     }
+    if (finishedInRedis) return undefined;
     await this.reconciler.requeue(record);
     return 'queued';
   }
