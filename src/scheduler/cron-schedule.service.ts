@@ -63,6 +63,7 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
 
   private fire(entry: CronEntry): void {
     const slot = cronSlot(entry.expression, entry.timeZone, new Date());
+    if (!slot) return void this.logger.warn(`${entry.task} fired off its schedule; skipped`);
     const work = (async () => {
       await this.runner.runTick(entry.task, slot);
       // The frequent tick also finishes any nightly run whose instance died half-way.

@@ -34,9 +34,8 @@ describe('cronSlot', () => {
     );
   });
 
-  it('falls back to the current second when fired far off its schedule', () => {
-    expect(cronSlot('0 2 * * *', 'UTC', at('2026-11-28T14:33:12.500Z'))).toEqual(
-      at('2026-11-28T14:33:12.000Z'),
-    );
+  it('names no slot when fired far off its schedule', () => {
+    expect(cronSlot('0 2 * * *', 'UTC', at('2026-11-28T14:33:12.500Z'))).toBeUndefined();
+    expect(cronSlot('0 2 * * *', 'UTC', at('2026-11-28T02:00:31.000Z'))).toBeUndefined();
   });
 });

@@ -108,10 +108,17 @@ export class TaskRunner {
     tick?: string,
   ): Promise<TaskRun | undefined> {
     const lease = await withRedisLease(this.redis, this.lockKey(task), LEASE_MS, async () => {
-      // Checked under the lock: a catch-up racing the tick's own end must not run it twice.
-      if (trigger === 'catch-up' && !(await this.isRunning(tick!))) return undefined;
+      const mine = `running:${this.instance}`;
+      if (trigger === 'catch-up') {
+        // Under the lock, and only from the dead holder's claim: a catch-up racing the tick's own
+        // end (or another catch-up) finds `done` or a live claim and runs nothing.
+        const claim = await this.redis.get(tick!);
+        if (!claim?.startsWith('running:')) return undefined;
+        if (!(await this.redis.eval(SET_IF, 1, tick!, claim, mine, TICK_KEEP_MS))) return undefined;
+      }
       const run = await this.execute(task, trigger, tick);
-      if (tick) await this.redis.set(tick, `done:${this.instance}`, 'PX', TICK_KEEP_MS);
+      // Only a claim still ours becomes done; anything else means another instance took over.
+      if (tick) await this.redis.eval(SET_IF, 1, tick, mine, `done:${this.instance}`, TICK_KEEP_MS);
       await this.redis
         .multi()
         .lpush(this.historyKey(), JSON.stringify(run))
