@@ -72,7 +72,7 @@ export class AdminAuthenticator {
     // must not be locked out by someone else guessing from the same address.
     let userId = this.passwords.lookup(header);
     if (!userId) {
-      const wait = await this.limiter.retryAfterSeconds(clientIp);
+      const wait = await this.limiter.beginAttempt(clientIp);
       if (wait) throw new TooManySignInsException(wait);
       userId =
         (await this.passwords.verifyOnce(header, async () => {
@@ -81,10 +81,8 @@ export class AdminAuthenticator {
           const ok = await verifyPassword(password, found?.passwordHash ?? UNKNOWN_USER_HASH);
           return found && ok ? found._id.toHexString() : null;
         })) ?? undefined;
-      if (!userId) {
-        await this.limiter.recordFailure(clientIp);
-        throw new UnauthorizedException('Invalid email or password');
-      }
+      if (!userId) throw new UnauthorizedException('Invalid email or password');
+      await this.limiter.forgive(clientIp);
     }
     const user = await this.users.findById(userId);
     if (!user) throw new UnauthorizedException('This account no longer exists');

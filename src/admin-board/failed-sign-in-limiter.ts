@@ -7,15 +7,18 @@ import { REDIS_CLIENT } from '../infra/redis/redis.module';
 export const MAX_FAILED_SIGN_INS = 10;
 export const FAILED_SIGN_IN_WINDOW_MS = 60_000;
 
-const COUNT_FAILURE = `local n = redis.call('INCR', KEYS[1])
+const BEGIN_ATTEMPT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
+return {n, redis.call('PTTL', KEYS[1])}`;
+const FORGIVE = `if redis.call('GET', KEYS[1]) then return redis.call('DECR', KEYS[1]) end return 0`;
 
 /**
- * Failed board sign-ins per client address, in a fixed window kept in Redis so every API instance
- * shares it. The API's throttler is a Nest guard and never sees the board's Express middleware,
- * so password guessing against admin accounts is limited here. Only failures count: a browser's
- * first, credential-less request and an admin's polling are never slowed down. If Redis is away
+ * Password attempts on the board per client address, in a fixed window kept in Redis so every API
+ * instance shares it. The API's throttler is a Nest guard and never sees the board's Express
+ * middleware, so password guessing against admin accounts is limited here. An attempt is counted
+ * before the password is checked (parallel guesses cannot all slip in before the first failure is
+ * counted) and forgiven when the password was right, so only failures add up. A browser's first,
+ * credential-less request and a remembered admin's polling never get here. If Redis is away
  * nothing is counted (the board cannot work without Redis anyway).
  */
 @Injectable()
@@ -30,25 +33,25 @@ export class FailedSignInLimiter {
     this.prefix = `${config.get('redisPrefix', { infer: true })}:admin-board:failed-sign-ins`;
   }
 
-  /** Seconds until this address may try again, or 0 if it may try now. */
-  async retryAfterSeconds(clientIp: string): Promise<number> {
+  /** Counts an attempt; seconds this address must wait when it is over the limit, else 0. */
+  async beginAttempt(clientIp: string): Promise<number> {
     try {
-      const key = this.key(clientIp);
-      const [failures, pttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
-      if (Number(failures ?? 0) < MAX_FAILED_SIGN_INS) return 0;
-      return Math.max(1, Math.ceil(pttl / 1000));
+      const [attempts, pttl] = (await this.redis.eval(
+        BEGIN_ATTEMPT,
+        1,
+        this.key(clientIp),
+        FAILED_SIGN_IN_WINDOW_MS,
+      )) as [number, number];
+      return attempts > MAX_FAILED_SIGN_INS ? Math.max(1, Math.ceil(pttl / 1000)) : 0;
     } catch (error) {
       this.logger.debug(`sign-in limit not checked (${(error as Error).message})`);
       return 0;
     }
   }
 
-  async recordFailure(clientIp: string): Promise<void> {
-    try {
-      await this.redis.eval(COUNT_FAILURE, 1, this.key(clientIp), FAILED_SIGN_IN_WINDOW_MS);
-    } catch (error) {
-      this.logger.debug(`failed sign-in not counted (${(error as Error).message})`);
-    }
+  /** The password was right: the attempt is not held against the address. */
+  async forgive(clientIp: string): Promise<void> {
+    await this.redis.eval(FORGIVE, 1, this.key(clientIp)).catch(() => undefined);
   }
 
   private key(clientIp: string): string {

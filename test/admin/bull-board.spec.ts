@@ -333,5 +333,17 @@ describe('Bull Board at /admin/queues', () => {
       expect((await get('/admin/queues', fresh)).status).toBe(429);
       expect((await get('/admin/queues/api/queues', adminBasic())).status).toBe(200);
     });
+
+    it('count guesses sent all at once too, before any password check has failed', async () => {
+      const redis = app.get<Redis>(REDIS_CLIENT);
+      const counters = await redis.keys(`${app.config.redisPrefix}:admin-board:failed-sign-ins:*`);
+      if (counters.length) await redis.del(...counters);
+      const guesses = Array.from({ length: 16 }, (_, i) =>
+        get('/admin/queues', basic(ADMIN.username, `parallel-guess-${i}`)),
+      );
+      const statuses = (await Promise.all(guesses)).map((r) => r.status).sort();
+      expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+    });
   });
 });
