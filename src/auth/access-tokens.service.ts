@@ -16,14 +16,19 @@ export class AccessTokens {
   ) {}
 
   async userOf(token: string): Promise<User> {
-    let subject: string;
+    return (await this.sessionOf(token)).user;
+  }
+
+  /** The user and when the token stops being valid (long-lived connections end then). */
+  async sessionOf(token: string): Promise<{ user: User; expiresAt?: Date }> {
+    let claims: { sub: string; exp?: number };
     try {
-      subject = (await this.jwt.verifyAsync<{ sub: string }>(token)).sub;
+      claims = await this.jwt.verifyAsync<{ sub: string; exp?: number }>(token);
     } catch {
       throw new UnauthorizedException('The access token is invalid or has expired');
     }
-    const user = await this.users.findById(subject);
+    const user = await this.users.findById(claims.sub);
     if (!user) throw new UnauthorizedException('The account of this token no longer exists');
-    return user;
+    return { user, expiresAt: claims.exp ? new Date(claims.exp * 1000) : undefined };
   }
 }

@@ -1,4 +1,9 @@
-import { Logger, OnApplicationBootstrap, UnauthorizedException } from '@nestjs/common';
+import {
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  UnauthorizedException,
+} from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -19,6 +24,19 @@ import { handshakeError, handshakeToken, socketUser } from './socket-auth';
 const userRoom = (userId: string) => `user:${userId}`;
 const queueRoom = (queue: string) => `queue:${queue}`;
 const EVERY_JOB_ROOM = 'jobs:all';
+const ADMIN_RECHECK_MS = 60_000;
+/** setTimeout's longest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Ends the connection when its token expires: sign-in is checked once, at the handshake. */
+function endAt(socket: Socket, expiresAt: Date): void {
+  const timer = setTimeout(
+    () => socket.disconnect(true),
+    Math.min(MAX_TIMER_MS, Math.max(0, expiresAt.getTime() - Date.now())),
+  );
+  timer.unref();
+  socket.once('disconnect', () => clearTimeout(timer));
+}
 
 export type SubscribeAck = { ok: true; room: string } | { ok: false; error: string };
 
@@ -30,9 +48,12 @@ export type SubscribeAck = { ok: true; room: string } | { ok: false; error: stri
  * rooms concerned, so a socket that is in several of them still gets each event once.
  */
 @WebSocketGateway({ namespace: '/jobs' })
-export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationBootstrap {
+export class JobsGateway
+  implements OnGatewayInit, OnGatewayConnection, OnApplicationBootstrap, OnApplicationShutdown
+{
   @WebSocketServer() private readonly namespace: Namespace;
   private readonly logger = new Logger('JobsGateway');
+  private recheck?: NodeJS.Timeout;
 
   constructor(
     private readonly tokens: AccessTokens,
@@ -47,9 +68,10 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
         return next(
           handshakeError(401, 'Sign in first: connect with auth: { token: accessToken }'),
         );
-      this.tokens.userOf(token).then(
-        (user) => {
+      this.tokens.sessionOf(token).then(
+        ({ user, expiresAt }) => {
           socket.data = { user: { id: user._id.toHexString(), role: user.role } };
+          if (expiresAt) endAt(socket, expiresAt);
           next();
         },
         (error: Error) =>
@@ -68,6 +90,28 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnApplic
 
   onApplicationBootstrap(): void {
     this.events.listen((event) => this.forward(event));
+    this.recheck = setInterval(() => void this.recheckAdmins(), ADMIN_RECHECK_MS);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.recheck);
+  }
+
+  /**
+   * Admin rooms carry every user's jobs: a socket whose user is no longer an admin (or no longer
+   * exists) leaves them within a minute, without waiting for its token to run out.
+   */
+  private async recheckAdmins(): Promise<void> {
+    const watchers = [...this.namespace.sockets.values()].filter((socket) =>
+      [...socket.rooms].some((room) => room === EVERY_JOB_ROOM || room.startsWith('queue:')),
+    );
+    for (const socket of watchers) {
+      const user = await this.users.findById(socketUser(socket).id).catch(() => undefined);
+      if (user === undefined || user?.role === 'admin') continue; // database away: next round
+      for (const room of [...socket.rooms])
+        if (room === EVERY_JOB_ROOM || room.startsWith('queue:')) await socket.leave(room);
+      if (user === null) socket.disconnect(true);
+    }
   }
 
   private forward(event: JobEvent): void {

@@ -150,6 +150,29 @@ describe('live job updates over socket.io (/jobs)', () => {
     });
   });
 
+  describe('when the token runs out', () => {
+    let app: TestApp;
+
+    beforeAll(async () => {
+      app = await startTestApp(uniqueName('rtexp'), { JWT_EXPIRES_IN: '2s' }, { listen: true });
+    });
+
+    afterAll(async () => {
+      await dropTestData(app);
+      await app.close();
+    });
+
+    it('ends the connection (sign-in is checked at the handshake only)', async () => {
+      const dave = await new ApiClient(app.app).register('Dave');
+      const watcher = await Watcher.connect(urlOf(app), dave.token);
+      const reason = await new Promise<string>((resolve) =>
+        watcher.socket.once('disconnect', resolve),
+      );
+      expect(reason).toBe('io server disconnect');
+      watcher.socket.close();
+    });
+  });
+
   describe('with the worker in another process', () => {
     const name = uniqueName('rtx');
     let worker: AppProcess;
