@@ -26,7 +26,7 @@ export interface TranscriptResult {
 }
 
 /**
- * A video (the content's processed rendition, or a `videoUrl`) → 16 kHz mono WAV → the first
+ * A video (the content's processed rendition, or a `videoUrl`) → 16 kHz mono audio → the first
  * speech engine that serves the language → text, timed segments, WebVTT and SRT on the content.
  */
 @Injectable()
@@ -58,10 +58,10 @@ export class TranscriptService {
     const result = await this.files.withScratch(context.jobId, async (scratch) => {
       const video = await this.source(payload, scratch, signal);
       await context.progress(20);
-      const wav = path.join(scratch, 'audio.wav');
-      await this.tools.extractAudio(video, wav, signal);
+      const audio = path.join(scratch, `audio.${engine.audioFormat}`);
+      await this.tools.extractAudio(video, audio, engine.audioFormat, signal);
       await context.progress(40);
-      const transcript = await engine.transcribe(wav, payload.language, signal);
+      const transcript = await engine.transcribe(audio, payload.language, signal);
       if (!transcript.text.trim()) throw new PermanentJobError('No speech was recognised');
       await context.progress(90);
       const base = `transcript.${payload.language}`;

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { ProcessFailedError, runProcess } from './run-process';
-import { MediaTools, UnreadableMediaError, VideoMetadata } from './media-tools';
+import { AudioFormat, MediaTools, UnreadableMediaError, VideoMetadata } from './media-tools';
 
 interface ProbeStream {
   codec_type?: string;
@@ -114,14 +114,18 @@ export class FfmpegMediaTools implements MediaTools {
     );
   }
 
-  async extractAudio(file: string, output: string, signal: AbortSignal): Promise<void> {
+  async extractAudio(
+    file: string,
+    output: string,
+    format: AudioFormat,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const codec = format === 'mp3' ? ['-c:a', 'libmp3lame', '-b:a', '32k'] : ['-c:a', 'pcm_s16le'];
     await runProcess(
       this.ffmpeg,
-      ['-v', 'error', '-y', ...INPUT_GUARD, '-i', file, '-vn', '-ac', '1', '-ar', '16000'].concat([
-        '-c:a',
-        'pcm_s16le',
-        output,
-      ]),
+      ['-v', 'error', '-y', ...INPUT_GUARD, '-i', file, '-vn', '-ac', '1', '-ar', '16000']
+        .concat(codec)
+        .concat([output]),
       signal,
     );
   }

@@ -1,5 +1,7 @@
 export const MEDIA_TOOLS = Symbol('MEDIA_TOOLS');
 
+export type AudioFormat = 'wav' | 'mp3';
+
 export interface VideoMetadata {
   /** 0 when the file does not say (browser-recorded WebM). */
   durationSeconds: number;
@@ -33,6 +35,14 @@ export interface MediaTools {
     onProgress: (fraction: number) => void,
     signal: AbortSignal,
   ): Promise<void>;
-  /** 16 kHz mono 16-bit WAV, what speech engines take. */
-  extractAudio(file: string, output: string, signal: AbortSignal): Promise<void>;
+  /**
+   * The sound track, 16 kHz mono, as the speech engine wants it: `wav` (16-bit PCM, for local
+   * engines) or `mp3` (32 kbit/s, about 0.24 MB a minute, for APIs with an upload size limit).
+   */
+  extractAudio(
+    file: string,
+    output: string,
+    format: AudioFormat,
+    signal: AbortSignal,
+  ): Promise<void>;
 }

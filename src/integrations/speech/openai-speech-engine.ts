@@ -15,6 +15,8 @@ interface VerboseTranscription {
  */
 export class OpenAiSpeechEngine implements SpeechEngine {
   readonly name: string;
+  /** Compressed: the APIs cap uploads (OpenAI at 25 MB, which WAV passes after 13 minutes). */
+  readonly audioFormat = 'mp3';
 
   constructor(private readonly config: MediaConfig['speech'] & { baseUrl: string }) {
     this.name = `openai-compatible:${config.model}`;
@@ -24,9 +26,9 @@ export class OpenAiSpeechEngine implements SpeechEngine {
     return true;
   }
 
-  async transcribe(wavFile: string, language: string, signal: AbortSignal): Promise<Transcript> {
+  async transcribe(audioFile: string, language: string, signal: AbortSignal): Promise<Transcript> {
     const form = new FormData();
-    form.append('file', new Blob([await readFile(wavFile)], { type: 'audio/wav' }), 'audio.wav');
+    form.append('file', new Blob([await readFile(audioFile)], { type: 'audio/mpeg' }), 'audio.mp3');
     form.append('model', this.config.model);
     // The API takes ISO-639-1 codes: pt-BR is sent as pt.
     form.append('language', language.split('-')[0].toLowerCase());

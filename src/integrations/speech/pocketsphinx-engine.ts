@@ -19,6 +19,7 @@ const MAX_SEGMENT_WORDS = 12;
  */
 export class PocketsphinxEngine implements SpeechEngine {
   readonly name = 'pocketsphinx';
+  readonly audioFormat = 'wav';
 
   constructor(private readonly command: string) {}
 

@@ -1,3 +1,5 @@
+import type { AudioFormat } from '../media/media-tools';
+
 export const SPEECH_ENGINES = Symbol('SPEECH_ENGINES');
 
 export interface TranscriptSegment {
@@ -12,10 +14,11 @@ export interface Transcript {
   segments: TranscriptSegment[];
 }
 
-/** Speech to text for a 16 kHz mono WAV file. */
+/** Speech to text for a 16 kHz mono audio file in the engine's `audioFormat`. */
 export interface SpeechEngine {
   readonly name: string;
+  readonly audioFormat: AudioFormat;
   /** `language` is a code such as en, en-US or pt-BR. */
   supports(language: string): boolean;
-  transcribe(wavFile: string, language: string, signal: AbortSignal): Promise<Transcript>;
+  transcribe(audioFile: string, language: string, signal: AbortSignal): Promise<Transcript>;
 }
