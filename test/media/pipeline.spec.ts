@@ -7,6 +7,7 @@ import { MediaFiles } from '../../src/media/media-files';
 import { QueueRegistry } from '../../src/queues/kernel/queue-registry';
 import { QUEUE_NAMES, QueuesService } from '../../src/queues';
 import { ApiClient, Session } from '../support/api-client';
+import { contentOfJob, fetchContent, pipelineEnded } from '../support/content-api';
 import { HttpFake } from '../support/fakes/http-fake';
 import {
   ffprobe,
@@ -26,30 +27,6 @@ interface JobView {
   progress: number;
   attemptsMade: number;
   failedReason?: string;
-}
-
-interface MediaView {
-  video?: {
-    width: number;
-    height: number;
-    durationSeconds: number;
-    thumbnail: string;
-    rendition: { file: string; height: number };
-  };
-  transcript: {
-    text: string;
-    language: string;
-    segments: unknown[];
-    files: { vtt: string; srt: string };
-  };
-}
-
-interface TimelineStep {
-  step: string;
-  jobId: string;
-  state: string;
-  startedAt?: string;
-  finishedAt?: string;
 }
 
 describe('media pipeline: upload → video processing → transcript → posts', () => {
@@ -87,29 +64,9 @@ describe('media pipeline: upload → video processing → transcript → posts',
     await rm(dir, { recursive: true, force: true });
   });
 
-  const content = async (id: string, session = alice) =>
-    (await api.call('get', `/content/${id}`, session.token).expect(200)).body as {
-      status: string;
-      failureReason?: string;
-      media: MediaView;
-      posts: Record<string, { text: string }>;
-      timeline: TimelineStep[];
-    };
-  const contentOfJob = async (jobId: string) =>
-    (await api.call('get', `/jobs/user/${jobId}`, alice.token).expect(200)).body
-      .contentId as string;
-  const settled = (id: string, timeoutMs = 90_000) =>
-    eventually(
-      async () => {
-        const c = await content(id);
-        const stepsDone = c.timeline.every(
-          (s) => !['waiting', 'delayed', 'active'].includes(s.state),
-        );
-        return (c.status === 'ready' || c.status === 'failed') && stepsDone && c;
-      },
-      timeoutMs,
-      `content ${id} ready or failed`,
-    );
+  const content = (id: string, session = alice) => fetchContent(api, session, id);
+  const contentOf = (jobId: string) => contentOfJob(api, alice, jobId);
+  const settled = (id: string, timeoutMs?: number) => pipelineEnded(api, alice, id, timeoutMs);
   const scratchLeft = async () =>
     (await readdir(path.join(dir, 'data', 'tmp')).catch(() => [])).filter((n) =>
       n.startsWith('job-'),
@@ -123,7 +80,7 @@ describe('media pipeline: upload → video processing → transcript → posts',
       .field('platforms', 'twitter,linkedin')
       .expect(202);
     expect(upload.body).toMatchObject({ queue: 'video-processing', state: 'waiting' });
-    const contentId = await contentOfJob(upload.body.jobId);
+    const contentId = await contentOf(upload.body.jobId);
     const done = await settled(contentId);
     expect(done).toMatchObject({ status: 'ready' });
 
@@ -152,7 +109,7 @@ describe('media pipeline: upload → video processing → transcript → posts',
       '-',
     ]);
 
-    const transcript = done.media.transcript;
+    const transcript = done.media.transcript!;
     const heard = words(transcript.text);
     const shared = words(SENTENCE).filter((w) => heard.includes(w));
     expect(shared.length / words(SENTENCE).length).toBeGreaterThanOrEqual(0.5);
@@ -224,7 +181,7 @@ describe('media pipeline: upload → video processing → transcript → posts',
       .call('post', '/videos', alice.token)
       .send({ videoPath: 'imports/again.mp4', platforms: ['twitter'] })
       .expect(202);
-    const done = await settled(await contentOfJob(accepted.body.jobId));
+    const done = await settled(await contentOf(accepted.body.jobId));
     expect(done.status).toBe('ready');
     expect(Object.keys(done.posts)).toEqual(['twitter']);
   });
@@ -236,7 +193,7 @@ describe('media pipeline: upload → video processing → transcript → posts',
       .call('post', '/videos', alice.token)
       .attach('file', fake, { filename: 'notes.mp4', contentType: 'video/mp4' })
       .expect(202);
-    const contentId = await contentOfJob(upload.body.jobId);
+    const contentId = await contentOf(upload.body.jobId);
     const done = await settled(contentId);
     expect(done.status).toBe('failed');
     expect(done.failureReason).toMatch(/^video-processing: ffprobe: .*Invalid data found/);
@@ -276,7 +233,7 @@ describe('media pipeline: upload → video processing → transcript → posts',
     expect(status.progress).toBeLessThan(95);
     expect(await ffmpegRunning()).toBe(false);
     await eventually(async () => !(await scratchLeft()).length, 5000, 'scratch removed');
-    const done = await settled(await contentOfJob(jobId), 10_000);
+    const done = await settled(await contentOf(jobId), 10_000);
     expect(done.status).toBe('failed');
     expect(done.failureReason).toMatch(/^video-processing: Cancelled/);
     expect(done.media.video).toBeUndefined();
@@ -292,7 +249,7 @@ describe('media pipeline: upload → video processing → transcript → posts',
         .expect(202);
       const { jobId } = upload.body as { jobId: string };
       await api.call('post', `/jobs/user/${jobId}/cancel`, alice.token).expect(200);
-      const done = await settled(await contentOfJob(jobId), 10_000);
+      const done = await settled(await contentOf(jobId), 10_000);
       expect(done.status).toBe('failed');
       expect(done.failureReason).toBe('video-processing: Cancelled: cancelled by its owner');
     } finally {
@@ -334,7 +291,7 @@ describe('media pipeline: upload → video processing → transcript → posts',
         .attach('file', clip, { filename: 'again.mp4', contentType: 'video/mp4' })
         .field('platforms', 'twitter')
         .expect(202);
-      const contentId = await contentOfJob(upload.body.jobId);
+      const contentId = await contentOf(upload.body.jobId);
       await settled(contentId);
       const failure = async (body: object) => {
         const job = await api

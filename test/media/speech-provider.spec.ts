@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MediaFiles } from '../../src/media/media-files';
 import { ApiClient, Session } from '../support/api-client';
+import { contentOfJob, pipelineEnded } from '../support/content-api';
 import { HttpFake, RecordedRequest, Reply } from '../support/fakes/http-fake';
 import { makeSpokenClip } from '../support/media-fixtures';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
@@ -76,23 +77,7 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
       .field('language', 'fr')
       .field('platforms', 'twitter')
       .expect(202);
-    const job = await api.call('get', `/jobs/user/${res.body.jobId}`, alice.token).expect(200);
-    const contentId = job.body.contentId as string;
-    return eventually(
-      async () => {
-        const c = (await api.call('get', `/content/${contentId}`, alice.token)).body as {
-          status: string;
-          failureReason?: string;
-          posts: Record<string, { text: string }>;
-          media: { transcript?: Record<string, unknown> & { files: { vtt: string } } };
-          timeline: { step: string; state: string; attemptsMade: number }[];
-        };
-        const stepsDone = c.timeline.every((s) => ['completed', 'failed'].includes(s.state));
-        return (c.status === 'ready' || c.status === 'failed') && stepsDone && c;
-      },
-      60_000,
-      'pipeline finished',
-    );
+    return pipelineEnded(api, alice, await contentOfJob(api, alice, res.body.jobId), 60_000);
   };
 
   it('sends the extracted audio as MP3 with model and language, and stores timed captions', async () => {
