@@ -14,6 +14,29 @@ export interface ApiConfig {
   uploads: { dir: string; maxBytes: number };
   /** The admin dashboard raises an alert when a queue passes either. */
   alerts: { backlog: number; oldestWaitingMs: number };
+  /** Browser origins allowed to call the API and open sockets from another site; empty: none. */
+  corsOrigins: string[];
+}
+
+function origins(env: EnvReader, name: string): string[] {
+  const value = env.optionalString(name);
+  if (!value) return [];
+  return value.split(',').map((entry) => {
+    const origin = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin)
+      throw new ConfigError(
+        name,
+        'must be origins such as https://app.example.com, comma-separated',
+        origin,
+      );
+    return origin;
+  });
 }
 
 export function readApiConfig(env: EnvReader, dataDir: string): ApiConfig {
@@ -45,5 +68,6 @@ export function readApiConfig(env: EnvReader, dataDir: string): ApiConfig {
       backlog: env.int('QUEUE_ALERT_BACKLOG', 1000, 1),
       oldestWaitingMs: env.int('QUEUE_ALERT_OLDEST_WAITING_MS', 15 * 60_000, 1000),
     },
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
   };
 }

@@ -70,9 +70,25 @@ describe('loadAppConfig', () => {
     [{ JWT_SECRET: undefined }, 'JWT_SECRET is required'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters long'],
     [{ REDIS_PREFIX: 'a:b' }, 'REDIS_PREFIX must be letters, digits, _ . - (1 to 64) (got "a:b")'],
+    [
+      { CORS_ORIGINS: 'https://app.example.com/,*' },
+      'CORS_ORIGINS must be origins such as https://app.example.com, comma-separated (got "https://app.example.com/")',
+    ],
+    [
+      { CRON_SCHEDULED_POSTS: '61 * * * *' },
+      expect.stringMatching(/^CRON_SCHEDULED_POSTS must be a cron expression/),
+    ],
+    [
+      { VIDEO_RENDITION_HEIGHT: '10' },
+      'VIDEO_RENDITION_HEIGHT must be an integer from 96 to 4320 (got "10")',
+    ],
+    [
+      { MEDIA_ALLOW_PRIVATE_URLS: 'maybe' },
+      'MEDIA_ALLOW_PRIVATE_URLS must be true or false (got "maybe")',
+    ],
   ])('rejects %j with a one-line message naming the variable', (env, message) => {
     const text = errorOf(env);
-    expect(text).toBe(message);
+    expect(text).toEqual(message);
     expect(text).not.toContain('\n');
   });
 

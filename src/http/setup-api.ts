@@ -7,6 +7,7 @@ import {
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/app-config';
+import { CorsIoAdapter } from '../realtime/cors-io.adapter';
 
 function messages(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
@@ -20,13 +21,20 @@ function messages(errors: ValidationError[], parent = ''): string[] {
 
 /**
  * HTTP input rules for the API roles: DTO validation (unknown fields refused, values converted),
- * a JSON body limit (413 beyond), and the OpenAPI document at /api/docs.
+ * a JSON body limit (413 beyond), CORS for the configured origins, and the OpenAPI document at
+ * /api/docs.
  */
 export function setupApi(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: config.api.bodyLimitBytes });
   // Behind a proxy the client address comes from X-Forwarded-For (throttling counts per address).
   express.set('trust proxy', 'loopback');
+  // A frontend on another site: the listed origins only, for HTTP and for socket.io alike.
+  // Bearer tokens, not cookies, so no credentials mode is needed.
+  const { corsOrigins } = config.api;
+  if (corsOrigins.length)
+    app.enableCors({ origin: corsOrigins, exposedHeaders: ['Retry-After'], maxAge: 600 });
+  app.useWebSocketAdapter(new CorsIoAdapter(app, corsOrigins));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
