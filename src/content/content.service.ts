@@ -33,7 +33,14 @@ export class ContentService {
 
   async savePosts(contentId: string, posts: GeneratedPost[]): Promise<void> {
     const set = Object.fromEntries(posts.map((p) => [`posts.${p.platform}`, p]));
-    await this.model.updateOne({ _id: contentId }, { $set: { ...set, status: 'ready' } });
+    await this.model.updateOne(
+      { _id: contentId },
+      { $set: { ...set, status: 'ready' }, $unset: { failureReason: '' } },
+    );
+  }
+
+  async delete(contentId: string): Promise<void> {
+    await this.model.deleteOne({ _id: contentId });
   }
 
   async savePublished(contentId: string, post: PublishedPost): Promise<void> {

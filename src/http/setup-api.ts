@@ -26,15 +26,15 @@ function messages(errors: ValidationError[], parent = ''): string[] {
  */
 export function setupApi(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
-  express.useBodyParser('json', { limit: config.api.bodyLimitBytes });
-  // Behind a proxy the client address comes from X-Forwarded-For (throttling counts per address).
-  express.set('trust proxy', 'loopback');
-  // A frontend on another site: the listed origins only, for HTTP and for socket.io alike.
-  // Bearer tokens, not cookies, so no credentials mode is needed.
+  // A frontend on another site: the listed origins only, for HTTP and socket.io alike; first, so
+  // even the body parser's 400/413 carry the headers. Bearer tokens, not cookies: no credentials.
   const { corsOrigins } = config.api;
   if (corsOrigins.length)
     app.enableCors({ origin: corsOrigins, exposedHeaders: ['Retry-After'], maxAge: 600 });
   app.useWebSocketAdapter(new CorsIoAdapter(app, corsOrigins));
+  express.useBodyParser('json', { limit: config.api.bodyLimitBytes });
+  // Behind a proxy the client address comes from X-Forwarded-For (throttling counts per address).
+  express.set('trust proxy', 'loopback');
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -5,7 +5,11 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config';
 import type { MediaConfig } from '../config/media-config';
 import { ContentService } from '../content/content.service';
-import { MEDIA_TOOLS, type MediaTools } from '../integrations/media/media-tools';
+import {
+  MEDIA_TOOLS,
+  type MediaTools,
+  UnreadableMediaError,
+} from '../integrations/media/media-tools';
 import { DownloadRefusedError, downloadToFile } from '../integrations/media/safe-download';
 import { toSrt, toWebVtt } from '../integrations/speech/captions';
 import { SPEECH_ENGINES, type SpeechEngine } from '../integrations/speech/speech-engine';
@@ -59,7 +63,9 @@ export class TranscriptService {
       const video = await this.source(payload, scratch, signal);
       await context.progress(20);
       const audio = path.join(scratch, `audio.${engine.audioFormat}`);
-      await this.tools.extractAudio(video, audio, engine.audioFormat, signal);
+      await this.tools
+        .extractAudio(video, audio, engine.audioFormat, signal)
+        .catch(permanentWhen(UnreadableMediaError));
       await context.progress(40);
       const transcript = await engine.transcribe(audio, payload.language, signal);
       if (!transcript.text.trim()) throw new PermanentJobError('No speech was recognised');
@@ -91,6 +97,7 @@ export class TranscriptService {
       files,
       createdAt: new Date(),
     });
+    signal.throwIfAborted();
     const next = await this.pipeline.afterTranscript(payload, transcript.text, context.jobId);
     await context.progress(100);
     return {

@@ -61,7 +61,8 @@ export class VideoProcessingService {
       const at = Math.min(1, metadata.durationSeconds / 2);
       await this.tools.thumbnail(source, thumbnailFile, at, signal);
       await context.progress(TRANSCODE_FROM);
-      const height = Math.min(this.renditionHeight, metadata.height);
+      // As the scale filter does: even, and never above the source.
+      const height = Math.floor(Math.min(this.renditionHeight, metadata.height) / 2) * 2;
       const renditionFile = path.join(scratch, 'rendition.mp4');
       let reported = TRANSCODE_FROM;
       await this.tools.transcode(
@@ -97,6 +98,7 @@ export class VideoProcessingService {
       rendition: processed.rendition,
       processedAt: new Date(),
     });
+    signal.throwIfAborted();
     const next = await this.pipeline.afterVideo(payload, processed.metadata, context.jobId);
     await context.progress(100);
     return next ? { ...processed, next } : processed;

@@ -70,8 +70,7 @@ export class JobsGateway
         );
       this.tokens.sessionOf(token).then(
         ({ user, expiresAt }) => {
-          socket.data = { user: { id: user._id.toHexString(), role: user.role } };
-          if (expiresAt) endAt(socket, expiresAt);
+          socket.data = { user: { id: user._id.toHexString(), role: user.role }, expiresAt };
           next();
         },
         (error: Error) =>
@@ -85,6 +84,9 @@ export class JobsGateway
   }
 
   async handleConnection(socket: Socket): Promise<void> {
+    // Here, not in the handshake: a client gone before the handshake ended never disconnects.
+    const { expiresAt } = socket.data as { expiresAt?: Date };
+    if (expiresAt) endAt(socket, expiresAt);
     await socket.join(userRoom(socketUser(socket).id));
   }
 

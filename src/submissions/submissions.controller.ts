@@ -21,7 +21,6 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
@@ -51,6 +50,7 @@ import {
 } from './dto/submissions.dto';
 import { SubmissionQuota } from './submission-quota.service';
 import { producedFiles, toContentView } from './content-view';
+import { DiscardUploadOnError } from './discard-upload-on-error.interceptor';
 
 function accepted(job: AcceptedJob): AcceptedJobView {
   return { jobId: job.jobId, queue: job.queue, state: job.state };
@@ -136,7 +136,8 @@ export class SubmissionsController {
 
   @Post('videos')
   @HttpCode(202)
-  @UseInterceptors(FileInterceptor('file'))
+  // Listed after multer's: it sees the stored file, and every error raised past that point.
+  @UseInterceptors(FileInterceptor('file'), DiscardUploadOnError)
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
@@ -156,20 +157,6 @@ export class SubmissionsController {
     @CurrentUser() user: User,
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() dto: UploadVideoDto,
-  ): Promise<AcceptedJobView> {
-    try {
-      return await this.acceptVideo(user, file, dto);
-    } catch (error) {
-      // Refused after multer stored it (both given, over quota, Redis away): do not keep the file.
-      if (file) await unlink(file.path).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  private async acceptVideo(
-    user: User,
-    file: Express.Multer.File | undefined,
-    dto: UploadVideoDto,
   ): Promise<AcceptedJobView> {
     if (file && dto.videoPath)
       throw new BadRequestException(['give either a file or a videoPath, not both']);
@@ -203,8 +190,8 @@ export class SubmissionsController {
           }
         : { file: videoPath },
     );
-    return accepted(
-      await this.queues.addVideoProcessingJob({
+    const job = await this.queues
+      .addVideoProcessingJob({
         contentId,
         videoPath,
         user: { _id: userId, email: user.email },
@@ -212,8 +199,13 @@ export class SubmissionsController {
           language: dto.language ?? 'en',
           platforms: dto.platforms ?? [...CONTENT_PLATFORMS],
         },
-      }),
-    );
+      })
+      .catch(async (error: unknown) => {
+        // Not queued (Redis away): no content left waiting for a job that will never come.
+        await this.contents.delete(contentId).catch(() => undefined);
+        throw error;
+      });
+    return accepted(job);
   }
 
   @Get('content/:id')

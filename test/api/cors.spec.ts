@@ -40,6 +40,21 @@ describe('CORS for the configured origins', () => {
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('puts the header on errors too, so the frontend can read the status', async () => {
+    const malformed = await request(server)
+      .post('/api/auth/login')
+      .set('origin', FRONTEND)
+      .set('content-type', 'application/json')
+      .send('{"email":')
+      .expect(400);
+    expect(malformed.headers['access-control-allow-origin']).toBe(FRONTEND);
+    const anonymous = await request(server)
+      .get('/api/jobs/user')
+      .set('origin', FRONTEND)
+      .expect(401);
+    expect(anonymous.headers['access-control-allow-origin']).toBe(FRONTEND);
+  });
+
   it('lets a listed origin open a socket.io connection, and no other', async () => {
     const handshake = (origin: string) =>
       request(server).get('/socket.io/?EIO=4&transport=polling').set('origin', origin).expect(200);

@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,9 +19,16 @@ describe('submission endpoints', () => {
   let bob: Session;
 
   beforeAll(async () => {
+    const name = uniqueName('submit');
     app = await startTestApp(
-      uniqueName('submit'),
-      { APP_ROLE: 'api', UPLOAD_MAX_BYTES: '10000', BODY_LIMIT_BYTES: '20000' },
+      name,
+      {
+        APP_ROLE: 'api',
+        UPLOAD_MAX_BYTES: '10000',
+        BODY_LIMIT_BYTES: '20000',
+        // Its own upload folder: one test counts the files in it.
+        UPLOAD_DIR: path.join(os.tmpdir(), `${name}-uploads`),
+      },
       { listen: true },
     );
     api = new ApiClient(app.app);
@@ -31,6 +39,7 @@ describe('submission endpoints', () => {
   afterAll(async () => {
     await dropTestData(app);
     await app.close();
+    await rm(app.config.api.uploads.dir, { recursive: true, force: true });
   });
 
   it('POST /content/generate queues a job for a new content item the caller owns', async () => {
@@ -179,6 +188,23 @@ describe('submission endpoints', () => {
     ).toEqual([
       'file is required (multipart field "file"), or a videoPath inside the upload folder',
     ]);
+  });
+
+  it('POST /videos refused after the file arrived (a bad field) keeps neither file nor content', async () => {
+    const uploads = app.config.api.uploads.dir;
+    const before = (await readdir(uploads)).sort();
+    const bad = await api
+      .call('post', '/videos', alice.token)
+      .field('language', 'english please')
+      .attach('file', tmp('refused', 3000), { contentType: 'video/mp4' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toEqual(['language must be a language code such as en or pt-BR']);
+    const both = await api
+      .call('post', '/videos', alice.token)
+      .field('videoPath', 'elsewhere.mp4')
+      .attach('file', tmp('both', 3000), { contentType: 'video/mp4' });
+    expect(both.body.message).toEqual(['give either a file or a videoPath, not both']);
+    expect((await readdir(uploads)).sort()).toEqual(before);
   });
 
   it('refuses a JSON body over BODY_LIMIT_BYTES with 413, and malformed JSON with 400', async () => {

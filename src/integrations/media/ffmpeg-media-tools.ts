@@ -19,10 +19,14 @@ interface ProbeOutput {
  * "video" can be an HLS or concat playlist naming other files on this machine (another user's
  * rendition, say), which ffmpeg would read and hand back as the upload's rendition.
  */
-const INPUT_GUARD = [
+const VIDEO_DEMUXERS = 'mov,matroska,webm,avi,mpeg,mpegts,ogg,flv,asf';
+const inputGuard = (demuxers: string) => [
   ...['-protocol_whitelist', 'file'],
-  ...['-format_whitelist', 'mov,matroska,webm,avi,mpeg,mpegts,ogg,flv,asf'],
+  ...['-format_whitelist', demuxers],
 ];
+const INPUT_GUARD = inputGuard(VIDEO_DEMUXERS);
+/** A transcript's videoUrl may also be plain audio; these demuxers never open other files. */
+const AUDIO_INPUT_GUARD = inputGuard(`${VIDEO_DEMUXERS},mp3,wav,flac,aac`);
 
 /** Even height at most `height` and never above the source's (libx264 needs even sizes). */
 const scaleTo = (height: number) => `scale=-2:'trunc(min(${height},ih)/2)*2'`;
@@ -121,12 +125,19 @@ export class FfmpegMediaTools implements MediaTools {
     signal: AbortSignal,
   ): Promise<void> {
     const codec = format === 'mp3' ? ['-c:a', 'libmp3lame', '-b:a', '32k'] : ['-c:a', 'pcm_s16le'];
-    await runProcess(
-      this.ffmpeg,
-      ['-v', 'error', '-y', ...INPUT_GUARD, '-i', file, '-vn', '-ac', '1', '-ar', '16000']
-        .concat(codec)
-        .concat([output]),
-      signal,
-    );
+    try {
+      await runProcess(
+        this.ffmpeg,
+        ['-v', 'error', '-y', ...AUDIO_INPUT_GUARD, '-i', file, '-vn', '-ac', '1', '-ar', '16000']
+          .concat(codec)
+          .concat([output]),
+        signal,
+      );
+    } catch (error) {
+      // Its input is a file that ffprobe did not vet (a download): a refusal is about the file.
+      if (error instanceof ProcessFailedError)
+        throw new UnreadableMediaError(`ffmpeg: ${error.stderrTail.replace(`${file}: `, '')}`);
+      throw error;
+    }
   }
 }
