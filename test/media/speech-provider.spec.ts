@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { MediaFiles } from '../../src/media/media-files';
@@ -143,8 +145,14 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
         res.end(Buffer.alloc(3_000_000, 1));
         return;
       }
-      res.writeHead(200, { 'content-type': 'video/mp4' });
-      createReadStream(clip).pipe(res);
+      if (req.url === '/notes.mp4') {
+        res.writeHead(200, { 'content-type': 'video/mp4' });
+        res.end('meeting notes, not a video\n'.repeat(100));
+        return;
+      }
+      const isAudio = req.url === '/speech.mp3';
+      res.writeHead(200, { 'content-type': isAudio ? 'audio/mpeg' : 'video/mp4' });
+      createReadStream(isAudio ? audioOnly : clip).pipe(res);
     });
     await new Promise<void>((resolve) => videos!.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(videos.address() as AddressInfo).port}`;
@@ -171,6 +179,15 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
 
     expect(await transcribe(`${base}/clip.mp4`)).toMatchObject({ state: 'completed' });
     expect(calls).toHaveLength(1);
+    // A podcast-style URL: sound only, no video.
+    const audioOnly = path.join(dir, 'speech.mp3');
+    await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-vn', audioOnly]);
+    expect(await transcribe(`${base}/speech.mp3`)).toMatchObject({ state: 'completed' });
+    expect(calls).toHaveLength(2);
+    // Not media at all: fails once, with ffmpeg's reason, instead of downloading it three times.
+    const notes = await transcribe(`${base}/notes.mp4`);
+    expect(notes).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(notes.failedReason).toMatch(/^ffmpeg: .*Invalid data found/);
     const c = (await api.call('get', `/content/${contentId}`, alice.token)).body as {
       media: { transcript: { text: string } };
     };
@@ -181,6 +198,6 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
       attemptsMade: 1,
       failedReason: 'videoUrl is larger than 2000000 bytes',
     });
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(2);
   });
 });
