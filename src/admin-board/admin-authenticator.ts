@@ -6,7 +6,6 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { AccessTokens } from '../auth/access-tokens.service';
-import { UNKNOWN_USER_HASH, verifyPassword } from '../auth/password-hasher';
 import type { User } from '../auth/user.schema';
 import { UsersService } from '../auth/users.service';
 import { readAuthorizationHeader } from './authorization-header';
@@ -75,12 +74,10 @@ export class AdminAuthenticator {
       const wait = await this.limiter.beginAttempt(clientIp);
       if (wait) throw new TooManySignInsException(wait);
       userId =
-        (await this.passwords.verifyOnce(header, async () => {
-          const found = await this.users.findByEmail(email);
-          // Same work whether or not the account exists, so timing does not tell (as AuthService.login).
-          const ok = await verifyPassword(password, found?.passwordHash ?? UNKNOWN_USER_HASH);
-          return found && ok ? found._id.toHexString() : null;
-        })) ?? undefined;
+        (await this.passwords.verifyOnce(
+          header,
+          async () => (await this.users.withPassword(email, password))?._id.toHexString() ?? null,
+        )) ?? undefined;
       if (!userId) throw new UnauthorizedException('Invalid email or password');
       await this.limiter.forgive(clientIp);
     }

@@ -2,7 +2,6 @@ import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { QueuesService } from '../queues/queues.service';
 import type { AuthResponse, LoginDto, RegisterDto } from './dto/auth.dto';
-import { UNKNOWN_USER_HASH, verifyPassword } from './password-hasher';
 import { toPublicUser, User } from './user.schema';
 import { UsersService } from './users.service';
 
@@ -37,10 +36,8 @@ export class AuthService {
   }
 
   async login(dto: LoginDto): Promise<AuthResponse> {
-    const user = await this.users.findByEmail(dto.email);
-    // Same work whether or not the account exists, so timing does not tell.
-    const ok = await verifyPassword(dto.password, user?.passwordHash ?? UNKNOWN_USER_HASH);
-    if (!user || !ok) throw new UnauthorizedException('Invalid email or password');
+    const user = await this.users.withPassword(dto.email, dto.password);
+    if (!user) throw new UnauthorizedException('Invalid email or password');
     return this.session(user);
   }
 

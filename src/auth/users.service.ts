@@ -1,7 +1,7 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { isValidObjectId, Model, Types } from 'mongoose';
-import { hashPassword } from './password-hasher';
+import { hashPassword, UNKNOWN_USER_HASH, verifyPassword } from './password-hasher';
 import { Role, User } from './user.schema';
 
 @Injectable()
@@ -28,6 +28,16 @@ export class UsersService {
         throw new ConflictException('An account with this email already exists');
       throw error;
     }
+  }
+
+  /**
+   * The user whose email and password these are, or null. The same work is done whether or not
+   * the account exists, so timing does not tell which emails have accounts.
+   */
+  async withPassword(email: string, password: string): Promise<User | null> {
+    const user = await this.findByEmail(email);
+    const ok = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
+    return user && ok ? user : null;
   }
 
   findByEmail(email: string): Promise<User | null> {

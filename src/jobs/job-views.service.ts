@@ -68,7 +68,7 @@ export class JobViewsService {
   /** Live state for unfinished jobs, and the place in line of a waiting one. */
   async detail(ownerId: string, jobId: string): Promise<JobView> {
     const record = await this.owned(ownerId, jobId);
-    const view = toJobView(await this.kernel.getStatus(record.queue, jobId));
+    const view = toJobView(await this.kernel.statusOf(record));
     if (view.state === 'waiting') view.position = await this.kernel.position(record.queue, jobId);
     return view;
   }

@@ -1,11 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
 import { ApiAdmin, ApiBadRequest, ApiNotFound, ErrorBody } from '../http/api-responses';
 import { JobKernel, QueueCounts } from '../queues/kernel/job-kernel.service';
 import { QueuesService } from '../queues/queues.service';
+import { ApiCancelResponses } from './api-cancel-responses';
 import { AuditLogService, AuditView } from './audit/audit-log.service';
 import { AuditQuery, QueueJobsQuery } from './dto/job-queries.dto';
 import { AcceptedJobView, CancelView, JobView } from './dto/job-views.dto';
@@ -85,13 +86,7 @@ export class JobsAdminController {
 
   @Post('cancel/:queueName/:jobId')
   @HttpCode(200)
-  @ApiOkResponse({ type: CancelView })
-  @ApiAcceptedResponse({
-    type: CancelView,
-    description: 'Still running at the answer; it stops shortly',
-  })
-  @ApiNotFound('Queue or job')
-  @ApiConflictResponse({ type: ErrorBody, description: 'The job already finished' })
+  @ApiCancelResponses('Queue or job')
   async cancel(
     @CurrentUser() admin: User,
     @Param('queueName') queueName: string,

@@ -1,10 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
-import { ApiBadRequest, ApiNotFound, ApiSignedIn, ErrorBody } from '../http/api-responses';
+import { ApiBadRequest, ApiNotFound, ApiSignedIn } from '../http/api-responses';
 import { QueuesService } from '../queues/queues.service';
+import { ApiCancelResponses } from './api-cancel-responses';
 import { UserJobsQuery } from './dto/job-queries.dto';
 import { CancelView, JobPage, JobView } from './dto/job-views.dto';
 import { JobViewsService } from './job-views.service';
@@ -38,13 +39,7 @@ export class JobsUserController {
 
   @Post(':jobId/cancel')
   @HttpCode(200)
-  @ApiOkResponse({ type: CancelView, description: 'Cancelled' })
-  @ApiAcceptedResponse({
-    type: CancelView,
-    description: 'Still running at the answer; it stops shortly',
-  })
-  @ApiNotFound('Job')
-  @ApiConflictResponse({ type: ErrorBody, description: 'The job already finished' })
+  @ApiCancelResponses('Job')
   async cancel(
     @CurrentUser() user: User,
     @Param('jobId') jobId: string,

@@ -221,7 +221,7 @@ export class SubmissionsController {
     const jobs = await Promise.all(
       records.map((record) =>
         UNFINISHED_STATES.includes(record.state)
-          ? this.kernel.getStatus(record.queue, record._id).catch(() => statusFromRecord(record))
+          ? this.kernel.statusOf(record).catch(() => statusFromRecord(record))
           : Promise.resolve(statusFromRecord(record)),
       ),
     );

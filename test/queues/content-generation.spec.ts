@@ -182,12 +182,8 @@ describe('content-generation with an OpenAI-compatible provider', () => {
     }
   });
 
-  it('fails at once on a 4xx from the provider, and retries a 5xx three times', async () => {
-    llm.on('POST', '/v1/chat/completions', () => ({
-      status: 400,
-      body: { error: { message: 'model not found' } },
-    }));
-    const bad = await finished(
+  const generateOneTweet = async () =>
+    finished(
       queues,
       (
         await queues.addContentGenerationJob({
@@ -197,6 +193,13 @@ describe('content-generation with an OpenAI-compatible provider', () => {
         })
       ).jobId,
     );
+
+  it('fails at once on a 4xx from the provider, and retries a 5xx three times', async () => {
+    llm.on('POST', '/v1/chat/completions', () => ({
+      status: 400,
+      body: { error: { message: 'model not found' } },
+    }));
+    const bad = await generateOneTweet();
     expect(bad).toMatchObject({
       state: 'failed',
       attemptsMade: 1,
@@ -213,16 +216,7 @@ describe('content-generation with an OpenAI-compatible provider', () => {
       status: 503,
       body: { error: { message: 'overloaded' } },
     }));
-    const busy = await finished(
-      queues,
-      (
-        await queues.addContentGenerationJob({
-          text: 'x',
-          user: { _id: 'u' },
-          platforms: ['twitter'],
-        })
-      ).jobId,
-    );
+    const busy = await generateOneTweet();
     expect(busy).toMatchObject({
       state: 'failed',
       attemptsMade: 3,

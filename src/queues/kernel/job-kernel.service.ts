@@ -232,6 +232,14 @@ export class JobKernel {
     throw new JobNotFoundError(jobId);
   }
 
+  /** getStatus for a record the caller already holds: only Redis is read again. */
+  async statusOf(record: JobRecord): Promise<JobStatus> {
+    const job = await this.liveJob(record.queue, record._id);
+    return job
+      ? this.statusFromJob(record.queue, job.job, job.state, record)
+      : statusFromRecord(record);
+  }
+
   /** Finds a job by id alone (ids are unique across queues). */
   async findRecord(jobId: string): Promise<JobRecord> {
     const record = await this.records.findById(jobId);
