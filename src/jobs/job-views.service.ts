@@ -1,17 +1,25 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { JobKernel, JobStatus, statusFromRecord } from '../queues/kernel/job-kernel.service';
-import { JobRecordsService } from '../queues/records/job-records.service';
-import type { JobRecord } from '../queues/records/job-record.schema';
+import { JobNotFoundError } from '../queues/kernel/job-errors';
+import { JobHistory } from '../queues/kernel/job-history';
+import { JobKernel, JobStatus } from '../queues/kernel/job-kernel.service';
+import type { IndexCursor } from '../queues/records/job-index';
 import type { JobPage, JobView } from './dto/job-views.dto';
 import type { UserJobsQuery } from './dto/job-queries.dto';
 
-function encodeCursor(record: JobRecord): string {
-  return Buffer.from(`${record.createdAt.getTime()}.${record._id}`).toString('base64url');
+/** Latest time a Date can hold; a cursor past it was not made by this API. */
+const MAX_TIME_MS = 8.64e15;
+
+function encodeCursor(cursor: IndexCursor): string {
+  return Buffer.from(`${cursor.createdAt}.${cursor.member}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } | undefined {
-  const [ms, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
-  return /^\d+$/.test(ms ?? '') && id ? { createdAt: new Date(Number(ms)), id } : undefined;
+function decodeCursor(cursor: string): IndexCursor | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const dot = text.indexOf('.');
+  const [ms, member] = [text.slice(0, dot), text.slice(dot + 1)];
+  return dot > 0 && /^\d{1,16}$/.test(ms) && Number(ms) <= MAX_TIME_MS && member
+    ? { createdAt: Number(ms), member }
+    : undefined;
 }
 
 export function toJobView(status: JobStatus): JobView {
@@ -35,41 +43,41 @@ export function toJobView(status: JobStatus): JobView {
 @Injectable()
 export class JobViewsService {
   constructor(
-    private readonly records: JobRecordsService,
+    private readonly history: JobHistory,
     private readonly kernel: JobKernel,
   ) {}
 
   async list(ownerId: string, query: UserJobsQuery): Promise<JobPage> {
-    const limit = query.limit ?? 20;
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !after)
       throw new BadRequestException(['cursor is not a cursor this API gave out']);
-    const records = await this.records.listForOwner(
+    const page = await this.history.list(
       ownerId,
       { queue: query.queue, state: query.state },
-      limit + 1,
+      query.limit ?? 20,
       after,
     );
-    const page = records.slice(0, limit);
     return {
-      items: page.map((record) => toJobView(statusFromRecord(record))),
-      nextCursor: records.length > limit ? encodeCursor(page[page.length - 1]) : undefined,
+      items: page.items.map(toJobView),
+      nextCursor: page.next ? encodeCursor(page.next) : undefined,
     };
   }
 
-  /** The record of one of the owner's jobs; 404 for anyone else's. */
-  async owned(ownerId: string, jobId: string): Promise<JobRecord> {
-    const record = await this.records.findById(jobId);
-    if (!record || record.ownerId !== ownerId)
-      throw new NotFoundException(`Job ${jobId} not found`);
-    return record;
+  /** One of the owner's jobs (live from Redis while it is there); 404 for anyone else's. */
+  async owned(ownerId: string, jobId: string): Promise<JobStatus> {
+    const status = await this.kernel.find(jobId).catch((error: unknown) => {
+      if (error instanceof JobNotFoundError) return undefined;
+      throw error;
+    });
+    if (!status || status.ownerId !== ownerId) throw new NotFoundException(`Job ${jobId} not found`);
+    return status;
   }
 
   /** Live state for unfinished jobs, and the place in line of a waiting one. */
   async detail(ownerId: string, jobId: string): Promise<JobView> {
-    const record = await this.owned(ownerId, jobId);
-    const view = toJobView(await this.kernel.statusOf(record));
-    if (view.state === 'waiting') view.position = await this.kernel.position(record.queue, jobId);
+    const status = await this.owned(ownerId, jobId);
+    const view = toJobView(status);
+    if (view.state === 'waiting') view.position = await this.kernel.position(status.queue, jobId);
     return view;
   }
 }

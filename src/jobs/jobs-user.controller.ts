@@ -45,8 +45,8 @@ export class JobsUserController {
     @Param('jobId') jobId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CancelView> {
-    const record = await this.views.owned(user._id.toHexString(), jobId);
-    const outcome = await this.queues.cancelJob(record.queue, jobId, `cancelled by its owner`);
+    const job = await this.views.owned(user._id.toHexString(), jobId);
+    const outcome = await this.queues.cancelJob(job.queue, jobId, `cancelled by its owner`);
     if (outcome.state === 'active') res.status(202);
     return { jobId, ...outcome };
   }

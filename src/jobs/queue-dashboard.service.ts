@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import type { JobsConfig } from '../config/queue-config';
 import { JobKernel, QueueCounts } from '../queues/kernel/job-kernel.service';
 import { ALL_QUEUES, QueueName } from '../queues/queue-names';
-import { JobRecordsService } from '../queues/records/job-records.service';
+import { QueueInsights } from '../queues/kernel/queue-insights';
 
 export interface QueueOverview {
   name: QueueName;
@@ -39,7 +39,7 @@ export class QueueDashboardService {
 
   constructor(
     private readonly kernel: JobKernel,
-    private readonly records: JobRecordsService,
+    private readonly insights: QueueInsights,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -50,7 +50,7 @@ export class QueueDashboardService {
     const now = Date.now();
     const [queues, failures] = await Promise.all([
       Promise.all(ALL_QUEUES.map((q) => this.overview(q, now))),
-      this.records.recentFailures(10),
+      this.insights.recentFailures(10),
     ]);
     const alerts: Dashboard['alerts'] = [];
     for (const q of queues) {
@@ -71,13 +71,13 @@ export class QueueDashboardService {
     }
     return {
       queues,
-      recentFailures: failures.map((r) => ({
-        jobId: r._id,
-        queue: r.queue,
-        name: r.name,
-        ownerId: r.ownerId,
-        failedReason: r.failedReason,
-        finishedAt: r.finishedAt?.toISOString(),
+      recentFailures: failures.map((job) => ({
+        jobId: job.id,
+        queue: job.queue,
+        name: job.name,
+        ownerId: job.ownerId,
+        failedReason: job.failedReason,
+        finishedAt: job.timestamps.finished,
       })),
       alerts,
       generatedAt: new Date(now).toISOString(),
@@ -88,7 +88,7 @@ export class QueueDashboardService {
     const spec = this.jobs.queues[name];
     const [counts, oldest, workers] = await Promise.all([
       this.kernel.counts(name),
-      this.records.oldestWaiting(name),
+      this.insights.oldestWaitingAt(name),
       this.kernel.workers(name),
     ]);
     return {
@@ -97,7 +97,7 @@ export class QueueDashboardService {
       paused: counts.paused,
       concurrency: spec.concurrency,
       rateLimit: spec.rateLimit ?? null,
-      oldestWaitingAgeMs: oldest ? now - oldest.createdAt.getTime() : null,
+      oldestWaitingAgeMs: oldest === null ? null : now - oldest,
       workers,
     };
   }

@@ -123,12 +123,12 @@ export class QueuesService {
     // A pipeline step cancelled before a worker took it never reaches its processor's
     // after-finish step: its content's pipeline ends here (an active one ends in the worker).
     if (outcome.state === 'cancelled') {
-      const record = await this.kernel.findRecord(jobId);
-      if (record.contentId && PIPELINE_QUEUES.includes(record.queue))
+      const job = await this.kernel.find(jobId);
+      if (job.contentId && PIPELINE_QUEUES.includes(job.queue))
         await this.contents.setStatus(
-          record.contentId,
+          job.contentId,
           'failed',
-          `${record.queue}: ${record.failedReason ?? `Cancelled: ${reason ?? 'cancelled on request'}`}`,
+          `${job.queue}: ${job.failedReason ?? `Cancelled: ${reason ?? 'cancelled on request'}`}`,
         );
     }
     return outcome;

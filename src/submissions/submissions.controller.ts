@@ -27,9 +27,7 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { CONTENT_PLATFORMS } from '../content/platforms';
 import { MediaFiles } from '../media/media-files';
 import { resolveUpload, UnsafeUploadPathError } from '../media/upload-path';
-import { JobKernel, statusFromRecord } from '../queues/kernel/job-kernel.service';
-import { UNFINISHED_STATES } from '../queues/records/job-record.schema';
-import { JobRecordsService } from '../queues/records/job-records.service';
+import { JobHistory } from '../queues/kernel/job-history';
 import type { User } from '../auth/user.schema';
 import { ContentService } from '../content/content.service';
 import {
@@ -65,8 +63,7 @@ export class SubmissionsController {
     private readonly queues: QueuesService,
     private readonly contents: ContentService,
     private readonly quota: SubmissionQuota,
-    private readonly records: JobRecordsService,
-    private readonly kernel: JobKernel,
+    private readonly history: JobHistory,
     private readonly files: MediaFiles,
   ) {}
 
@@ -216,15 +213,8 @@ export class SubmissionsController {
   @ApiNotFound('Content')
   async content(@CurrentUser() user: User, @Param('id') id: string) {
     const content = await this.contents.findOwned(id, user._id.toHexString());
-    const records = await this.records.listForContent(id);
-    // Unfinished steps from Redis: their records trail the queue by a write-behind moment.
-    const jobs = await Promise.all(
-      records.map((record) =>
-        UNFINISHED_STATES.includes(record.state)
-          ? this.kernel.statusOf(record).catch(() => statusFromRecord(record))
-          : Promise.resolve(statusFromRecord(record)),
-      ),
-    );
+    // Each step live from Redis while it is there, else its record.
+    const jobs = await this.history.forContent(id);
     return toContentView(content, jobs);
   }
 

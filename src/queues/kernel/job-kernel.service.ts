@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { ConfigService } from '@nestjs/config';
-import type { Job, JobProgress, Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
 import { validateDto } from '../../common/validate-dto';
@@ -14,11 +14,13 @@ import {
   payloadClassFor,
   PayloadOf,
 } from '../job-registry';
-import { fromBullPriority, isJobPriority, JobPriority, PRIORITY_VALUES } from '../job-priority';
+import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../job-priority';
 import { ALL_QUEUES, QueueName } from '../queue-names';
 import { REDIS_RETENTION } from '../queue-catalogue';
+import { IndexedJob, JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from '../records/job-record.schema';
+import type { FinalRecord } from '../records/record-write-buffer';
 import { CancelBus } from './cancel-bus';
 import {
   isCancelledReason,
@@ -30,8 +32,13 @@ import {
 } from './job-errors';
 import { JobEventsPublisher } from './job-events';
 import { buildJobOptions, isValidJobId, newJobId } from './job-options';
+import { JobLookup, LiveJob } from './job-lookup';
 import { toJobState } from './job-state';
+import { JobStatus, statusFromJob, statusFromRecord } from './job-status';
 import { QueueRegistry } from './queue-registry';
+
+export { statusFromRecord };
+export type { JobStatus };
 
 export interface AddJobOptions {
   /** JOB_PRIORITY value; defaults to the queue's (HIGH for video-processing, else NORMAL). */
@@ -56,23 +63,6 @@ export interface AcceptedJob {
   state: JobState;
   priority: JobPriority;
   runAt?: Date;
-}
-
-export interface JobStatus {
-  id: string;
-  name: string;
-  queue: QueueName;
-  ownerId: string;
-  contentId?: string;
-  state: JobState;
-  progress: JobProgress;
-  attemptsMade: number;
-  maxAttempts: number;
-  priority: JobPriority;
-  data: Record<string, unknown>;
-  returnValue?: unknown;
-  failedReason?: string;
-  timestamps: { created: string; started?: string; finished?: string; runAt?: string };
 }
 
 export interface QueueCounts {
@@ -102,6 +92,8 @@ export class JobKernel {
     private readonly records: JobRecordsService,
     private readonly cancelBus: CancelBus,
     private readonly events: JobEventsPublisher,
+    private readonly index: JobIndex,
+    private readonly lookup: JobLookup,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -139,7 +131,12 @@ export class JobKernel {
     if (problems.length) throw new JobPayloadError(problems);
 
     const jobId = options.jobId ?? newJobId();
-    const runAt = delayMs > 0 ? new Date(Date.now() + delayMs) : undefined;
+    if (options.jobId !== undefined) {
+      const existing = await this.existing(jobId, queueName, name);
+      if (existing) return existing;
+    }
+    const createdAt = Date.now();
+    const runAt = delayMs > 0 ? new Date(createdAt + delayMs) : undefined;
     const jobOptions = buildJobOptions(
       spec,
       { jobId, priority: priority as JobPriority, delayMs },
@@ -153,38 +150,52 @@ export class JobKernel {
       priority: priority as JobPriority,
       runAt,
     };
-
+    const indexed: IndexedJob = {
+      id: jobId,
+      queue: queueName,
+      ownerId: ownerOf(payload) ?? SYSTEM_OWNER,
+      contentId: contentOf(payload),
+      createdAt,
+    };
+    const defer = async (error: unknown) => {
+      this.logger.warn(
+        `job ${jobId}: Redis refused it; the reconciler will queue it (${(error as Error).message})`,
+      );
+      await this.records
+        .create({
+          _id: jobId,
+          queue: queueName,
+          name,
+          ownerId: indexed.ownerId,
+          contentId: indexed.contentId,
+          maxAttempts: spec.attempts,
+          priority,
+          data: payload,
+          state: accepted.state,
+          runAt,
+        })
+        .catch((e: Error) => {
+          throw new QueueUnavailableError(e);
+        });
+      return accepted;
+    };
     try {
-      await this.records.create({
-        _id: jobId,
-        queue: queueName,
-        name,
-        ownerId: ownerOf(payload) ?? SYSTEM_OWNER,
-        contentId: contentOf(payload),
-        state: accepted.state,
-        maxAttempts: spec.attempts,
-        priority,
-        data: payload,
-        runAt,
-      });
+      // Listed first: a crash before the add leaves an entry the reconciler drops (no job, no
+      // record), never a job its owner cannot see.
+      await this.index.added(indexed, createdAt + this.jobs.reconcileGraceMs);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return this.existing(jobId, queueName, name);
+      if (options.deferIfQueueDown) return defer(error);
       throw new QueueUnavailableError(error);
     }
     try {
-      await (await this.registry.use(queueName)).add(name, payload, jobOptions);
+      await (
+        await this.registry.use(queueName)
+      ).add(name, payload, { ...jobOptions, timestamp: createdAt });
     } catch (error) {
-      if (options.deferIfQueueDown) {
-        this.logger.warn(
-          `job ${jobId}: Redis refused it; the reconciler will queue it (${(error as Error).message})`,
-        );
-        return accepted;
-      }
-      await this.records.delete(jobId).catch((e: Error) =>
-        // Left behind, the record is queued by the reconciler later: the job runs, just late.
-        this.logger.warn(
-          `job ${jobId}: Redis refused it and its record could not be removed (${e.message})`,
-        ),
+      if (options.deferIfQueueDown) return defer(error);
+      await this.index.removed(indexed).catch((e: Error) =>
+        // Left behind, the entry is dropped by the reconciler: it names no job and no record.
+        this.logger.warn(`job ${jobId}: Redis refused it and its listing stays a while (${e.message})`),
       );
       throw new QueueUnavailableError(error);
     }
@@ -205,91 +216,58 @@ export class JobKernel {
   }
 
   /** A repeated submission with the same id is answered with the job it already made. */
-  private async existing(jobId: string, queue: QueueName, name: string): Promise<AcceptedJob> {
-    const record = await this.records.findById(jobId);
-    if (!record || record.queue !== queue || record.name !== name)
-      throw new JobIdConflictError(jobId);
+  private async existing(
+    jobId: string,
+    queue: QueueName,
+    name: string,
+  ): Promise<AcceptedJob | undefined> {
+    const found = await this.lookup.locate(jobId);
+    if (!found) return undefined;
+    const status = found.live
+      ? statusFromJob(found.queue, found.live.job, found.live.state, found.record)
+      : statusFromRecord(found.record!);
+    if (found.queue !== queue || status.name !== name) throw new JobIdConflictError(jobId);
     return {
       jobId,
       queue,
       name,
-      state: record.state,
-      priority: record.priority as JobPriority,
-      runAt: record.runAt,
+      state: status.state,
+      priority: status.priority,
+      runAt: status.timestamps.runAt ? new Date(status.timestamps.runAt) : undefined,
     };
   }
 
   /** Live state from Redis when the job is still there, else the record. */
   async getStatus(queue: string, jobId: string): Promise<JobStatus> {
     const queueName = this.registry.resolve(queue);
-    const [job, record] = await Promise.all([
-      this.liveJob(queueName, jobId),
+    const [live, record] = await Promise.all([
+      this.lookup.live(queueName, jobId),
       this.records.findById(jobId),
     ]);
     if (record && record.queue !== queueName) throw new JobNotFoundError(jobId);
-    if (job) return this.statusFromJob(queueName, job.job, job.state, record);
+    if (live) return statusFromJob(queueName, live.job, live.state, record);
     if (record) return statusFromRecord(record);
     throw new JobNotFoundError(jobId);
   }
 
   /** getStatus for a record the caller already holds: only Redis is read again. */
   async statusOf(record: JobRecord): Promise<JobStatus> {
-    const job = await this.liveJob(record.queue, record._id);
-    return job
-      ? this.statusFromJob(record.queue, job.job, job.state, record)
-      : statusFromRecord(record);
+    return (
+      (await this.lookup.status({ id: record._id, queue: record.queue }, record)) ??
+      statusFromRecord(record)
+    );
   }
 
-  /** Finds a job by id alone (ids are unique across queues). */
-  async findRecord(jobId: string): Promise<JobRecord> {
-    const record = await this.records.findById(jobId);
-    if (!record) throw new JobNotFoundError(jobId);
-    return record;
+  /** Finds a job by id alone (ids are unique across queues): live in Redis, or its record. */
+  async find(jobId: string): Promise<JobStatus> {
+    const found = await this.lookup.locate(jobId);
+    if (found?.live) return statusFromJob(found.queue, found.live.job, found.live.state, found.record);
+    if (found?.record) return statusFromRecord(found.record);
+    throw new JobNotFoundError(jobId);
   }
 
-  private async liveJob(
-    queue: QueueName,
-    jobId: string,
-  ): Promise<{ job: Job; state: JobState } | undefined> {
-    const bullQueue = await this.registry.use(queue);
-    let job = await bullQueue.getJob(jobId);
-    if (!job) return undefined;
-    const bullState = await job.getState();
-    // The job may have finished between the two reads: read it again so its fields match the state.
-    if ((bullState === 'completed' || bullState === 'failed') && !job.finishedOn)
-      job = await bullQueue.getJob(jobId);
-    const state = job && toJobState(bullState, job.failedReason);
-    return job && state ? { job, state } : undefined;
-  }
-
-  private statusFromJob(
-    queue: QueueName,
-    job: Job,
-    state: JobState,
-    record: JobRecord | null,
-  ): JobStatus {
-    const data = (job.data ?? {}) as Record<string, unknown>;
-    return {
-      id: job.id!,
-      name: job.name,
-      queue,
-      ownerId: record?.ownerId ?? ownerOf(data) ?? SYSTEM_OWNER,
-      contentId: record?.contentId ?? contentOf(data),
-      state,
-      progress: job.progress,
-      attemptsMade: job.attemptsMade,
-      maxAttempts: job.opts.attempts ?? 1,
-      priority: fromBullPriority(job.opts.priority),
-      data,
-      returnValue: job.returnvalue as unknown,
-      failedReason: job.failedReason || undefined,
-      timestamps: {
-        created: new Date(job.timestamp).toISOString(),
-        started: job.processedOn ? new Date(job.processedOn).toISOString() : undefined,
-        finished: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
-        runAt: job.delay ? new Date(job.timestamp + job.delay).toISOString() : undefined,
-      },
-    };
+  private liveJob(queue: QueueName, jobId: string): Promise<LiveJob | undefined> {
+    return this.lookup.live(queue, jobId);
   }
 
   /**
@@ -305,7 +283,6 @@ export class JobKernel {
     const status = await this.getStatus(queueName, jobId);
     if (FINISHED_STATES.includes(status.state))
       throw new JobStateConflictError(jobId, status.state, 'cancelled');
-    await this.records.update(jobId, { cancelRequestedAt: new Date() });
     const job = await (await this.registry.use(queueName)).getJob(jobId);
     if (!job) {
       // Only the record (its job not in Redis yet, or lost): cancel the record itself.
@@ -341,11 +318,12 @@ export class JobKernel {
       const live = await this.liveJob(queue, jobId);
       if (!live || live.state === 'cancelled') {
         // The worker records this too; writing it here lets the caller read a finished record at once.
-        const finishedAt = new Date(live?.job.finishedOn ?? Date.now());
-        await this.records.update(jobId, {
-          ...this.records.finishFields('cancelled', finishedAt),
-          failedReason: live?.job.failedReason || `Cancelled: ${reason}`,
-        });
+        if (live)
+          await this.records.writeFinal(
+            this.records.finalRecord(queue, live.job, 'cancelled', {
+              reason: live.job.failedReason || `Cancelled: ${reason}`,
+            }),
+          );
         return { state: 'cancelled' };
       }
       if (live.state === 'completed' || live.state === 'failed') {
@@ -356,10 +334,9 @@ export class JobKernel {
   }
 
   private async markCancelled(queue: QueueName, status: JobStatus, reason: string): Promise<void> {
-    await this.records.update(status.id, {
-      ...this.records.finishFields('cancelled', new Date()),
-      failedReason: `Cancelled: ${reason}`,
-    });
+    const failedReason = `Cancelled: ${reason}`;
+    await this.records.writeFinal(finalFromStatus(status, failedReason, this.records));
+    await this.index.finished(status, status.ownerId);
     this.events.publish({
       type: 'job:cancelled',
       jobId: status.id,
@@ -368,7 +345,7 @@ export class JobKernel {
       ownerId: status.ownerId,
       state: 'cancelled',
       attemptsMade: status.attemptsMade,
-      failedReason: `Cancelled: ${reason}`,
+      failedReason,
     });
   }
 
@@ -388,12 +365,23 @@ export class JobKernel {
       'result',
     ];
     const job = await (await this.registry.use(queueName)).getJob(jobId);
+    // Counted and listed as unfinished again before it can run.
+    await this.index.added(
+      {
+        id: jobId,
+        queue: queueName,
+        ownerId: status.ownerId,
+        contentId: status.contentId,
+        createdAt: Date.parse(status.timestamps.created),
+      },
+      Date.now() + this.jobs.reconcileGraceMs,
+    );
     if (job) {
       await this.records.update(jobId, reset, unset);
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     } else {
       // Gone from Redis (removed on cancel, or past its 7 days): queue it again from the record.
-      const record = await this.findRecord(jobId);
+      const record = (await this.records.findById(jobId))!;
       const spec = this.jobs.queues[queueName];
       await this.records.update(jobId, reset, unset);
       await (
@@ -451,7 +439,7 @@ export class JobKernel {
     return jobs
       .filter((job): job is Job => !!job)
       .map((job) =>
-        this.statusFromJob(
+        statusFromJob(
           queueName,
           job,
           toJobState(state === 'waiting' ? 'waiting' : state, job.failedReason)!,
@@ -553,26 +541,30 @@ async function cleanInBatches(
   }
 }
 
-export function statusFromRecord(record: JobRecord): JobStatus {
-  return {
-    id: record._id,
-    name: record.name,
-    queue: record.queue,
-    ownerId: record.ownerId,
-    contentId: record.contentId,
-    state: record.state,
-    progress: record.progress,
-    attemptsMade: record.attemptsMade,
-    maxAttempts: record.maxAttempts,
-    priority: record.priority as JobPriority,
-    data: record.data,
-    returnValue: record.result,
-    failedReason: record.failedReason,
-    timestamps: {
-      created: record.createdAt.toISOString(),
-      started: record.startedAt?.toISOString(),
-      finished: record.finishedAt?.toISOString(),
-      runAt: record.runAt?.toISOString(),
-    },
+/** The final record of a job cancelled before it ran, from what its status says. */
+function finalFromStatus(
+  status: JobStatus,
+  failedReason: string,
+  records: JobRecordsService,
+): FinalRecord {
+  const record: FinalRecord = {
+    _id: status.id,
+    queue: status.queue,
+    name: status.name,
+    ownerId: status.ownerId,
+    contentId: status.contentId,
+    maxAttempts: status.maxAttempts,
+    priority: status.priority,
+    data: status.data,
+    progress: status.progress,
+    attemptsMade: status.attemptsMade,
+    createdAt: new Date(status.timestamps.created),
+    updatedAt: new Date(),
+    failedReason,
+    ...records.finishFields('cancelled', new Date()),
   };
+  if (status.timestamps.runAt) record.runAt = new Date(status.timestamps.runAt);
+  if (status.timestamps.started) record.startedAt = new Date(status.timestamps.started);
+  if (!record.contentId) delete record.contentId;
+  return record;
 }

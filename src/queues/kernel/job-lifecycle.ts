@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { ownerOf } from '../job-registry';
+import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { SYSTEM_OWNER } from '../records/job-record.schema';
 import { isCancelledReason, JobCancelledError } from './job-errors';
@@ -17,6 +18,7 @@ export class JobLifecycle {
   constructor(
     private readonly records: JobRecordsService,
     private readonly events: JobEventsPublisher,
+    private readonly index: JobIndex,
   ) {}
 
   attach(worker: Worker, processor: KernelProcessor): void {
@@ -37,20 +39,26 @@ export class JobLifecycle {
       ...extra,
     });
 
+    // While a job lives, Redis is its truth (views read it there); its record is written once,
+    // when it ends. Active and progress therefore cost MongoDB nothing.
     worker.on('active', (job) => {
-      this.records.noteActive(job);
       this.events.publish(event('job:active', job, { state: 'active' }));
       logger.debug(`job ${job.id} active (attempt ${job.attemptsMade + 1})`);
     });
 
     worker.on('progress', (job, progress) => {
-      this.records.noteProgress(job, progress);
       this.events.publish(event('job:progress', job, { state: 'active', progress }));
       logger.debug(`job ${job.id} progress ${JSON.stringify(progress)}`);
     });
 
+    const ended = (job: Job) =>
+      this.index
+        .finished({ id: job.id!, queue }, ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER)
+        .catch(throttled(logger, 'quota index'));
+
     worker.on('completed', (job, result) => {
       this.records.noteFinished(queue, job, 'completed', { result });
+      void ended(job);
       this.events.publish(
         event('job:completed', job, { state: 'completed', progress: 100, result }),
       );
@@ -64,7 +72,6 @@ export class JobLifecycle {
       // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
       if (typeof job.finishedOn !== 'number') {
         const state = (job.delay ?? 0) > 0 ? 'delayed' : 'waiting';
-        this.records.noteRetrying(job, reason, state);
         this.events.publish(event('job:retrying', job, { state, failedReason: reason }));
         logger.warn(`job ${job.id} attempt ${job.attemptsMade} failed, will retry: ${reason}`);
         return;
@@ -72,6 +79,7 @@ export class JobLifecycle {
       const state =
         error instanceof JobCancelledError || isCancelledReason(reason) ? 'cancelled' : 'failed';
       this.records.noteFinished(queue, job, state, { reason });
+      void ended(job);
       this.events.publish(
         event(state === 'cancelled' ? 'job:cancelled' : 'job:failed', job, {
           state,

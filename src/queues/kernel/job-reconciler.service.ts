@@ -6,27 +6,42 @@ import type { JobsConfig } from '../../config/queue-config';
 import { withRedisLock } from '../../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { JobPriority } from '../job-priority';
-import { JobRecordsService, summarizeResult } from '../records/job-records.service';
-import { JobRecord } from '../records/job-record.schema';
+import { JobIndex } from '../records/job-index';
+import type { JobRef } from '../records/job-ref';
+import { JobRecordsService } from '../records/job-records.service';
+import {
+  FINISHED_STATES,
+  JobRecord,
+  SYSTEM_OWNER,
+  UNFINISHED_STATES,
+} from '../records/job-record.schema';
+import { ownerOf } from '../job-registry';
+import { JobLookup, LiveJob } from './job-lookup';
 import { buildJobOptions } from './job-options';
-import { toJobState } from './job-state';
 import { QueueRegistry } from './queue-registry';
 
 export interface ReconcileReport {
   checked: number;
   /** Records whose job was not in Redis: queued (again) from the record. */
   requeued: number;
-  /** Records whose state had fallen behind Redis (a lost worker event): brought up to date. */
+  /** Records that had fallen behind Redis (a lost worker event, a crash): brought up to date. */
   repaired: number;
+  /** Listings that named neither a job nor a record (a crash before the Redis add): dropped. */
+  dropped: number;
 }
 
 const BATCH = 500;
 
 /**
- * Keeps job records and Redis in agreement after crashes. Unfinished records not confirmed for
- * a while are compared with their job in Redis: a missing job is queued from the record (a crash
- * between the record write and the Redis add, or a Redis that lost data); a state that fell behind
- * is repaired. Finished records are never touched. Runs under a Redis lock, so one process at a time.
+ * Keeps job records and Redis in agreement after crashes, looking only at what may disagree:
+ * - jobs whose final record is not written yet (JobIndex's open set, due a look once they are
+ *   older than JOB_RECONCILE_GRACE_MS): still live → looked at again later; finished in Redis
+ *   → the record is written from the job (its worker died before writing it); gone from Redis →
+ *   queued again from an unfinished record, or dropped when there is none;
+ * - records named for a check (written while Redis was away, or set back by hand): compared
+ *   with their job in Redis, queued when it is missing.
+ * Every read is by key or `_id`; a pass looks at most 500 of each. Runs under a Redis lock, so
+ * one process at a time.
  */
 @Injectable()
 export class JobReconciler {
@@ -37,6 +52,8 @@ export class JobReconciler {
   constructor(
     private readonly registry: QueueRegistry,
     private readonly records: JobRecordsService,
+    private readonly index: JobIndex,
+    private readonly lookup: JobLookup,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -52,9 +69,9 @@ export class JobReconciler {
       Math.max(this.jobs.reconcileIntervalMs, 10_000),
       () => this.pass(),
     );
-    if (report && (report.requeued || report.repaired)) {
+    if (report && (report.requeued || report.repaired || report.dropped)) {
       this.logger.log(
-        `checked ${report.checked} records: ${report.requeued} queued again, ${report.repaired} repaired`,
+        `checked ${report.checked} jobs: ${report.requeued} queued again, ${report.repaired} records repaired, ${report.dropped} empty listings dropped`,
       );
     }
     return report;
@@ -62,17 +79,26 @@ export class JobReconciler {
 
   private async pass(): Promise<ReconcileReport> {
     await this.records.flush();
-    const report: ReconcileReport = { checked: 0, requeued: 0, repaired: 0 };
-    const before = new Date(Date.now() - this.jobs.reconcileGraceMs);
-    const records = await this.records.findUnconfirmed(before, BATCH);
-    const confirmed: string[] = [];
-    for (const record of records) {
+    const report: ReconcileReport = { checked: 0, requeued: 0, repaired: 0, dropped: 0 };
+    const ids = (await this.records.pendingChecks()).slice(0, BATCH);
+    for (const id of ids) {
+      const record = await this.records.findById(id);
       report.checked++;
-      const outcome = await this.reconcile(record);
-      if (outcome === 'confirmed') confirmed.push(record._id);
-      else report[outcome]++;
+      const outcome = record ? await this.reconcileRecord(record) : 'confirmed';
+      if (outcome !== 'confirmed') report[outcome]++;
     }
-    await this.records.markChecked(confirmed);
+    await this.records.checked(ids);
+
+    const now = Date.now();
+    const live: JobRef[] = [];
+    for (const ref of await this.index.dueForCheck(now, BATCH)) {
+      report.checked++;
+      const outcome = await this.reconcileRef(ref);
+      if (outcome === 'live') live.push(ref);
+      else if (outcome !== 'confirmed') report[outcome]++;
+    }
+    const recheckMs = Math.max(this.jobs.reconcileGraceMs, this.jobs.reconcileIntervalMs);
+    await this.index.checkLater(live, now + recheckMs);
     return report;
   }
 
@@ -83,44 +109,111 @@ export class JobReconciler {
   async requeue(record: JobRecord): Promise<void> {
     const queue = await this.registry.use(record.queue);
     const delayMs = record.runAt ? Math.max(0, record.runAt.getTime() - Date.now()) : 0;
-    await queue.add(
-      record.name,
-      record.data,
-      buildJobOptions(
+    await this.index.added(
+      {
+        id: record._id,
+        queue: record.queue,
+        ownerId: record.ownerId,
+        contentId: record.contentId,
+        createdAt: record.createdAt.getTime(),
+      },
+      Date.now() + this.jobs.reconcileGraceMs,
+    );
+    await queue.add(record.name, record.data, {
+      ...buildJobOptions(
         this.jobs.queues[record.queue],
         { jobId: record._id, priority: record.priority as JobPriority, delayMs },
         this.jobs.backoffDelayMs,
       ),
-    );
-    await this.records.update(record._id, {
-      state: delayMs > 0 ? 'delayed' : 'waiting',
-      checkedAt: new Date(),
+      timestamp: record.createdAt.getTime(),
     });
+    await this.records.update(
+      record._id,
+      { state: delayMs > 0 ? 'delayed' : 'waiting' },
+      [],
+      { recheck: false },
+    );
   }
 
-  private async reconcile(record: JobRecord): Promise<'confirmed' | 'requeued' | 'repaired'> {
-    const queue = await this.registry.use(record.queue);
-    const job = await queue.getJob(record._id);
-    const state = job ? toJobState(await job.getState(), job.failedReason) : undefined;
-    if (!job || !state) {
+  /** A job whose final record is not written yet. */
+  private async reconcileRef(
+    ref: JobRef,
+  ): Promise<'live' | 'confirmed' | 'requeued' | 'repaired' | 'dropped'> {
+    const live = await this.lookup.live(ref.queue, ref.id);
+    if (live && UNFINISHED_STATES.includes(live.state)) return 'live';
+    const record = await this.records.findById(ref.id);
+    if (live) return this.settle(ref, live, record);
+    if (record && !FINISHED_STATES.includes(record.state)) {
       await this.requeue(record);
       return 'requeued';
     }
-    if (state === record.state) return 'confirmed';
-    const finishedAt = job.finishedOn ? new Date(job.finishedOn) : undefined;
-    const set: Partial<JobRecord> = {
-      state,
-      progress: job.progress,
-      attemptsMade: job.attemptsMade,
-      checkedAt: new Date(),
-    };
-    if (job.processedOn) set.startedAt = new Date(job.processedOn);
-    if (finishedAt && (state === 'completed' || state === 'failed' || state === 'cancelled')) {
-      Object.assign(set, this.records.finishFields(state, finishedAt));
-      if (state === 'completed') set.result = summarizeResult(job.returnvalue);
-      else set.failedReason = job.failedReason;
+    await this.index.closeChecks([ref]);
+    if (record) {
+      await this.index.finished(ref, record.ownerId);
+      return 'confirmed';
     }
-    await this.records.update(record._id, set);
+    this.logger.warn(`job ${ref.id} (${ref.queue}) is listed but neither in Redis nor recorded`);
+    return 'dropped';
+  }
+
+  /** A job finished in Redis: its record is written from it unless it already says so. */
+  private async settle(
+    ref: JobRef,
+    live: LiveJob,
+    record: JobRecord | null,
+  ): Promise<'confirmed' | 'repaired'> {
+    await this.index.finished(ref, ownerOf((live.job.data ?? {}) as object) ?? SYSTEM_OWNER);
+    if (record?.state === live.state && record.finishedAt) {
+      await this.index.closeChecks([ref]);
+      return 'confirmed';
+    }
+    await this.records.writeFinal(this.finalOf(ref, live));
+    return 'repaired';
+  }
+
+  private finalOf(ref: JobRef, live: LiveJob) {
+    const state = live.state as 'completed' | 'failed' | 'cancelled';
+    return this.records.finalRecord(ref.queue, live.job, state, {
+      result: live.job.returnvalue as unknown,
+      reason: live.job.failedReason,
+    });
+  }
+
+  /** A record named for a check: compared with its job in Redis. */
+  private async reconcileRecord(record: JobRecord): Promise<'confirmed' | 'requeued' | 'repaired'> {
+    const ref = { id: record._id, queue: record.queue };
+    const live = await this.lookup.live(record.queue, record._id);
+    if (!live) {
+      if (FINISHED_STATES.includes(record.state)) return 'confirmed';
+      await this.requeue(record);
+      return 'requeued';
+    }
+    if (live.state === record.state) return 'confirmed';
+    if (!UNFINISHED_STATES.includes(live.state)) {
+      await this.records.writeFinal(this.finalOf(ref, live));
+      return 'repaired';
+    }
+    const { job } = live;
+    await this.index.added(
+      {
+        ...ref,
+        ownerId: record.ownerId,
+        contentId: record.contentId,
+        createdAt: record.createdAt.getTime(),
+      },
+      Date.now() + this.jobs.reconcileGraceMs,
+    );
+    await this.records.update(
+      record._id,
+      {
+        state: live.state,
+        progress: job.progress,
+        attemptsMade: job.attemptsMade,
+        ...(job.processedOn ? { startedAt: new Date(job.processedOn) } : {}),
+      },
+      [],
+      { recheck: false },
+    );
     return 'repaired';
   }
 }

@@ -7,11 +7,17 @@ import type { AppConfig } from '../../config/app-config';
 import { failFastRedisOptions, forBullMQ } from '../../infra/redis/redis-options';
 import { ALL_QUEUES } from '../queue-names';
 import { JobRecord, JobRecordSchema } from '../records/job-record.schema';
+import { JobIndex } from '../records/job-index';
+import { JobIndexRebuild } from '../records/job-index-rebuild';
 import { JobRecordsService } from '../records/job-records.service';
+import { DerivedIndexModule } from '../../infra/derived-index/derived-index.module';
 import { CancelBus } from './cancel-bus';
 import { JobEventsPublisher } from './job-events';
 import { JobKernel } from './job-kernel.service';
+import { JobHistory } from './job-history';
 import { JobLifecycle } from './job-lifecycle';
+import { JobLookup } from './job-lookup';
+import { QueueInsights } from './queue-insights';
 import { JobReconciler } from './job-reconciler.service';
 import { QueueRegistry } from './queue-registry';
 import { WorkerBootstrap } from './worker-bootstrap.service';
@@ -38,10 +44,16 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
     MongooseModule.forFeature([{ name: JobRecord.name, schema: JobRecordSchema }]),
+    DerivedIndexModule,
   ],
   providers: [
     QueueRegistry,
+    JobIndex,
+    JobIndexRebuild,
     JobRecordsService,
+    JobLookup,
+    JobHistory,
+    QueueInsights,
     JobEventsPublisher,
     CancelBus,
     JobKernel,
@@ -52,7 +64,11 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
   exports: [
     BullModule,
     QueueRegistry,
+    JobIndex,
     JobRecordsService,
+    JobLookup,
+    JobHistory,
+    QueueInsights,
     JobEventsPublisher,
     JobKernel,
     JobReconciler,

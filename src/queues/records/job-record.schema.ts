@@ -85,7 +85,7 @@ export class JobRecord {
   @Prop({ type: Date })
   finishedAt?: Date;
 
-  /** Last time the reconciler confirmed this record against Redis. */
+  /** Written by versions before the Redis job index; no longer read. */
   @Prop({ type: Date })
   checkedAt?: Date;
 
@@ -97,16 +97,6 @@ export class JobRecord {
 export type JobRecordDocument = HydratedDocument<JobRecord>;
 
 export const JobRecordSchema = SchemaFactory.createForClass(JobRecord);
-// A user's jobs, newest first, optionally by queue or state (cursor on createdAt + _id).
-JobRecordSchema.index({ ownerId: 1, createdAt: -1, _id: -1 });
-JobRecordSchema.index({ ownerId: 1, state: 1, createdAt: -1 });
-// Admin listings per queue and state.
-JobRecordSchema.index({ queue: 1, state: 1, createdAt: -1 });
-// A content item's pipeline timeline.
-JobRecordSchema.index({ contentId: 1, createdAt: 1 });
-// Reconciler: unfinished records not confirmed lately.
-JobRecordSchema.index({ state: 1, checkedAt: 1 });
-// Admin dashboard: recent failures.
-JobRecordSchema.index({ state: 1, finishedAt: -1 });
-// Pruning.
+// Every question a request or a per-minute task asks is answered by `_id` or by a Redis index
+// (JobIndex); the only other query is the nightly prune.
 JobRecordSchema.index({ purgeAfter: 1 });

@@ -1,20 +1,28 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Job, JobProgress } from 'bullmq';
-import type { FilterQuery, Model } from 'mongoose';
+import type { Job } from 'bullmq';
+import type { Model, mongo } from 'mongoose';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_RETENTION } from '../queue-catalogue';
 import type { QueueName } from '../queue-names';
 import { contentOf, ownerOf } from '../job-registry';
 import { fromBullPriority } from '../job-priority';
-import { JobRecord, JobState, SYSTEM_OWNER, UNFINISHED_STATES } from './job-record.schema';
-import { RecordWriteBuffer } from './record-write-buffer';
+import { IndexedJob, JobIndex } from './job-index';
+import {
+  FINISHED_STATES,
+  JobRecord,
+  JobState,
+  SYSTEM_OWNER,
+} from './job-record.schema';
+import { FinalRecord, RecordWriteBuffer } from './record-write-buffer';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_RESULT_BYTES = 16 * 1024;
+/** The keyed document listing records whose Redis side must be checked (see toCheck()). */
+const CHECKS = { collection: 'job_record_checks', id: 'pending' } as const;
 
-type FinishedState = Extract<JobState, 'completed' | 'failed' | 'cancelled'>;
+export type FinishedState = Extract<JobState, 'completed' | 'failed' | 'cancelled'>;
 
 export type NewJobRecord = Pick<
   JobRecord,
@@ -38,20 +46,22 @@ export function summarizeResult(value: unknown): unknown {
 }
 
 /**
- * The MongoDB history of every job. Producer-side writes (create, cancel, retry) go straight to
- * MongoDB; worker-event updates go through a merging write-behind buffer. Every update filters on
- * `_id` alone: FerretDB v1 pushes only `{_id: value}` down to SQLite and scans for anything else.
+ * The MongoDB history of every job: one document per job, written once, whole, when the job ends
+ * (while it lives, Redis holds it and JobIndex lists it). Every read and write is by `_id`:
+ * FerretDB v1 pushes only `{_id: value}` down to SQLite and scans for anything else.
  */
 @Injectable()
 export class JobRecordsService implements OnApplicationShutdown {
   private readonly buffer: RecordWriteBuffer;
   private readonly retentionMs: number;
+  private readonly logger = new Logger('JobRecords');
 
   constructor(
     @InjectModel(JobRecord.name) private readonly model: Model<JobRecord>,
+    private readonly index: JobIndex,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.buffer = new RecordWriteBuffer(model, 50);
+    this.buffer = new RecordWriteBuffer(model, 50, (written) => this.index.recorded(written.map(indexedOf)));
     this.retentionMs = config.get('jobs', { infer: true }).recordRetentionDays * DAY_MS;
   }
 
@@ -60,128 +70,82 @@ export class JobRecordsService implements OnApplicationShutdown {
   }
 
   /**
-   * The first of the two writes: the record, in the state the job will have once it is in Redis.
-   * Until the Redis add succeeds the record may name a job Redis does not have; the reconciler
-   * queues such jobs (a crash in between), and JobKernel.add deletes the record if Redis refuses.
+   * A record for a job that is not in Redis yet (Redis was away when it was owed, or a crash):
+   * written unfinished and named in the checks document, so the reconciler queues its job.
    */
   async create(record: NewJobRecord): Promise<void> {
     const now = new Date();
-    await this.model.create({
-      ...record,
-      progress: 0,
-      attemptsMade: 0,
-      createdAt: now,
-      updatedAt: now,
-    });
-  }
-
-  /** Undoes create() when Redis refused the job. */
-  async delete(jobId: string): Promise<void> {
-    await this.model.deleteOne({ _id: jobId });
+    await this.model.create({ ...record, progress: 0, attemptsMade: 0, createdAt: now, updatedAt: now });
+    await this.toCheck(record._id);
   }
 
   findById(jobId: string): Promise<JobRecord | null> {
     return this.model.findById(jobId).lean<JobRecord>().exec();
   }
 
-  /** A direct (unbuffered) change, for operations whose caller waits on the outcome. */
+  /**
+   * A direct change, for operations whose caller waits on the outcome. A record set back to an
+   * unfinished state is named for the reconciler, which compares it with Redis.
+   */
   async update(
     jobId: string,
     set: Partial<JobRecord>,
     unset: (keyof JobRecord)[] = [],
+    { recheck = true } = {},
   ): Promise<void> {
     await this.buffer.flush();
     const update: Record<string, unknown> = { $set: { ...set, updatedAt: new Date() } };
     if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
     await this.model.updateOne({ _id: jobId }, update);
+    if (recheck && set.state && !FINISHED_STATES.includes(set.state)) await this.toCheck(jobId);
+  }
+
+  /** Writes a finished job's record now (cancel, reconciler); replaces an older one. */
+  async writeFinal(record: FinalRecord): Promise<void> {
+    await this.model.collection.replaceOne({ _id: record._id } as object, record, { upsert: true });
+    await this.index.recorded([indexedOf(record)]);
+  }
+
+  /** Records whose Redis side the reconciler must check (deferred, or set back by hand). */
+  async pendingChecks(): Promise<string[]> {
+    const doc = await this.checks().findOne({ _id: CHECKS.id });
+    return doc?.ids ?? [];
+  }
+
+  async checked(jobIds: string[]): Promise<void> {
+    if (jobIds.length)
+      await this.checks().updateOne({ _id: CHECKS.id }, { $pullAll: { ids: jobIds } });
+  }
+
+  private async toCheck(jobId: string): Promise<void> {
+    await this.checks().updateOne({ _id: CHECKS.id }, { $addToSet: { ids: jobId } }, { upsert: true });
+  }
+
+  private checks() {
+    return this.model.db.collection<{ _id: string; ids: string[] }>(CHECKS.collection) as unknown as mongo.Collection<{ _id: string; ids: string[] }>;
   }
 
   /**
-   * A user's records, newest first, from `cursor` on (exclusive). Served by the
-   * {ownerId, createdAt, _id} index on MongoDB; FerretDB v1 scans (it pushes down only _id).
+   * Deletes records whose retention has passed, and their index entries; returns how many. The
+   * nightly task's one scan: no request or per-minute task asks MongoDB by anything but `_id`.
    */
-  /** The jobs of one content item in the order they were made: its pipeline's timeline. */
-  listForContent(contentId: string, limit = 50): Promise<JobRecord[]> {
-    return this.model
-      .find({ contentId })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(limit)
-      .lean<JobRecord[]>()
-      .exec();
-  }
-
-  listForOwner(
-    ownerId: string,
-    filter: { queue?: string; state?: JobState },
-    limit: number,
-    after?: { createdAt: Date; id: string },
-  ): Promise<JobRecord[]> {
-    const query: FilterQuery<JobRecord> = { ownerId };
-    if (filter.queue) query.queue = filter.queue as JobRecord['queue'];
-    if (filter.state) query.state = filter.state;
-    if (after)
-      query.$or = [
-        { createdAt: { $lt: after.createdAt } },
-        { createdAt: after.createdAt, _id: { $lt: after.id } },
-      ];
-    return this.model
-      .find(query)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(limit)
-      .lean<JobRecord[]>()
-      .exec();
-  }
-
-  /** How many of a user's jobs are not finished, counting at most `upTo`. */
-  countUnfinished(ownerId: string, upTo: number): Promise<number> {
-    return this.model
-      .countDocuments({ ownerId, state: { $in: UNFINISHED_STATES } })
-      .limit(upTo)
-      .exec();
-  }
-
-  oldestWaiting(queue: string): Promise<JobRecord | null> {
-    return this.model
-      .findOne({ queue: queue, state: 'waiting' })
-      .sort({ createdAt: 1 })
-      .lean<JobRecord>()
-      .exec();
-  }
-
-  recentFailures(limit: number): Promise<JobRecord[]> {
-    return this.model
-      .find({ state: 'failed' })
-      .sort({ finishedAt: -1 })
-      .limit(limit)
-      .lean<JobRecord[]>()
-      .exec();
-  }
-
-  /** Unfinished records nobody confirmed against Redis since `before` (oldest first). */
-  findUnconfirmed(before: Date, limit: number): Promise<JobRecord[]> {
-    return this.model
-      .find({
-        state: { $in: UNFINISHED_STATES },
-        $or: [
-          { checkedAt: { $lt: before } },
-          { checkedAt: { $exists: false }, updatedAt: { $lt: before } },
-        ],
-      })
-      .sort({ updatedAt: 1 })
-      .limit(limit)
-      .lean<JobRecord[]>()
-      .exec();
-  }
-
-  async markChecked(jobIds: string[]): Promise<void> {
-    if (jobIds.length)
-      await this.model.updateMany({ _id: { $in: jobIds } }, { $set: { checkedAt: new Date() } });
-  }
-
-  /** Deletes records whose retention has passed; returns how many. */
   async prune(now = new Date()): Promise<number> {
-    const { deletedCount } = await this.model.deleteMany({ purgeAfter: { $lt: now } });
-    return deletedCount;
+    const expired = await this.model
+      .find({ purgeAfter: { $lt: now } }, { _id: 1, queue: 1, ownerId: 1, contentId: 1 })
+      .lean<Pick<JobRecord, '_id' | 'queue' | 'ownerId' | 'contentId'>[]>()
+      .exec();
+    let deleted = 0;
+    for (let i = 0; i < expired.length; i += 50) {
+      const chunk = expired.slice(i, i + 50);
+      const result = await this.model.collection.bulkWrite(
+        chunk.map((r) => ({ deleteOne: { filter: { _id: r._id } as object } })),
+        { ordered: false },
+      );
+      deleted += result.deletedCount;
+      for (const r of chunk)
+        await this.index.forget({ id: r._id, queue: r.queue, ownerId: r.ownerId, contentId: r.contentId });
+    }
+    return deleted;
   }
 
   flush(): Promise<void> {
@@ -193,46 +157,45 @@ export class JobRecordsService implements OnApplicationShutdown {
     return this.buffer.waitForRoom();
   }
 
-  // ---- worker events (buffered)
-
-  noteActive(job: Job): void {
-    const now = new Date();
-    this.buffer.add(job.id!, {
-      set: {
-        state: 'active',
-        startedAt: new Date(job.processedOn ?? now),
-        attemptsMade: job.attemptsMade,
-        updatedAt: now,
-      },
-    });
-  }
-
-  noteProgress(job: Job, progress: JobProgress): void {
-    this.buffer.add(job.id!, { set: { progress, updatedAt: new Date() } });
-  }
-
-  /** A failed attempt that BullMQ will retry: back to waiting (or delayed for the backoff). */
-  noteRetrying(job: Job, reason: string, state: Extract<JobState, 'waiting' | 'delayed'>): void {
-    this.buffer.add(job.id!, {
-      set: { state, failedReason: reason, attemptsMade: job.attemptsMade, updatedAt: new Date() },
-    });
-  }
-
+  /** A finished job's record, buffered: written once, with other jobs' records. */
   noteFinished(
     queue: QueueName,
     job: Job,
     state: FinishedState,
     outcome: { result?: unknown; reason?: string },
   ): void {
-    const set: Record<string, unknown> = {
-      ...this.finishFields(state, new Date(job.finishedOn ?? Date.now())),
+    this.buffer.add(this.finalRecord(queue, job, state, outcome));
+  }
+
+  /** The whole record of a job that ended, from the job itself. */
+  finalRecord(
+    queue: QueueName,
+    job: Job,
+    state: FinishedState,
+    outcome: { result?: unknown; reason?: string },
+    finishedAt = new Date(job.finishedOn ?? Date.now()),
+  ): FinalRecord {
+    const data = (job.data ?? {}) as Record<string, unknown>;
+    const record: FinalRecord = {
+      _id: job.id!,
+      queue,
+      name: job.name,
+      ownerId: ownerOf(data) ?? SYSTEM_OWNER,
+      contentId: contentOf(data),
+      maxAttempts: job.opts.attempts ?? 1,
+      priority: fromBullPriority(job.opts.priority),
+      data,
+      runAt: job.delay ? new Date(job.timestamp + job.delay) : undefined,
+      progress: state === 'completed' ? 100 : job.progress,
       attemptsMade: job.attemptsMade,
+      createdAt: new Date(job.timestamp),
       updatedAt: new Date(),
+      startedAt: job.processedOn ? new Date(job.processedOn) : undefined,
+      ...this.finishFields(state, finishedAt),
     };
-    if (state === 'completed')
-      Object.assign(set, { progress: 100, result: summarizeResult(outcome.result) });
-    else set.failedReason = outcome.reason;
-    this.buffer.add(job.id!, { set, insert: this.recordFromJob(queue, job) });
+    if (state === 'completed') record.result = summarizeResult(outcome.result);
+    else record.failedReason = outcome.reason;
+    return withoutUndefined(record);
   }
 
   /** The fields every finished record gets: its end, and when it will be pruned. */
@@ -249,21 +212,18 @@ export class JobRecordsService implements OnApplicationShutdown {
       purgeAfter: new Date(finishedAt.getTime() + redisRetention + this.retentionMs),
     };
   }
+}
 
-  /** A record for a job that reached Redis without one (added outside the kernel). */
-  private recordFromJob(queue: QueueName, job: Job): Record<string, unknown> {
-    const data = (job.data ?? {}) as Record<string, unknown>;
-    const fields: Record<string, unknown> = {
-      queue,
-      name: job.name,
-      ownerId: ownerOf(data) ?? SYSTEM_OWNER,
-      contentId: contentOf(data),
-      maxAttempts: job.opts.attempts ?? 1,
-      priority: fromBullPriority(job.opts.priority),
-      data,
-      progress: 0,
-      createdAt: new Date(job.timestamp),
-    };
-    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-  }
+function indexedOf(record: FinalRecord): IndexedJob {
+  return {
+    id: record._id,
+    queue: record.queue,
+    ownerId: record.ownerId,
+    contentId: record.contentId,
+    createdAt: record.createdAt.getTime(),
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -2,29 +2,24 @@ import { Logger } from '@nestjs/common';
 import type { Model, mongo } from 'mongoose';
 import type { JobRecord } from './job-record.schema';
 
-/**
- * One job's pending change. Events of a job come from the worker that runs it, in order, and
- * flushes are serialized, so the last write is always the newest state.
- */
-export interface RecordUpdate {
-  set: Record<string, unknown>;
-  /** Fields for a record that does not exist yet (a job that reached Redis some other way). */
-  insert?: Record<string, unknown>;
-}
+/** A job's whole final record, written in one go. */
+export type FinalRecord = Omit<JobRecord, 'checkedAt'>;
 
 const MAX_BACKOFF_MS = 5000;
-/** Statements per bulkWrite. FerretDB v1 (SQLite) hangs on an update command with 100 or more. */
+/** Statements per write. FerretDB v1 (SQLite) hangs on an update command with 100 or more. */
 const CHUNK = 50;
+const DUPLICATE_KEY = 11000;
 
 /**
- * Write-behind buffer for record updates that come from worker events. Updates to the same job
- * are merged (only its latest state matters; a quick job's active + completed become one write)
- * and written in unordered bulkWrites every `flushMs`. If MongoDB is away, updates are kept and
- * retried; the reconciler repairs anything lost in a crash. When MongoDB is slower than the queue,
+ * Write-behind buffer for finished jobs' records: each job's record is written once, whole, when
+ * it ends, batched with other jobs' (an insertMany of 50 costs FerretDB a fraction of 50 updates).
+ * A record that exists already (a retried job, an older version's record) is replaced instead.
+ * If MongoDB is away, records are kept and retried; `onDurable` hears which ones are written, and
+ * the reconciler writes from Redis whatever a crash lost. When MongoDB is slower than the queue,
  * waitForRoom() holds workers back so the records never fall more than `highWater` jobs behind.
  */
 export class RecordWriteBuffer {
-  private pending = new Map<string, RecordUpdate>();
+  private pending = new Map<string, FinalRecord>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private failures = 0;
@@ -35,6 +30,7 @@ export class RecordWriteBuffer {
   constructor(
     private readonly model: Model<JobRecord>,
     private readonly flushMs: number,
+    private readonly onDurable: (records: FinalRecord[]) => Promise<void>,
     private readonly highWater = 10_000,
   ) {}
 
@@ -42,9 +38,8 @@ export class RecordWriteBuffer {
     return this.pending.size;
   }
 
-  add(jobId: string, update: RecordUpdate): void {
-    const previous = this.pending.get(jobId);
-    this.pending.set(jobId, previous ? merge(previous, update) : update);
+  add(record: FinalRecord): void {
+    this.pending.set(record._id, record);
     this.schedule(this.flushMs);
   }
 
@@ -60,14 +55,14 @@ export class RecordWriteBuffer {
     this.timer = undefined;
     while (this.running) await this.running;
     if (this.pending.size > 0) {
-      const batch = this.pending;
+      const batch = [...this.pending.values()];
       this.pending = new Map();
-      this.running = this.write([...batch]).finally(() => (this.running = undefined));
+      this.running = this.write(batch).finally(() => (this.running = undefined));
       await this.running;
     }
     if (this.pending.size < this.highWater / 2)
       for (const wake of this.roomWaiters.splice(0)) wake();
-    // Updates that arrived while writing go out next (a failure has already set its backoff timer).
+    // Records that arrived while writing go out next (a failure has already set its backoff timer).
     if (this.pending.size > 0) this.schedule(0);
   }
 
@@ -83,60 +78,51 @@ export class RecordWriteBuffer {
     if (!this.timer && !this.closed) this.timer = setTimeout(() => void this.flush(), delayMs);
   }
 
-  private async write(entries: [string, RecordUpdate][]): Promise<void> {
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      if (!(await this.writeChunk(entries.slice(i, i + CHUNK)))) {
-        this.keep(entries.slice(i + CHUNK));
+  private async write(records: FinalRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += CHUNK) {
+      const chunk = records.slice(i, i + CHUNK);
+      if (!(await this.writeChunk(chunk))) {
+        this.keep(records.slice(i));
         return;
       }
+      await this.onDurable(chunk).catch((e: Error) =>
+        // Only the reconciler's bookkeeping: it will look at these jobs once more, harmlessly.
+        this.logger.warn(`records written, index not told: ${e.message}`),
+      );
     }
   }
 
   /** False when MongoDB could not be reached (the chunk is kept for a later try). */
-  private async writeChunk(entries: [string, RecordUpdate][]): Promise<boolean> {
+  private async writeChunk(records: FinalRecord[]): Promise<boolean> {
     // The driver's collection, not the model: the values already have their schema types, and
-    // mongoose's per-operation casting costs more than the write itself on a busy worker.
-    const collection = this.model.collection as unknown as mongo.Collection<{ _id: string }>;
+    // mongoose's per-document casting costs more than the write itself on a busy worker.
+    const collection = this.model.collection as unknown as mongo.Collection<FinalRecord>;
     try {
-      const result = await collection.bulkWrite(
-        entries.map(([jobId, u]) => ({
-          updateOne: { filter: { _id: jobId }, update: { $set: u.set } },
-        })),
-        { ordered: false },
-      );
-      // Rare: a job that reached Redis without a record. Only then send the (larger) upserts.
-      if (result.matchedCount < entries.length) {
-        const inserts = entries.filter(([, u]) => u.insert);
-        if (inserts.length) {
-          await collection.bulkWrite(
-            inserts.map(([jobId, u]) => ({
-              updateOne: {
-                filter: { _id: jobId },
-                update: { $set: u.set, $setOnInsert: withoutKeysOf(u.insert!, u.set) },
-                upsert: true,
-              },
-            })),
-            { ordered: false },
-          );
-        }
+      let existing: FinalRecord[] = [];
+      try {
+        await collection.insertMany(records, { ordered: false });
+      } catch (error) {
+        const refused = writeErrorsOf(error);
+        if (!refused) throw error;
+        const duplicates = new Set(
+          refused.filter((e) => e.code === DUPLICATE_KEY).map((e) => e.index),
+        );
+        for (const e of refused.filter((e) => e.code !== DUPLICATE_KEY))
+          this.logger.warn(`record ${records[e.index]?._id} not written: ${e.errmsg ?? 'error'}`);
+        existing = records.filter((_, i) => duplicates.has(i));
       }
+      if (existing.length)
+        await collection.bulkWrite(
+          existing.map((r) => ({
+            replaceOne: { filter: { _id: r._id }, replacement: r, upsert: true },
+          })),
+          { ordered: false },
+        );
       if (this.failures > 0)
         this.logger.log(`record writes resumed after ${this.failures} failed attempt(s)`);
       this.failures = 0;
       return true;
     } catch (error) {
-      const writeErrors = (error as { writeErrors?: { index: number; errmsg?: string }[] })
-        .writeErrors;
-      if (writeErrors?.length) {
-        // The server took the chunk but refused some updates: retrying cannot help those, and the
-        // others are written. The reconciler repairs the refused records from Redis.
-        for (const e of writeErrors)
-          this.logger.warn(
-            `record ${entries[e.index]?.[0]} not updated: ${e.errmsg ?? 'write error'}`,
-          );
-        return true;
-      }
-      this.keep(entries);
       if (this.failures === 0)
         this.logger.warn(`record writes failing, will retry: ${(error as Error).message}`);
       this.failures++;
@@ -145,23 +131,18 @@ export class RecordWriteBuffer {
     }
   }
 
-  /** Puts unwritten updates back; newer updates buffered meanwhile win over them. */
-  private keep(entries: [string, RecordUpdate][]): void {
-    for (const [jobId, update] of entries) {
-      const newer = this.pending.get(jobId);
-      this.pending.set(jobId, newer ? merge(update, newer) : update);
-    }
+  /** Puts unwritten records back; newer ones buffered meanwhile win over them. */
+  private keep(records: FinalRecord[]): void {
+    for (const record of records)
+      if (!this.pending.has(record._id)) this.pending.set(record._id, record);
   }
 }
 
-function merge(older: RecordUpdate, newer: RecordUpdate): RecordUpdate {
-  return { set: { ...older.set, ...newer.set }, insert: newer.insert ?? older.insert };
-}
+type WriteError = { index: number; code?: number; errmsg?: string };
 
-/** $setOnInsert may not name a field that $set also names. */
-function withoutKeysOf(
-  fields: Record<string, unknown>,
-  other: Record<string, unknown>,
-): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([key]) => !(key in other)));
+/** The per-document errors of a bulk write the server took (undefined for a connection error). */
+function writeErrorsOf(error: unknown): WriteError[] | undefined {
+  const errors = (error as { writeErrors?: WriteError | WriteError[] }).writeErrors;
+  if (!errors) return undefined;
+  return Array.isArray(errors) ? errors : [errors];
 }

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectConnection } from '@nestjs/mongoose';
+import type Redis from 'ioredis';
+import type { Connection } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from '../../config/app-config';
+import { withRedisLease } from '../redis/redis-lock';
+import { REDIS_CLIENT } from '../redis/redis.module';
+
+/**
+ * A Redis structure derived from MongoDB documents (a per-user list of job ids, the due scheduled
+ * posts, the audit pages, ...). Hot paths read it instead of querying MongoDB by anything but
+ * `_id` (FerretDB v1 scans the collection for any other filter).
+ */
+export interface DerivedIndex {
+  /** Short, unique: `jobs`, `scheduled-posts`, `audit`. */
+  readonly name: string;
+  /**
+   * Re-derives the whole index from MongoDB (and Redis where the index also covers live jobs).
+   * Adds what is missing; may scan collections: it runs in the background, rarely. Returns how
+   * many items it indexed.
+   */
+  rebuild(): Promise<number>;
+}
+
+export type IndexCheck = 'ok' | 'rebuilt' | 'busy';
+
+const EPOCHS = 'derived_index_epochs';
+const LEASE_MS = 30_000;
+
+/**
+ * Knows whether each derived index still matches MongoDB. Each index has an epoch, a random token
+ * kept both in MongoDB (`derived_index_epochs`, keyed by the index name) and in Redis. They differ
+ * when Redis lost the keys (flushed, or restored from an older snapshot: each check moves both
+ * epochs forward) or when MongoDB holds data of a version that had no such index; then the index
+ * is rebuilt, under a lease so one process does it. Checked at start-up and every
+ * JOB_RECONCILE_INTERVAL_MS: one Redis GET and one `_id` read per index.
+ */
+@Injectable()
+export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly indexes = new Map<string, DerivedIndex>();
+  private readonly prefix: string;
+  private readonly intervalMs: number;
+  private timer?: NodeJS.Timeout;
+  private checking?: Promise<unknown>;
+  private readonly logger = new Logger('DerivedIndexes');
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @InjectConnection() private readonly connection: Connection,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.prefix = config.get('redisPrefix', { infer: true });
+    this.intervalMs = config.get('jobs', { infer: true }).reconcileIntervalMs;
+  }
+
+  register(index: DerivedIndex): void {
+    if (this.indexes.has(index.name)) throw new Error(`derived index ${index.name} registered twice`);
+    this.indexes.set(index.name, index);
+  }
+
+  onApplicationBootstrap(): void {
+    const check = () => {
+      if (this.checking) return;
+      this.checking = this.verify()
+        .catch((e: Error) => this.logger.warn(`index check failed: ${e.message}`))
+        .finally(() => (this.checking = undefined));
+    };
+    check();
+    this.timer = setInterval(check, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.checking;
+  }
+
+  /** Checks every index (rebuilding the ones that no longer match); resolves when done. */
+  async verify(): Promise<Record<string, IndexCheck>> {
+    const out: Record<string, IndexCheck> = {};
+    for (const index of this.indexes.values()) out[index.name] = await this.check(index);
+    return out;
+  }
+
+  private async check(index: DerivedIndex): Promise<IndexCheck> {
+    const lease = await withRedisLease(this.redis, this.key(index, 'lock'), LEASE_MS, async () => {
+      const [inRedis, inMongo] = await Promise.all([
+        this.redis.get(this.key(index, 'epoch')),
+        this.epochs().findOne({ _id: index.name }),
+      ]);
+      const matches = inRedis !== null && inMongo !== null && inRedis === inMongo.epoch;
+      if (!matches) {
+        const started = Date.now();
+        const count = await index.rebuild();
+        this.logger.log(
+          `index ${index.name} rebuilt from MongoDB: ${count} items in ${Date.now() - started} ms`,
+        );
+      }
+      // Move both epochs on, MongoDB first: a crash in between only costs a rebuild.
+      const epoch = randomUUID();
+      await this.epochs().updateOne(
+        { _id: index.name },
+        { $set: { epoch, checkedAt: new Date() } },
+        { upsert: true },
+      );
+      await this.redis.set(this.key(index, 'epoch'), epoch);
+      return matches ? 'ok' : 'rebuilt';
+    });
+    return lease.acquired ? lease.value : 'busy';
+  }
+
+  private epochs() {
+    return this.connection.collection<{ _id: string; epoch: string }>(EPOCHS);
+  }
+
+  private key(index: DerivedIndex, what: string): string {
+    return `${this.prefix}:idx:${index.name}:${what}`;
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Job } from 'bullmq';
+import type { Model } from 'mongoose';
+import { DerivedIndex, DerivedIndexes } from '../../infra/derived-index/derived-indexes.service';
+import { QueueRegistry } from '../kernel/queue-registry';
+import { contentOf, ownerOf } from '../job-registry';
+import { ALL_QUEUES } from '../queue-names';
+import { IndexedJob, JobIndex } from './job-index';
+import { JobRecord, SYSTEM_OWNER, UNFINISHED_STATES } from './job-record.schema';
+
+const PAGE = 1000;
+const LIVE_STATES = ['wait', 'prioritized', 'delayed', 'active', 'waiting-children'] as const;
+
+/**
+ * Rebuilds JobIndex when Redis lost it (flushed keys, an older snapshot) or the database comes
+ * from a version without it: every record once (the one full read of `job_records`, in the
+ * background), then every live job in the six queues (jobs have no record until they end).
+ * Unfinished ones are handed to the reconciler, which queues those whose job is gone.
+ */
+@Injectable()
+export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
+  readonly name = 'jobs';
+
+  constructor(
+    @InjectModel(JobRecord.name) private readonly model: Model<JobRecord>,
+    private readonly index: JobIndex,
+    private readonly registry: QueueRegistry,
+    private readonly indexes: DerivedIndexes,
+  ) {}
+
+  onModuleInit(): void {
+    this.indexes.register(this);
+  }
+
+  async rebuild(): Promise<number> {
+    return (await this.fromRecords()) + (await this.fromLiveJobs());
+  }
+
+  private async fromRecords(): Promise<number> {
+    const cursor = this.model.collection
+      .find({}, { projection: { _id: 1, queue: 1, ownerId: 1, contentId: 1, state: 1, createdAt: 1 } })
+      .batchSize(PAGE);
+    let count = 0;
+    let pipeline = this.index.pipeline();
+    for await (const doc of cursor) {
+      const record = doc as unknown as JobRecord;
+      const job: IndexedJob = {
+        id: record._id,
+        queue: record.queue,
+        ownerId: record.ownerId,
+        contentId: record.contentId,
+        createdAt: new Date(record.createdAt).getTime(),
+      };
+      this.index.addTo(pipeline, job, UNFINISHED_STATES.includes(record.state));
+      if (++count % PAGE === 0) {
+        await pipeline.exec();
+        pipeline = this.index.pipeline();
+      }
+    }
+    await pipeline.exec();
+    return count;
+  }
+
+  private async fromLiveJobs(): Promise<number> {
+    let count = 0;
+    for (const name of ALL_QUEUES) {
+      const queue = await this.registry.use(name);
+      for (let start = 0; ; start += PAGE) {
+        const jobs = (await queue.getJobs([...LIVE_STATES], start, start + PAGE - 1, true)).filter(
+          (job): job is Job => !!job,
+        );
+        const pipeline = this.index.pipeline();
+        for (const job of jobs) {
+          const data = (job.data ?? {}) as object;
+          this.index.addTo(
+            pipeline,
+            {
+              id: job.id!,
+              queue: name,
+              ownerId: ownerOf(data) ?? SYSTEM_OWNER,
+              contentId: contentOf(data),
+              createdAt: job.timestamp,
+            },
+            true,
+          );
+        }
+        await pipeline.exec();
+        count += jobs.length;
+        if (jobs.length < PAGE) break;
+      }
+    }
+    return count;
+  }
+}

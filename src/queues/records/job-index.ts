@@ -1,0 +1,217 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { AppConfig } from '../../config/app-config';
+import { REDIS_CLIENT } from '../../infra/redis/redis.module';
+import { fromRef, JobRef, toRef } from './job-ref';
+
+/** What the indexes know of a job: enough to list it and to find it again. */
+export interface IndexedJob extends JobRef {
+  ownerId: string;
+  contentId?: string;
+  /** Milliseconds; the job's BullMQ timestamp and its record's createdAt. */
+  createdAt: number;
+}
+
+export interface IndexEntry {
+  ref: JobRef;
+  createdAt: number;
+}
+
+/** Position in a listing: the last entry returned (newest-first order). */
+export interface IndexCursor {
+  createdAt: number;
+  member: string;
+}
+
+/**
+ * The Redis side of job history, derived from the records and the live jobs (see JobIndexRebuild):
+ * - `idx:jobs:u:<owner>` and `idx:jobs:u:<owner>:q:<queue>`: a user's jobs by creation time;
+ * - `idx:jobs:c:<content>`: a content item's jobs (its pipeline timeline);
+ * - `idx:jobs:open:u:<owner>`: the user's unfinished jobs (the quota is its SCARD);
+ * - `idx:jobs:open`: every job whose record is not final yet, scored by when the reconciler
+ *   should look at it next.
+ * Members are job refs (`<id>#<queue>`). Every read here is O(log n + page).
+ */
+@Injectable()
+export class JobIndex {
+  private readonly base: string;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.base = `${config.get('redisPrefix', { infer: true })}:idx:jobs`;
+  }
+
+  /** Lists a new (or re-queued) job and counts it as unfinished; idempotent. */
+  async added(job: IndexedJob, checkAt: number): Promise<void> {
+    await this.list(this.redis.multi(), job, true, checkAt).exec().then(throwFirstError);
+  }
+
+  /** Undoes added() for a job Redis did not take after all. */
+  async removed(job: IndexedJob): Promise<void> {
+    const ref = toRef(job);
+    const tx = this.redis.multi();
+    for (const key of this.listKeys(job)) tx.zrem(key, ref);
+    tx.srem(this.userOpen(job.ownerId), ref).zrem(this.openKey, ref);
+    await tx.exec().then(throwFirstError);
+  }
+
+  /** Adds index entries in a pipeline (for rebuilds); `open` for unfinished jobs. */
+  addTo(pipeline: ChainableCommander, job: IndexedJob, open: boolean): ChainableCommander {
+    return this.list(pipeline, job, open, 0);
+  }
+
+  pipeline(): ChainableCommander {
+    return this.redis.pipeline();
+  }
+
+  /** The job no longer counts against its owner's quota (it finished or was cancelled). */
+  async finished(job: JobRef, ownerId: string): Promise<void> {
+    await this.redis.srem(this.userOpen(ownerId), toRef(job));
+  }
+
+  /**
+   * These jobs' final records are in MongoDB: listed (again, harmlessly; it also lists a job that
+   * reached Redis outside the kernel) and no longer for the reconciler to look at.
+   */
+  async recorded(jobs: IndexedJob[]): Promise<void> {
+    if (!jobs.length) return;
+    const pipeline = this.redis.pipeline();
+    for (const job of jobs) this.list(pipeline, job, false, 0);
+    await pipeline.zrem(this.openKey, ...jobs.map(toRef)).exec();
+  }
+
+  /** The reconciler need not look at these jobs again. */
+  async closeChecks(jobs: JobRef[]): Promise<void> {
+    if (jobs.length) await this.redis.zrem(this.openKey, ...jobs.map(toRef));
+  }
+
+  /** Forgets a job everywhere (its record was pruned, or it was lost with no record). */
+  async forget(job: Omit<IndexedJob, 'createdAt'>): Promise<void> {
+    await this.removed({ ...job, createdAt: 0 });
+  }
+
+  /** Jobs the reconciler should look at now, oldest due first. */
+  async dueForCheck(now: number, limit: number): Promise<JobRef[]> {
+    const members = await this.redis.zrangebyscore(this.openKey, '-inf', now, 'LIMIT', 0, limit);
+    return members.map(fromRef).filter((r): r is JobRef => !!r);
+  }
+
+  async checkLater(jobs: JobRef[], at: number): Promise<void> {
+    if (!jobs.length) return;
+    await this.redis.zadd(this.openKey, 'XX', ...jobs.flatMap((j) => [at, toRef(j)]));
+  }
+
+  /** Puts a job (back) among those the reconciler checks, due at once. */
+  async checkSoon(job: IndexedJob): Promise<void> {
+    await this.added(job, 0);
+  }
+
+  /** A user's jobs newest first, strictly after `after`; at most `count`. */
+  async page(
+    ownerId: string,
+    queue: string | undefined,
+    after: IndexCursor | undefined,
+    count: number,
+  ): Promise<IndexEntry[]> {
+    const key = queue ? this.userQueue(ownerId, queue) : this.user(ownerId);
+    const out: IndexEntry[] = [];
+    let offset = 0;
+    const batch = count + 10;
+    while (out.length < count) {
+      const rows = await this.redis.zrevrangebyscore(
+        key,
+        after ? after.createdAt : '+inf',
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        offset,
+        batch,
+      );
+      for (let i = 0; i < rows.length && out.length < count; i += 2) {
+        const createdAt = Number(rows[i + 1]);
+        // Same millisecond as the cursor: only members that sort below it come after it.
+        if (after && createdAt === after.createdAt && rows[i] >= after.member) continue;
+        const ref = fromRef(rows[i]);
+        if (ref) out.push({ ref, createdAt });
+      }
+      if (rows.length < batch * 2) break;
+      offset += batch;
+    }
+    return out;
+  }
+
+  /** The user's unfinished jobs with their creation times, newest first. */
+  async openOf(ownerId: string): Promise<IndexEntry[]> {
+    const members = await this.redis.smembers(this.userOpen(ownerId));
+    if (!members.length) return [];
+    const scores = await this.redis.zmscore(this.user(ownerId), ...members);
+    return members
+      .map((member, i) => ({ ref: fromRef(member), createdAt: Number(scores[i] ?? 0), member }))
+      .filter((e): e is IndexEntry & { member: string } => !!e.ref)
+      .sort((a, b) => b.createdAt - a.createdAt || (a.member < b.member ? 1 : -1))
+      .map(({ ref, createdAt }) => ({ ref, createdAt }));
+  }
+
+  openCount(ownerId: string): Promise<number> {
+    return this.redis.scard(this.userOpen(ownerId));
+  }
+
+  /** A content item's jobs in the order they were made. */
+  async forContent(contentId: string, limit: number): Promise<IndexEntry[]> {
+    const rows = await this.redis.zrange(this.content(contentId), 0, limit - 1, 'WITHSCORES');
+    const out: IndexEntry[] = [];
+    for (let i = 0; i < rows.length; i += 2) {
+      const ref = fromRef(rows[i]);
+      if (ref) out.push({ ref, createdAt: Number(rows[i + 1]) });
+    }
+    return out;
+  }
+
+  private list(
+    tx: ChainableCommander,
+    job: IndexedJob,
+    open: boolean,
+    checkAt: number,
+  ): ChainableCommander {
+    const ref = toRef(job);
+    for (const key of this.listKeys(job)) tx.zadd(key, job.createdAt, ref);
+    if (open) tx.sadd(this.userOpen(job.ownerId), ref).zadd(this.openKey, checkAt, ref);
+    return tx;
+  }
+
+  private listKeys(job: Omit<IndexedJob, 'createdAt'>): string[] {
+    const keys = [this.user(job.ownerId), this.userQueue(job.ownerId, job.queue)];
+    if (job.contentId) keys.push(this.content(job.contentId));
+    return keys;
+  }
+
+  private get openKey(): string {
+    return `${this.base}:open`;
+  }
+
+  private user(ownerId: string): string {
+    return `${this.base}:u:${ownerId}`;
+  }
+
+  private userQueue(ownerId: string, queue: string): string {
+    return `${this.base}:u:${ownerId}:q:${queue}`;
+  }
+
+  private userOpen(ownerId: string): string {
+    return `${this.base}:open:u:${ownerId}`;
+  }
+
+  private content(contentId: string): string {
+    return `${this.base}:c:${contentId}`;
+  }
+}
+
+/** MULTI answers errors per command instead of rejecting: surface the first. */
+function throwFirstError(results: [Error | null, unknown][] | null): void {
+  const failed = results?.find(([error]) => error);
+  if (failed) throw failed[0];
+}
