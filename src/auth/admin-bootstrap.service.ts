@@ -32,8 +32,17 @@ export class AdminBootstrap implements OnApplicationBootstrap {
       });
       this.logger.log(`created the admin account ${admin.email}`);
     } catch (error) {
-      // Another instance starting at the same time created it first.
-      if ((await this.users.findByEmail(admin.email))?.role !== 'admin') throw error;
+      // Another instance starting at the same time claimed the address first; its user document
+      // follows the claim within moments.
+      if (!(await this.adminAppears(admin.email))) throw error;
     }
+  }
+
+  private async adminAppears(email: string): Promise<boolean> {
+    for (let tries = 0; tries < 50; tries++) {
+      if ((await this.users.findByEmail(email))?.role === 'admin') return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
   }
 }

@@ -9,13 +9,18 @@ import { AdminBootstrap } from './admin-bootstrap.service';
 import { AuthController } from './auth.controller';
 import { JwtAuthGuard, RolesGuard } from './auth.guards';
 import { AuthService } from './auth.service';
+import { UserEmail, UserEmailSchema } from './user-email.schema';
+import { UserEmailsMigration } from './user-emails.migration';
 import { User, UserSchema } from './user.schema';
 import { UsersService } from './users.service';
 
 /** Users, JWT sign-in, and the global guards: authenticated by default, roles where declared. */
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]),
+    MongooseModule.forFeature([
+      { name: User.name, schema: UserSchema },
+      { name: UserEmail.name, schema: UserEmailSchema },
+    ]),
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => {
@@ -27,6 +32,7 @@ import { UsersService } from './users.service';
   controllers: [AuthController],
   providers: [
     AccessTokens,
+    UserEmailsMigration,
     UsersService,
     AuthService,
     AdminBootstrap,

@@ -1,9 +1,16 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
 
-/** A user's link to a platform: the access token (encrypted) and the account it posts as. */
+/**
+ * A user's link to a platform: the access token (encrypted) and the account it posts as. Keyed by
+ * owner and platform, so every read is an `_id` lookup (FerretDB scans for any other filter).
+ */
 @Schema({ collection: 'social_accounts', versionKey: false, timestamps: true })
 export class SocialAccount {
+  /** `${ownerId}:${platform}` (documents of earlier versions had ObjectIds: see the migration). */
+  @Prop({ type: String, required: true })
+  _id: string;
+
   @Prop({ type: String, required: true })
   ownerId: string;
 
@@ -30,4 +37,9 @@ export class SocialAccount {
 }
 
 export const SocialAccountSchema = SchemaFactory.createForClass(SocialAccount);
+// The _id already makes the pair unique; the index serves the same question on a real MongoDB.
 SocialAccountSchema.index({ ownerId: 1, platform: 1 }, { unique: true });
+
+export function socialAccountId(ownerId: string, platform: PostingPlatform): string {
+  return `${ownerId}:${platform}`;
+}

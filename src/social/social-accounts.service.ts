@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
-import type { PostingPlatform } from '../content/platforms';
-import { SocialAccount } from './social-account.schema';
+import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
+import { SocialAccount, socialAccountId } from './social-account.schema';
 import { TokenCipher } from './token-cipher';
 
 export interface LinkedAccount {
@@ -20,7 +20,7 @@ export interface PlatformCredentials {
   externalId?: string;
 }
 
-/** Platform tokens per user, encrypted at rest with TOKEN_ENCRYPTION_KEY. */
+/** Platform tokens per user, encrypted at rest with TOKEN_ENCRYPTION_KEY; read by `_id` only. */
 @Injectable()
 export class SocialAccountsService {
   private readonly cipher: TokenCipher;
@@ -32,7 +32,7 @@ export class SocialAccountsService {
     this.cipher = new TokenCipher(config.get('social', { infer: true }).tokenKey);
   }
 
-  /** Links (or re-links) `platform` for `ownerId`. */
+  /** Links (or re-links) `platform` for `ownerId`; a re-link keeps the first linkedAt. */
   async link(
     ownerId: string,
     platform: PostingPlatform,
@@ -41,9 +41,11 @@ export class SocialAccountsService {
   ): Promise<LinkedAccount> {
     const doc = await this.model
       .findOneAndUpdate(
-        { ownerId, platform },
+        { _id: socialAccountId(ownerId, platform) },
         {
           $set: {
+            ownerId,
+            platform,
             tokenCiphertext: this.cipher.encrypt(token),
             tokenHint: `…${token.slice(-4)}`,
             ...details,
@@ -56,17 +58,19 @@ export class SocialAccountsService {
     return toLinked(doc);
   }
 
+  /** One `_id` read per platform there is, sorted by platform. */
   async list(ownerId: string): Promise<LinkedAccount[]> {
-    const docs = await this.model
-      .find({ ownerId })
-      .sort({ platform: 1 })
-      .lean<SocialAccount[]>()
-      .exec();
-    return docs.map(toLinked);
+    const docs = await Promise.all(POSTING_PLATFORMS.map((p) => this.find(ownerId, p)));
+    return docs
+      .filter((doc): doc is SocialAccount => doc !== null)
+      .sort((a, b) => (a.platform < b.platform ? -1 : 1))
+      .map(toLinked);
   }
 
   async unlink(ownerId: string, platform: PostingPlatform): Promise<void> {
-    const { deletedCount } = await this.model.deleteOne({ ownerId, platform });
+    const { deletedCount } = await this.model.deleteOne({
+      _id: socialAccountId(ownerId, platform),
+    });
     if (deletedCount === 0) throw new NotFoundException(`No linked ${platform} account`);
   }
 
@@ -74,10 +78,14 @@ export class SocialAccountsService {
     ownerId: string,
     platform: PostingPlatform,
   ): Promise<PlatformCredentials | undefined> {
-    const doc = await this.model.findOne({ ownerId, platform }).lean<SocialAccount>().exec();
+    const doc = await this.find(ownerId, platform);
     return doc
       ? { token: this.cipher.decrypt(doc.tokenCiphertext), externalId: doc.externalId }
       : undefined;
+  }
+
+  private find(ownerId: string, platform: PostingPlatform): Promise<SocialAccount | null> {
+    return this.model.findById(socialAccountId(ownerId, platform)).lean<SocialAccount>().exec();
   }
 }
 

@@ -7,6 +7,7 @@ import { PostLedgerService } from './post-ledger.service';
 import { ScheduledPost, ScheduledPostSchema } from './scheduled-post.schema';
 import { ScheduledPostsService } from './scheduled-posts.service';
 import { SocialAccount, SocialAccountSchema } from './social-account.schema';
+import { SocialAccountsMigration } from './social-accounts.migration';
 import { SocialAccountsService } from './social-accounts.service';
 import { SocialPublishingService } from './social-publishing.service';
 
@@ -21,6 +22,7 @@ import { SocialPublishingService } from './social-publishing.service';
     SocialPlatformsModule,
   ],
   providers: [
+    SocialAccountsMigration,
     SocialAccountsService,
     PostLedgerService,
     SocialPublishingService,
