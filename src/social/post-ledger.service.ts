@@ -1,38 +1,57 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
+import type Redis from 'ioredis';
 import type { Model } from 'mongoose';
-import type { PostingPlatform } from '../content/platforms';
+import type { AppConfig } from '../config/app-config';
+import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
+import { REDIS_CLIENT } from '../infra/redis/redis.module';
+import { withKeyedLock } from './keyed-lock';
 import { LedgerState, PostLedgerEntry } from './post-ledger.schema';
 
 export type Claim = { claimed: true } | { claimed: false; entry: PostLedgerEntry };
 
-/** Claims and records per (job, platform) posts; the unique _id is what makes "at most once" hold. */
+/** States whose earlier try definitely did not post, so posting again cannot duplicate. */
+const RECLAIMABLE: readonly LedgerState[] = ['retryable', 'failed'];
+
+/**
+ * Claims and records per (job, platform) posts; the unique _id is what makes "at most once" hold.
+ * Every read and write is by `_id`; the reclaim's compare-and-set holds a Redis lock per entry.
+ */
 @Injectable()
 export class PostLedgerService {
-  constructor(@InjectModel(PostLedgerEntry.name) private readonly model: Model<PostLedgerEntry>) {}
+  private readonly lockPrefix: string;
+
+  constructor(
+    @InjectModel(PostLedgerEntry.name) private readonly model: Model<PostLedgerEntry>,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.lockPrefix = `${config.get('redisPrefix', { infer: true })}:lock:post-ledger:`;
+  }
 
   /**
    * Claims the right to post: a new entry, or one whose earlier try definitely did not post
    * (retryable, or failed and now retried). A posted, uncertain or in-flight entry is not claimed.
    */
   async claim(jobId: string, platform: PostingPlatform): Promise<Claim> {
-    const _id = `${jobId}:${platform}`;
-    try {
-      await this.model.create({ _id, jobId, platform, state: 'posting', updatedAt: new Date() });
-      return { claimed: true };
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-    }
-    const reclaimed = await this.model
-      .findOneAndUpdate(
-        { _id, state: { $in: ['retryable', 'failed'] } },
+    const _id = entryId(jobId, platform);
+    if (await this.create(_id, jobId, platform)) return { claimed: true };
+    // Two claims of one retryable entry must not both win: read, check and write under a lock.
+    return withKeyedLock(this.redis, this.lockPrefix + _id, async (): Promise<Claim> => {
+      const entry = await this.find(_id);
+      // Pruned since the insert failed: a new entry, unless another claim made it meanwhile.
+      if (!entry)
+        return (await this.create(_id, jobId, platform))
+          ? { claimed: true }
+          : { claimed: false, entry: (await this.find(_id))! };
+      if (!RECLAIMABLE.includes(entry.state)) return { claimed: false, entry };
+      await this.model.updateOne(
+        { _id },
         { $set: { state: 'posting', updatedAt: new Date() }, $unset: { error: '' } },
-      )
-      .lean<PostLedgerEntry>()
-      .exec();
-    if (reclaimed) return { claimed: true };
-    const entry = await this.model.findById(_id).lean<PostLedgerEntry>().exec();
-    return { claimed: false, entry: entry! };
+      );
+      return { claimed: true };
+    });
   }
 
   async settle(
@@ -45,7 +64,7 @@ export class PostLedgerService {
     const update: Record<string, unknown> = { $set: { state, updatedAt: new Date(), ...fields } };
     if (rateLimited) update.$inc = { rateLimited: 1 };
     const entry = await this.model
-      .findOneAndUpdate({ _id: `${jobId}:${platform}` }, update, { new: true })
+      .findOneAndUpdate({ _id: entryId(jobId, platform) }, update, { new: true })
       .lean<PostLedgerEntry>()
       .exec();
     return entry!;
@@ -58,7 +77,28 @@ export class PostLedgerService {
     });
   }
 
-  entriesFor(jobId: string): Promise<PostLedgerEntry[]> {
-    return this.model.find({ jobId }).lean<PostLedgerEntry[]>().exec();
+  /** One `_id` read per platform there is. */
+  async entriesFor(jobId: string): Promise<PostLedgerEntry[]> {
+    const entries = await Promise.all(POSTING_PLATFORMS.map((p) => this.find(entryId(jobId, p))));
+    return entries.filter((e): e is PostLedgerEntry => e !== null);
   }
+
+  private find(_id: string): Promise<PostLedgerEntry | null> {
+    return this.model.findById(_id).lean<PostLedgerEntry>().exec();
+  }
+
+  /** True if this call created the entry (so holds the claim); false if it already existed. */
+  private async create(_id: string, jobId: string, platform: PostingPlatform): Promise<boolean> {
+    try {
+      await this.model.create({ _id, jobId, platform, state: 'posting', updatedAt: new Date() });
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      return false;
+    }
+  }
+}
+
+function entryId(jobId: string, platform: PostingPlatform): string {
+  return `${jobId}:${platform}`;
 }
