@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IndexCursor, IndexEntry, JobIndex } from '../records/job-index';
 import { toRef } from '../records/job-ref';
 import { FINISHED_STATES, JobState, UNFINISHED_STATES } from '../records/job-record.schema';
+import { QueueUnavailableError } from './job-errors';
 import { JobLookup } from './job-lookup';
 import type { JobStatus } from './job-status';
 
@@ -32,7 +33,16 @@ export class JobHistory {
    * Newest first, after `after`. With a `state` filter a page reads on until it is full or has
    * looked at SCAN_LIMIT jobs; then it may hold fewer items and still give a cursor.
    */
-  async list(
+  list(
+    ownerId: string,
+    filter: { queue?: string; state?: JobState },
+    limit: number,
+    after?: IndexCursor,
+  ): Promise<HistoryPage> {
+    return redisRead(this.listAll(ownerId, filter, limit, after));
+  }
+
+  private async listAll(
     ownerId: string,
     filter: { queue?: string; state?: JobState },
     limit: number,
@@ -89,7 +99,9 @@ export class JobHistory {
 
   /** A content item's jobs in the order they were made (its pipeline timeline). */
   async forContent(contentId: string, limit = 50): Promise<JobStatus[]> {
-    const statuses = await this.resolve(await this.index.forContent(contentId, limit));
+    const statuses = await redisRead(
+      this.index.forContent(contentId, limit).then((entries) => this.resolve(entries)),
+    );
     return statuses.filter((s): s is JobStatus => !!s);
   }
 
@@ -98,7 +110,11 @@ export class JobHistory {
    * checked against Redis first: a finish whose index update was lost (a crash) must not keep
    * the user locked out.
    */
-  async unfinishedCount(ownerId: string, upTo: number): Promise<number> {
+  unfinishedCount(ownerId: string, upTo: number): Promise<number> {
+    return redisRead(this.countOpen(ownerId, upTo));
+  }
+
+  private async countOpen(ownerId: string, upTo: number): Promise<number> {
     const count = await this.index.openCount(ownerId);
     if (count < upTo) return count;
     const entries = await this.index.openOf(ownerId);
@@ -116,6 +132,20 @@ export class JobHistory {
   private resolve(entries: IndexEntry[]): Promise<(JobStatus | undefined)[]> {
     return Promise.all(entries.map((entry) => this.lookup.status(entry.ref)));
   }
+}
+
+/** Redis away on a request: a 503 ("queue unavailable"), not a 500. */
+async function redisRead<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof QueueUnavailableError || isMongoError(error)) throw error;
+    throw new QueueUnavailableError(error);
+  }
+}
+
+function isMongoError(error: unknown): boolean {
+  return /^Mongo/.test((error as Error)?.name ?? '');
 }
 
 function cursorOf(entry: IndexEntry): IndexCursor {

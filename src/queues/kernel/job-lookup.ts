@@ -6,6 +6,7 @@ import { ALL_QUEUES, QueueName } from '../queue-names';
 import type { JobRef } from '../records/job-ref';
 import { JobRecord, JobState } from '../records/job-record.schema';
 import { JobRecordsService } from '../records/job-records.service';
+import { QueueUnavailableError } from './job-errors';
 import { toJobState } from './job-state';
 import { JobStatus, statusFromJob, statusFromRecord } from './job-status';
 import { QueueRegistry } from './queue-registry';
@@ -36,6 +37,14 @@ export class JobLookup {
 
   /** The job and its BullMQ state read together, or undefined when Redis does not have it. */
   async live(queue: QueueName, jobId: string): Promise<LiveJob | undefined> {
+    try {
+      return await this.read(queue, jobId);
+    } catch (error) {
+      throw error instanceof QueueUnavailableError ? error : new QueueUnavailableError(error);
+    }
+  }
+
+  private async read(queue: QueueName, jobId: string): Promise<LiveJob | undefined> {
     const bullQueue = await this.registry.use(queue);
     let job = await bullQueue.getJob(jobId);
     if (!job) return undefined;
@@ -70,7 +79,9 @@ export class JobLookup {
   private async queueHolding(jobId: string): Promise<QueueName | undefined> {
     const found = await Promise.all(
       ALL_QUEUES.map((queue) => this.redis.exists(this.registry.get(queue).toKey(jobId))),
-    );
+    ).catch((error: unknown) => {
+      throw new QueueUnavailableError(error);
+    });
     return ALL_QUEUES[found.findIndex((n) => n > 0)];
   }
 }

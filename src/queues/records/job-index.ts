@@ -156,6 +156,11 @@ export class JobIndex {
       .map(({ ref, createdAt }) => ({ ref, createdAt }));
   }
 
+  /** Whether a producer got as far as listing this job (it writes the index before Redis). */
+  async isListed(job: JobRef, ownerId: string): Promise<boolean> {
+    return (await this.redis.zscore(this.user(ownerId), toRef(job))) !== null;
+  }
+
   openCount(ownerId: string): Promise<number> {
     return this.redis.scard(this.userOpen(ownerId));
   }

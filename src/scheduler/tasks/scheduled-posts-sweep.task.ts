@@ -3,6 +3,7 @@ import { JobKernel } from '../../queues/kernel/job-kernel.service';
 import { JobReconciler } from '../../queues/kernel/job-reconciler.service';
 import { QueueRegistry } from '../../queues/kernel/queue-registry';
 import { JOB_NAMES, QUEUE_NAMES } from '../../queues/queue-names';
+import { JobIndex } from '../../queues/records/job-index';
 import { JobRecordsService } from '../../queues/records/job-records.service';
 import { handOffJobId } from '../../queues/scheduled-posts/scheduled-posts.processor';
 import type { ScheduledPost } from '../../social/scheduled-post.schema';
@@ -29,6 +30,7 @@ export class ScheduledPostsSweep implements MaintenanceTask {
     private readonly posts: ScheduledPostsService,
     private readonly registry: QueueRegistry,
     private readonly records: JobRecordsService,
+    private readonly index: JobIndex,
     private readonly reconciler: JobReconciler,
     private readonly kernel: JobKernel,
   ) {}
@@ -63,8 +65,12 @@ export class ScheduledPostsSweep implements MaintenanceTask {
   ): Promise<'queued' | 'settled' | undefined> {
     const record = await this.records.findById(post._id);
     if (!record) {
+      // Records are written when jobs end: none yet is normal. A young post whose job is not even
+      // listed may be between the producer's two writes (which would remove it on failure).
       const young = now.getTime() - new Date(post.createdAt).getTime() < PRODUCER_GRACE_MS;
-      if (young || finishedInRedis) return undefined;
+      const ref = { id: post._id, queue: QUEUE_NAMES.SCHEDULED_POSTS };
+      if (finishedInRedis || (young && !(await this.index.isListed(ref, post.ownerId))))
+        return undefined;
       await this.kernel.add(
         QUEUE_NAMES.SCHEDULED_POSTS,
         JOB_NAMES.PUBLISH_SCHEDULED_POST,
