@@ -69,7 +69,8 @@ export class JobViewsService {
       if (error instanceof JobNotFoundError) return undefined;
       throw error;
     });
-    if (!status || status.ownerId !== ownerId) throw new NotFoundException(`Job ${jobId} not found`);
+    if (!status || status.ownerId !== ownerId)
+      throw new NotFoundException(`Job ${jobId} not found`);
     return status;
   }
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectConnection } from '@nestjs/mongoose';
 import type Redis from 'ioredis';
@@ -56,7 +62,8 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
   }
 
   register(index: DerivedIndex): void {
-    if (this.indexes.has(index.name)) throw new Error(`derived index ${index.name} registered twice`);
+    if (this.indexes.has(index.name))
+      throw new Error(`derived index ${index.name} registered twice`);
     this.indexes.set(index.name, index);
   }
 

@@ -195,7 +195,9 @@ export class JobKernel {
       if (options.deferIfQueueDown) return defer(error);
       await this.index.removed(indexed).catch((e: Error) =>
         // Left behind, the entry is dropped by the reconciler: it names no job and no record.
-        this.logger.warn(`job ${jobId}: Redis refused it and its listing stays a while (${e.message})`),
+        this.logger.warn(
+          `job ${jobId}: Redis refused it and its listing stays a while (${e.message})`,
+        ),
       );
       throw new QueueUnavailableError(error);
     }
@@ -261,7 +263,8 @@ export class JobKernel {
   /** Finds a job by id alone (ids are unique across queues): live in Redis, or its record. */
   async find(jobId: string): Promise<JobStatus> {
     const found = await this.lookup.locate(jobId);
-    if (found?.live) return statusFromJob(found.queue, found.live.job, found.live.state, found.record);
+    if (found?.live)
+      return statusFromJob(found.queue, found.live.job, found.live.state, found.record);
     if (found?.record) return statusFromRecord(found.record);
     throw new JobNotFoundError(jobId);
   }

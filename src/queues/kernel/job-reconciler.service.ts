@@ -127,12 +127,9 @@ export class JobReconciler {
       ),
       timestamp: record.createdAt.getTime(),
     });
-    await this.records.update(
-      record._id,
-      { state: delayMs > 0 ? 'delayed' : 'waiting' },
-      [],
-      { recheck: false },
-    );
+    await this.records.update(record._id, { state: delayMs > 0 ? 'delayed' : 'waiting' }, [], {
+      recheck: false,
+    });
   }
 
   /** A job whose final record is not written yet. */

@@ -39,7 +39,10 @@ export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
 
   private async fromRecords(): Promise<number> {
     const cursor = this.model.collection
-      .find({}, { projection: { _id: 1, queue: 1, ownerId: 1, contentId: 1, state: 1, createdAt: 1 } })
+      .find(
+        {},
+        { projection: { _id: 1, queue: 1, ownerId: 1, contentId: 1, state: 1, createdAt: 1 } },
+      )
       .batchSize(PAGE);
     let count = 0;
     let pipeline = this.index.pipeline();

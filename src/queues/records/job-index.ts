@@ -217,6 +217,6 @@ export class JobIndex {
 
 /** MULTI answers errors per command instead of rejecting: surface the first. */
 function throwFirstError(results: [Error | null, unknown][] | null): void {
-  const failed = results?.find(([error]) => error);
-  if (failed) throw failed[0];
+  const error = results?.find(([e]) => e)?.[0];
+  if (error) throw error;
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Job } from 'bullmq';
@@ -9,12 +9,7 @@ import type { QueueName } from '../queue-names';
 import { contentOf, ownerOf } from '../job-registry';
 import { fromBullPriority } from '../job-priority';
 import { IndexedJob, JobIndex } from './job-index';
-import {
-  FINISHED_STATES,
-  JobRecord,
-  JobState,
-  SYSTEM_OWNER,
-} from './job-record.schema';
+import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from './job-record.schema';
 import { FinalRecord, RecordWriteBuffer } from './record-write-buffer';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -54,14 +49,15 @@ export function summarizeResult(value: unknown): unknown {
 export class JobRecordsService implements OnApplicationShutdown {
   private readonly buffer: RecordWriteBuffer;
   private readonly retentionMs: number;
-  private readonly logger = new Logger('JobRecords');
 
   constructor(
     @InjectModel(JobRecord.name) private readonly model: Model<JobRecord>,
     private readonly index: JobIndex,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.buffer = new RecordWriteBuffer(model, 50, (written) => this.index.recorded(written.map(indexedOf)));
+    this.buffer = new RecordWriteBuffer(model, 50, (written) =>
+      this.index.recorded(written.map(indexedOf)),
+    );
     this.retentionMs = config.get('jobs', { infer: true }).recordRetentionDays * DAY_MS;
   }
 
@@ -75,7 +71,13 @@ export class JobRecordsService implements OnApplicationShutdown {
    */
   async create(record: NewJobRecord): Promise<void> {
     const now = new Date();
-    await this.model.create({ ...record, progress: 0, attemptsMade: 0, createdAt: now, updatedAt: now });
+    await this.model.create({
+      ...record,
+      progress: 0,
+      attemptsMade: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
     await this.toCheck(record._id);
   }
 
@@ -118,11 +120,17 @@ export class JobRecordsService implements OnApplicationShutdown {
   }
 
   private async toCheck(jobId: string): Promise<void> {
-    await this.checks().updateOne({ _id: CHECKS.id }, { $addToSet: { ids: jobId } }, { upsert: true });
+    await this.checks().updateOne(
+      { _id: CHECKS.id },
+      { $addToSet: { ids: jobId } },
+      { upsert: true },
+    );
   }
 
   private checks() {
-    return this.model.db.collection<{ _id: string; ids: string[] }>(CHECKS.collection) as unknown as mongo.Collection<{ _id: string; ids: string[] }>;
+    return this.model.db.collection<{ _id: string; ids: string[] }>(
+      CHECKS.collection,
+    ) as unknown as mongo.Collection<{ _id: string; ids: string[] }>;
   }
 
   /**
@@ -137,13 +145,19 @@ export class JobRecordsService implements OnApplicationShutdown {
     let deleted = 0;
     for (let i = 0; i < expired.length; i += 50) {
       const chunk = expired.slice(i, i + 50);
-      const result = await this.model.collection.bulkWrite(
-        chunk.map((r) => ({ deleteOne: { filter: { _id: r._id } as object } })),
+      const collection = this.model.collection as unknown as mongo.Collection<{ _id: string }>;
+      const result = await collection.bulkWrite(
+        chunk.map((r) => ({ deleteOne: { filter: { _id: r._id } } })),
         { ordered: false },
       );
       deleted += result.deletedCount;
       for (const r of chunk)
-        await this.index.forget({ id: r._id, queue: r.queue, ownerId: r.ownerId, contentId: r.contentId });
+        await this.index.forget({
+          id: r._id,
+          queue: r.queue,
+          ownerId: r.ownerId,
+          contentId: r.contentId,
+        });
     }
     return deleted;
   }
