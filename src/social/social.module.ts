@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ContentModule } from '../content/content.module';
+import { DerivedIndexModule } from '../infra/derived-index/derived-index.module';
 import { SocialPlatformsModule } from '../integrations/social/social-platforms.module';
 import { PostLedgerEntry, PostLedgerSchema } from './post-ledger.schema';
 import { PostLedgerService } from './post-ledger.service';
 import { ScheduledPost, ScheduledPostSchema } from './scheduled-post.schema';
+import { ScheduledPostsDueIndex } from './scheduled-posts-due-index';
 import { ScheduledPostsService } from './scheduled-posts.service';
 import { SocialAccount, SocialAccountSchema } from './social-account.schema';
 import { SocialAccountsMigration } from './social-accounts.migration';
@@ -19,6 +21,7 @@ import { SocialPublishingService } from './social-publishing.service';
       { name: ScheduledPost.name, schema: ScheduledPostSchema },
     ]),
     ContentModule,
+    DerivedIndexModule,
     SocialPlatformsModule,
   ],
   providers: [
@@ -26,6 +29,7 @@ import { SocialPublishingService } from './social-publishing.service';
     SocialAccountsService,
     PostLedgerService,
     SocialPublishingService,
+    ScheduledPostsDueIndex,
     ScheduledPostsService,
   ],
   exports: [
