@@ -1,8 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ModuleRef } from '@nestjs/core';
 import { InjectModel } from '@nestjs/mongoose';
+import type Redis from 'ioredis';
 import type { Model } from 'mongoose';
 import type { User } from '../../auth/user.schema';
+import type { AppConfig } from '../../config/app-config';
+import { DerivedIndexes } from '../../infra/derived-index/derived-indexes.service';
+import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { AuditEntry } from './audit-entry.schema';
+import { AuditIndex } from './audit-index';
 
 export interface AuditView {
   id: string;
@@ -14,9 +21,25 @@ export interface AuditView {
   at: string;
 }
 
+/** Admin actions, written to `audit_log` and listed newest first through AuditIndex. */
 @Injectable()
-export class AuditLogService {
-  constructor(@InjectModel(AuditEntry.name) private readonly model: Model<AuditEntry>) {}
+export class AuditLogService implements OnModuleInit {
+  private readonly index: AuditIndex;
+  private readonly logger = new Logger('AuditLog');
+
+  constructor(
+    @InjectModel(AuditEntry.name) private readonly model: Model<AuditEntry>,
+    @Inject(REDIS_CLIENT) redis: Redis,
+    config: ConfigService<AppConfig, true>,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    this.index = new AuditIndex(redis, config.get('redisPrefix', { infer: true }), model);
+  }
+
+  onModuleInit(): void {
+    // Looked up app-wide: JobsModule does not import DerivedIndexModule (one instance either way).
+    this.moduleRef.get(DerivedIndexes, { strict: false }).register(this.index);
+  }
 
   /**
    * Runs an admin action and records it whatever happens: a refused or failed action is logged
@@ -37,33 +60,45 @@ export class AuditLogService {
     };
     try {
       const result = await run();
-      await this.model.create({ ...entry, outcome: 'ok' });
+      await this.write({ ...entry, outcome: 'ok' });
       return result;
     } catch (error) {
-      await this.model
-        .create({ ...entry, outcome: `refused: ${(error as Error).message}` })
-        .catch(() => undefined);
+      await this.write({ ...entry, outcome: `refused: ${(error as Error).message}` }).catch(
+        () => undefined,
+      );
       throw error;
     }
   }
 
-  /** Newest first; ids are ObjectIds, so they order by time. */
+  /** Newest first: ids from the index (ObjectIds order by time), then each entry by `_id`. */
   async list(limit: number, before?: string): Promise<{ items: AuditView[]; nextCursor?: string }> {
-    const docs = await this.model
-      .find(before ? { _id: { $lt: before } } : {})
-      .sort({ _id: -1 })
-      .limit(limit + 1)
-      .lean<AuditEntry[]>()
-      .exec();
-    const items = docs.slice(0, limit).map((d) => ({
-      id: d._id.toHexString(),
-      actorId: d.actorId,
-      actorEmail: d.actorEmail,
-      action: d.action,
-      target: d.target,
-      outcome: d.outcome,
-      at: d.at.toISOString(),
-    }));
-    return { items, nextCursor: docs.length > limit ? items[items.length - 1].id : undefined };
+    const ids = await this.index.newest(limit + 1, before);
+    const page = ids.slice(0, limit);
+    const docs = await Promise.all(
+      page.map((id) => this.model.findById(id).lean<AuditEntry>().exec()),
+    );
+    const items = docs
+      .filter((d): d is AuditEntry => d !== null)
+      .map((d) => ({
+        id: d._id.toHexString(),
+        actorId: d.actorId,
+        actorEmail: d.actorEmail,
+        action: d.action,
+        target: d.target,
+        outcome: d.outcome,
+        at: d.at.toISOString(),
+      }));
+    return { items, nextCursor: ids.length > limit ? page[page.length - 1] : undefined };
+  }
+
+  /**
+   * The entry, then its place in the index. Without Redis the entry is kept but unlisted until
+   * the index is next rebuilt; the admin action itself is not failed for it.
+   */
+  private async write(entry: Omit<AuditEntry, '_id'>): Promise<void> {
+    const doc = await this.model.create(entry);
+    await this.index
+      .add(doc._id)
+      .catch((error: Error) => this.logger.warn(`audit entry not indexed: ${error.message}`));
   }
 }
