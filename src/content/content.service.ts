@@ -16,12 +16,13 @@ export class ContentService {
     return doc._id.toHexString();
   }
 
-  /** The content if `ownerId` owns it; anyone else gets a 404 (its existence is not revealed). */
+  /**
+   * The content if `ownerId` owns it; anyone else gets a 404 (its existence is not revealed).
+   * Read by `_id` alone and the owner compared here: FerretDB scans for `{_id, ownerId}`.
+   */
   async findOwned(contentId: string, ownerId: string): Promise<Content> {
-    const content = isValidObjectId(contentId)
-      ? await this.model.findOne({ _id: contentId, ownerId }).lean<Content>().exec()
-      : null;
-    if (!content) throw new NotFoundException(`Content ${contentId} not found`);
+    const content = await this.findById(contentId);
+    if (content?.ownerId !== ownerId) throw new NotFoundException(`Content ${contentId} not found`);
     return content;
   }
 
