@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection, Types } from 'mongoose';
-import { isDuplicateKey, runOnce, WRITE_CHUNK } from './one-time-migration';
+import { isDuplicateKey, runOnce, WRITE_CHUNK } from '../infra/mongo/one-time-migration';
 import { emailKey, UserEmail } from './user-email.schema';
 
 type EmailDoc = Omit<UserEmail, 'createdAt'> & { createdAt: Date };

@@ -6,7 +6,7 @@ import { isValidObjectId, Model, Types } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { withRedisLock } from '../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
-import { isDuplicateKey } from './one-time-migration';
+import { isDuplicateKey } from '../infra/mongo/one-time-migration';
 import { hashPassword, UNKNOWN_USER_HASH, verifyPassword } from './password-hasher';
 import { emailKey, UserEmail } from './user-email.schema';
 import { Role, User } from './user.schema';

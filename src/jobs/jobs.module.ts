@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { DerivedIndexModule } from '../infra/derived-index/derived-index.module';
 import { SchedulerModule } from '../scheduler/scheduler.module';
 import { AuditEntry, AuditEntrySchema } from './audit/audit-entry.schema';
 import { AuditLogService } from './audit/audit-log.service';
@@ -14,6 +15,7 @@ import { QueueDashboardService } from './queue-dashboard.service';
   imports: [
     MongooseModule.forFeature([{ name: AuditEntry.name, schema: AuditEntrySchema }]),
     SchedulerModule,
+    DerivedIndexModule,
   ],
   // The user controller first: its /jobs/user routes must not be taken by an admin pattern.
   controllers: [JobsUserController, MaintenanceController, JobsAdminController],

@@ -6,7 +6,7 @@ import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
-import { withKeyedLock } from './keyed-lock';
+import { withKeyedLock } from '../infra/redis/keyed-lock';
 import { LedgerState, PostLedgerEntry } from './post-ledger.schema';
 
 export type Claim = { claimed: true } | { claimed: false; entry: PostLedgerEntry };

@@ -6,7 +6,7 @@ import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import type { SocialPostFields } from '../queues/social-posting/post-to-social.payload';
-import { withKeyedLock } from './keyed-lock';
+import { withKeyedLock } from '../infra/redis/keyed-lock';
 import { ScheduledPost, ScheduledPostState } from './scheduled-post.schema';
 import { ScheduledPostsDueIndex } from './scheduled-posts-due-index';
 

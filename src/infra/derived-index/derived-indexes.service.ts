@@ -84,6 +84,18 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
     await this.checking;
   }
 
+  /**
+   * A write to the index was lost (Redis away) while its document was stored: the index is
+   * rebuilt at the next check. Written to MongoDB, which answered a moment ago.
+   */
+  async invalidate(name: string): Promise<void> {
+    await this.epochs().updateOne(
+      { _id: name },
+      { $set: { epoch: `stale:${randomUUID()}` } },
+      { upsert: true },
+    );
+  }
+
   /** Checks every index (rebuilding the ones that no longer match); resolves when done. */
   async verify(): Promise<Record<string, IndexCheck>> {
     const out: Record<string, IndexCheck> = {};

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ModuleRef } from '@nestjs/core';
 import { InjectModel } from '@nestjs/mongoose';
 import type Redis from 'ioredis';
 import type { Model } from 'mongoose';
@@ -31,14 +30,13 @@ export class AuditLogService implements OnModuleInit {
     @InjectModel(AuditEntry.name) private readonly model: Model<AuditEntry>,
     @Inject(REDIS_CLIENT) redis: Redis,
     config: ConfigService<AppConfig, true>,
-    private readonly moduleRef: ModuleRef,
+    private readonly indexes: DerivedIndexes,
   ) {
     this.index = new AuditIndex(redis, config.get('redisPrefix', { infer: true }), model);
   }
 
   onModuleInit(): void {
-    // Looked up app-wide: JobsModule does not import DerivedIndexModule (one instance either way).
-    this.moduleRef.get(DerivedIndexes, { strict: false }).register(this.index);
+    this.indexes.register(this.index);
   }
 
   /**
@@ -92,13 +90,14 @@ export class AuditLogService implements OnModuleInit {
   }
 
   /**
-   * The entry, then its place in the index. Without Redis the entry is kept but unlisted until
-   * the index is next rebuilt; the admin action itself is not failed for it.
+   * The entry, then its place in the index. Without Redis the entry is kept, and the index is
+   * marked for a rebuild at its next check; the admin action itself is not failed for it.
    */
   private async write(entry: Omit<AuditEntry, '_id'>): Promise<void> {
     const doc = await this.model.create(entry);
-    await this.index
-      .add(doc._id)
-      .catch((error: Error) => this.logger.warn(`audit entry not indexed: ${error.message}`));
+    await this.index.add(doc._id).catch(async (error: Error) => {
+      this.logger.warn(`audit entry not indexed, index to be rebuilt: ${error.message}`);
+      await this.indexes.invalidate(this.index.name).catch(() => undefined);
+    });
   }
 }

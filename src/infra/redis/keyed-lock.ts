@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { withRedisLock } from '../infra/redis/redis-lock';
+import { withRedisLock } from './redis-lock';
 
 /** The lock on one document stayed held longer than a read-check-write should take. */
 export class KeyedLockBusyError extends Error {
