@@ -1,10 +1,21 @@
 /**
  * npm run bench:throughput — N no-op jobs through the kernel's worker path (payload validation,
  * job records in MongoDB, realtime events in Redis) versus a raw BullMQ Worker, on the same Redis,
- * same concurrency, same N, alternating the two. Prints jobs/s per round; the last line is
- * `ratio <median kernel jobs/s / median raw jobs/s>`, where a kernel round ends when the workers
- * have completed every job. Job records are written behind the workers (merged, batched); the
- * line before it also gives the end-to-end figure, timed until every record says completed.
+ * same concurrency, same limiter (the kernel side's QUEUE_CONTENT_GENERATION_RATE_MAX 1000000 per
+ * 1000 ms is passed to the raw Worker too), same N, alternating the two after one untimed round
+ * of each. Both sides queue N jobs into a paused queue, start and connect the worker, and time from
+ * resume until the worker has completed N jobs. Job records are written behind the workers; the
+ * kernel side is also timed until every record is durable (flushed), and the bench checks at the
+ * end of each kernel round that all N records say completed.
+ *
+ * Prints per round jobs/s and the CPU used while draining by this process and by the Redis and
+ * FerretDB processes that serve this bench's connections (the ones listening on the configured
+ * Redis and MongoDB ports; not every redis-server on the machine). With N > 10000 it also prints
+ * the RSS (and heap) of this process, which hosts the kernel worker app, after 10k and after N
+ * completed jobs and the growth in % (not forced through a GC: the timed drain is not disturbed).
+ *
+ * Last two lines: `records ratio Y` (median kernel-with-records-durable jobs/s ÷ median raw
+ * jobs/s), then `ratio X` (median kernel worker jobs/s ÷ median raw jobs/s).
  *
  * BENCH_JOBS (default 5000), BENCH_CONCURRENCY (10), BENCH_ROUNDS (3).
  */
@@ -14,13 +25,13 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Queue, Worker } from 'bullmq';
+import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import type { Connection } from 'mongoose';
-import { AppConfig, loadAppConfig } from '../src/config/app-config';
+import type { AppConfig } from '../src/config/app-config';
 import { MongoModule } from '../src/infra/mongo/mongo.module';
-import { deleteKeysWithPrefix } from '../src/infra/redis/delete-prefix';
-import { RedisModule } from '../src/infra/redis/redis.module';
+import { REDIS_CLIENT, RedisModule } from '../src/infra/redis/redis.module';
 import { forBullMQ, patientRedisOptions } from '../src/infra/redis/redis-options';
 import { JobKernel } from '../src/queues/kernel/job-kernel.service';
 import { QueueRegistry } from '../src/queues/kernel/queue-registry';
@@ -29,24 +40,18 @@ import { WorkerBootstrap } from '../src/queues/kernel/worker-bootstrap.service';
 import { JOB_NAMES, QUEUE_NAMES } from '../src/queues/queue-names';
 import { JobRecordsService } from '../src/queues/records/job-records.service';
 import { NoopProcessor } from './noop.processor';
+import { benchConfig as appConfigFor, BenchCpu, dropPrefix, mb, median } from './support';
 
 const N = Number(process.env.BENCH_JOBS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const QUEUE = QUEUE_NAMES.CONTENT_GENERATION;
 
+/** RSS is sampled after this many completed jobs and after N (when N is larger). */
+const RSS_EARLY = 10_000;
+
 function benchConfig(prefix: string, role: 'api' | 'worker'): AppConfig {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const url = new URL(process.env.MONGODB_URI?.trim() || 'mongodb://127.0.0.1:27017/click-api');
-  url.pathname = `/${prefix}`;
-  return loadAppConfig({
-    ...process.env,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    MONGODB_URI: url.href,
-    REDIS_PREFIX: prefix,
-    APP_ROLE: role,
-    LOG_LEVEL: 'warn',
+  return appConfigFor(prefix, role, {
     [`QUEUE_CONTENT_GENERATION_CONCURRENCY`]: String(CONCURRENCY),
     // The bench measures the worker path, not the product's rate limit.
     [`QUEUE_CONTENT_GENERATION_RATE_MAX`]: '1000000',
@@ -68,63 +73,51 @@ function kernelModule(config: AppConfig) {
   return BenchKernelModule;
 }
 
-function dropPrefix(config: AppConfig): Promise<void> {
-  return deleteKeysWithPrefix(config.redis, config.redisPrefix);
-}
-
 /**
  * Both sides start the same way: jobs are queued while the queue is paused, the worker is started
  * and connected, and the clock starts when the queue is resumed. A round ends when the worker has
- * completed N jobs.
+ * completed N jobs. `onCompleted` sees the running count (RSS samples).
  */
-/** CPU time (ms) used so far by this process and by every redis-server and ferretdb process. */
-function cpuTimes(): Record<string, number> {
-  const usage = process.cpuUsage();
-  const times: Record<string, number> = { node: (usage.user + usage.system) / 1000 };
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const name = readFileSync(`/proc/${pid}/comm`, 'utf8')
-        .trim()
-        .replace(/^ferretdb.*/, 'ferretdb');
-      if (name !== 'redis-server' && name !== 'ferretdb') continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      // utime + stime, in clock ticks (10 ms on Linux).
-      times[name] = (times[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      /* the process ended meanwhile */
-    }
-  }
-  return times;
-}
-
-function cpuReport(before: Record<string, number>, after: Record<string, number>): string {
-  return Object.keys(after)
-    .map((name) => `${name} ${Math.round(after[name] - (before[name] ?? 0))} ms`)
-    .join(', ');
-}
-
 async function timedDrain(
   queue: Queue,
+  cpu: BenchCpu,
   startWorker: () => Promise<Worker>,
+  onCompleted?: (done: number) => void,
 ): Promise<{ seconds: number; worker: Worker; cpu: string }> {
   await queue.pause();
   const worker = await startWorker();
   await worker.waitUntilReady();
   let done = 0;
   const finished = new Promise<void>((resolve) =>
-    worker.on('completed', () => ++done === N && resolve()),
+    worker.on('completed', () => {
+      done++;
+      onCompleted?.(done);
+      if (done === N) resolve();
+    }),
   );
-  const cpuBefore = cpuTimes();
+  const cpuBefore = cpu.sample();
   const start = performance.now();
   await queue.resume();
   await finished;
   const seconds = (performance.now() - start) / 1000;
-  return { seconds, worker, cpu: cpuReport(cpuBefore, cpuTimes()) };
+  return { seconds, worker, cpu: BenchCpu.report(cpuBefore, cpu.sample()) };
 }
 
-async function rawRound(round: number): Promise<{ rate: number; cpu: string }> {
+interface MemorySample {
+  rss: number;
+  heapUsed: number;
+}
+
+function memory(): MemorySample {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
+}
+
+async function rawRound(round: number, cpuOf: BenchCpu): Promise<{ rate: number; cpu: string }> {
   const prefix = `bench_raw_${round}_${randomBytes(3).toString('hex')}`;
   const config = benchConfig(prefix, 'worker');
+  // The limiter the kernel's worker runs with (from the same QUEUE_* settings).
+  const rateLimit = config.jobs.queues[QUEUE].rateLimit;
   const connection = forBullMQ(patientRedisOptions(config.redis));
   const queue = new Queue(QUEUE, { connection, prefix });
   for (let i = 0; i < N; i += 1000) {
@@ -136,12 +129,13 @@ async function rawRound(round: number): Promise<{ rate: number; cpu: string }> {
       })),
     );
   }
-  const { seconds, worker, cpu } = await timedDrain(queue, () =>
+  const { seconds, worker, cpu } = await timedDrain(queue, cpuOf, () =>
     Promise.resolve(
       new Worker(QUEUE, () => Promise.resolve({ ok: true }), {
         connection,
         prefix,
         concurrency: CONCURRENCY,
+        ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
       }),
     ),
   );
@@ -154,7 +148,13 @@ async function rawRound(round: number): Promise<{ rate: number; cpu: string }> {
 
 async function kernelRound(
   round: number,
-): Promise<{ worker: number; endToEnd: number; cpu: string }> {
+  cpuOf: BenchCpu,
+): Promise<{
+  worker: number;
+  endToEnd: number;
+  cpu: string;
+  memory?: [MemorySample, MemorySample];
+}> {
   const prefix = `bench_kernel_${round}_${randomBytes(3).toString('hex')}`;
   // Jobs go in through the kernel (records written) before any worker runs.
   const producerConfig = benchConfig(prefix, 'api');
@@ -162,6 +162,10 @@ async function kernelRound(
     logger: ['error', 'warn'],
   });
   const kernel = producer.get(JobKernel);
+  // The app's command client fails fast (no offline queue): start once it is connected.
+  const redis = producer.get<Redis>(REDIS_CLIENT);
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  await producer.get(QueueRegistry).get(QUEUE).waitUntilReady();
   for (let i = 0; i < N; i += 20) {
     await Promise.all(
       Array.from({ length: Math.min(20, N - i) }, (_, j) =>
@@ -174,14 +178,22 @@ async function kernelRound(
     );
   }
   let workerApp: INestApplicationContext | undefined;
-  const { seconds, cpu } = await timedDrain(producer.get(QueueRegistry).get(QUEUE), async () => {
-    workerApp = await NestFactory.createApplicationContext(
-      kernelModule(benchConfig(prefix, 'worker')),
-      { logger: ['error', 'warn'] },
-    );
-    await workerApp.init();
-    return workerApp.get(WorkerBootstrap).workerFor(QUEUE)!;
-  });
+  const samples: MemorySample[] = [];
+  const { seconds, cpu } = await timedDrain(
+    producer.get(QueueRegistry).get(QUEUE),
+    cpuOf,
+    async () => {
+      workerApp = await NestFactory.createApplicationContext(
+        kernelModule(benchConfig(prefix, 'worker')),
+        { logger: ['error', 'warn'] },
+      );
+      await workerApp.init();
+      return workerApp.get(WorkerBootstrap).workerFor(QUEUE)!;
+    },
+    (done) => {
+      if (N > RSS_EARLY && (done === RSS_EARLY || done === N)) samples.push(memory());
+    },
+  );
   const drained = performance.now();
   // End to end: until every record says completed.
   await workerApp!.get(JobRecordsService).flush();
@@ -196,42 +208,56 @@ async function kernelRound(
   await producer.get<Connection>(getConnectionToken()).dropDatabase();
   await producer.close();
   await dropPrefix(producerConfig);
-  return { worker: N / seconds, endToEnd: N / recordsSeconds, cpu };
+  return {
+    worker: N / seconds,
+    endToEnd: N / recordsSeconds,
+    cpu,
+    memory: samples.length === 2 ? [samples[0], samples[1]] : undefined,
+  };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+function describeMemory([early, late]: [MemorySample, MemorySample]): string {
+  const growth = ((late.rss - early.rss) / early.rss) * 100;
+  return (
+    `worker process RSS after ${RSS_EARLY} completed jobs ${mb(early.rss)} (heap ${mb(early.heapUsed)}), ` +
+    `after ${N} ${mb(late.rss)} (heap ${mb(late.heapUsed)}): growth ${growth.toFixed(1)} %`
+  );
 }
 
 async function main(): Promise<void> {
   console.log(
     `throughput: ${N} no-op jobs, concurrency ${CONCURRENCY}, ${ROUNDS} rounds each, alternating`,
   );
+  const cpuOf = BenchCpu.forConfig(benchConfig('bench_probe', 'worker'));
+  console.log(`cpu of ${cpuOf.describe()}`);
   const raw: number[] = [];
   const kernel: number[] = [];
   const endToEnd: number[] = [];
   // One untimed round of each first: the JIT warms up, and neither side pays for it.
-  await rawRound(0);
-  await kernelRound(0);
+  const warmRaw = await rawRound(0, cpuOf);
+  const warmKernel = await kernelRound(0, cpuOf);
+  console.log(
+    `round 0 (untimed warm-up) raw ${warmRaw.rate.toFixed(0)} jobs/s, kernel ${warmKernel.worker.toFixed(0)} jobs/s`,
+  );
   for (let round = 1; round <= ROUNDS; round++) {
-    const r = await rawRound(round);
+    const r = await rawRound(round, cpuOf);
     raw.push(r.rate);
     console.log(
       `round ${round} raw    ${r.rate.toFixed(0)} jobs/s   [cpu while draining: ${r.cpu}]`,
     );
-    const k = await kernelRound(round);
+    const k = await kernelRound(round, cpuOf);
     kernel.push(k.worker);
     endToEnd.push(k.endToEnd);
     console.log(
       `round ${round} kernel ${k.worker.toFixed(0)} jobs/s; records all written at ${k.endToEnd.toFixed(0)} jobs/s   [cpu while draining: ${k.cpu}]`,
     );
+    if (k.memory) console.log(`round ${round} ${describeMemory(k.memory)}`);
   }
   const rawMedian = median(raw);
   console.log(
-    `median raw ${rawMedian.toFixed(0)} jobs/s, kernel ${median(kernel).toFixed(0)} jobs/s, kernel with records written ${median(endToEnd).toFixed(0)} jobs/s (ratio ${(median(endToEnd) / rawMedian).toFixed(2)})`,
+    `median raw ${rawMedian.toFixed(0)} jobs/s, kernel ${median(kernel).toFixed(0)} jobs/s, kernel with records written ${median(endToEnd).toFixed(0)} jobs/s`,
   );
+  console.log(`records ratio ${(median(endToEnd) / rawMedian).toFixed(2)}`);
   console.log(`ratio ${(median(kernel) / rawMedian).toFixed(2)}`);
 }
 
