@@ -75,13 +75,19 @@ export class JobIndex {
 
   /**
    * These jobs' final records are in MongoDB: listed (again, harmlessly; it also lists a job that
-   * reached Redis outside the kernel) and no longer for the reconciler to look at.
+   * reached Redis outside the kernel), no longer counted as unfinished, and no longer for the
+   * reconciler to look at. One script call per batch: a busy worker records hundreds a second.
    */
   async recorded(jobs: IndexedJob[]): Promise<void> {
     if (!jobs.length) return;
-    const pipeline = this.redis.pipeline();
-    for (const job of jobs) this.list(pipeline, job, false, 0);
-    await pipeline.zrem(this.openKey, ...jobs.map(toRef)).exec();
+    const args = jobs.flatMap((job) => [
+      toRef(job),
+      job.ownerId,
+      job.queue,
+      job.contentId ?? '',
+      job.createdAt,
+    ]);
+    await this.redis.eval(RECORDED, 0, this.base, ...args);
   }
 
   /** The reconciler need not look at these jobs again. */
@@ -214,6 +220,19 @@ export class JobIndex {
     return `${this.base}:c:${contentId}`;
   }
 }
+
+/** JobIndex.recorded for a batch; the key names are built as in JobIndex. */
+const RECORDED = `
+local base = ARGV[1]
+for i = 2, #ARGV, 5 do
+  local ref, owner, queue, content, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  redis.call('zadd', base .. ':u:' .. owner, at, ref)
+  redis.call('zadd', base .. ':u:' .. owner .. ':q:' .. queue, at, ref)
+  if content ~= '' then redis.call('zadd', base .. ':c:' .. content, at, ref) end
+  redis.call('srem', base .. ':open:u:' .. owner, ref)
+  redis.call('zrem', base .. ':open', ref)
+end
+return 0`;
 
 /** MULTI answers errors per command instead of rejecting: surface the first. */
 function throwFirstError(results: [Error | null, unknown][] | null): void {

@@ -6,13 +6,15 @@ import type { JobRecord } from './job-record.schema';
 export type FinalRecord = Omit<JobRecord, 'checkedAt'>;
 
 const MAX_BACKOFF_MS = 5000;
-/** Statements per write. FerretDB v1 (SQLite) hangs on an update command with 100 or more. */
-const CHUNK = 50;
+/** Records per insert: FerretDB spends ~65 µs of CPU per record at 500, ~80 at 50. */
+const CHUNK = 500;
+/** Statements per replace. FerretDB v1 (SQLite) hangs on an update command with 100 or more. */
+const REPLACE_CHUNK = 50;
 const DUPLICATE_KEY = 11000;
 
 /**
  * Write-behind buffer for finished jobs' records: each job's record is written once, whole, when
- * it ends, batched with other jobs' (an insertMany of 50 costs FerretDB a fraction of 50 updates).
+ * it ends, batched with other jobs' (an insertMany of 500 costs FerretDB a fraction of 500 updates).
  * A record that exists already (a retried job, an older version's record) is replaced instead.
  * If MongoDB is away, records are kept and retried; `onDurable` hears which ones are written, and
  * the reconciler writes from Redis whatever a crash lost. When MongoDB is slower than the queue,
@@ -111,9 +113,9 @@ export class RecordWriteBuffer {
           this.logger.warn(`record ${records[e.index]?._id} not written: ${e.errmsg ?? 'error'}`);
         existing = records.filter((_, i) => duplicates.has(i));
       }
-      if (existing.length)
+      for (let i = 0; i < existing.length; i += REPLACE_CHUNK)
         await collection.bulkWrite(
-          existing.map((r) => ({
+          existing.slice(i, i + REPLACE_CHUNK).map((r) => ({
             replaceOne: { filter: { _id: r._id }, replacement: r, upsert: true },
           })),
           { ordered: false },
