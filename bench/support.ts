@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mongo } from 'mongoose';
 import { AppConfig, AppRole, loadAppConfig } from '../src/config/app-config';
 import { deleteKeysWithPrefix } from '../src/infra/redis/delete-prefix';
 
@@ -41,6 +42,17 @@ export function runPrefix(name: string): string {
 
 export function dropPrefix(config: AppConfig): Promise<void> {
   return deleteKeysWithPrefix(config.redis, config.redisPrefix);
+}
+
+/** Drops the config's database through a connection of its own (whether or not an app started). */
+export async function dropDatabase(config: AppConfig): Promise<void> {
+  const client = new mongo.MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.connect();
+    await client.db().dropDatabase();
+  } finally {
+    await client.close();
+  }
 }
 
 // ---- CPU of the processes a bench uses
