@@ -27,6 +27,9 @@ export class AccessTokens {
     } catch {
       throw new UnauthorizedException('The access token is invalid or has expired');
     }
+    // Signed by us, but a claim of another type is not one we issued: refused like a bad token.
+    if (typeof claims.sub !== 'string')
+      throw new UnauthorizedException('The access token is invalid or has expired');
     const user = await this.users.findById(claims.sub);
     if (!user) throw new UnauthorizedException('The account of this token no longer exists');
     return { user, expiresAt: claims.exp ? new Date(claims.exp * 1000) : undefined };

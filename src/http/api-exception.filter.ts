@@ -37,6 +37,16 @@ function isHealthReport(exception: unknown): exception is HttpException {
 
 const DATABASE_DOWN = /^Mongo(ServerSelection|Network|NotConnected|Topology)/;
 
+function isClientError(error: { status?: number; expose?: boolean; message?: string }): boolean {
+  return (
+    error.expose === true &&
+    typeof error.status === 'number' &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    typeof error.message === 'string'
+  );
+}
+
 /**
  * Every error leaves as `{statusCode, message, error}`: the queue kernel's errors get their HTTP
  * status here, an unavailable database is a 503, and anything unexpected a 500 that says nothing
@@ -87,12 +97,21 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return { status: 409, message: exception.message };
     if (exception instanceof QueueUnavailableError)
       return { status: 503, message: exception.message };
-    const error = exception as { name?: string; type?: string; status?: number; message?: string };
+    const error = exception as {
+      name?: string;
+      type?: string;
+      status?: number;
+      expose?: boolean;
+      message?: string;
+    };
     // body-parser's own errors (before any controller runs).
     if (error.type === 'entity.too.large')
       return { status: 413, message: 'The request body is too large' };
     if (error.type === 'entity.parse.failed')
       return { status: 400, message: 'The request body is not valid JSON' };
+    // body-parser's other refusals (an unsupported or broken Content-Encoding, a bad charset):
+    // http-errors marks the ones whose message is meant for the client.
+    if (isClientError(error)) return { status: error.status!, message: error.message! };
     if (DATABASE_DOWN.test(error.name ?? '') || /buffering timed out/.test(error.message ?? '')) {
       return { status: 503, message: 'The database is unavailable, try again shortly' };
     }

@@ -10,14 +10,14 @@ export function FitsPlatforms(): PropertyDecorator {
       propertyName: propertyName as string,
       validator: {
         validate(content: { text?: unknown } | undefined, args: ValidationArguments) {
-          const platforms = (args.object as { platforms?: PostingPlatform[] }).platforms ?? [];
+          const platforms = platformsOf(args);
           const length = typeof content?.text === 'string' ? [...content.text].length : 0;
           return platforms.every(
             (p) => !PLATFORM_RULES[p] || length <= PLATFORM_RULES[p].maxLength,
           );
         },
         defaultMessage(args: ValidationArguments) {
-          const platforms = (args.object as { platforms?: PostingPlatform[] }).platforms ?? [];
+          const platforms = platformsOf(args);
           const limits = platforms
             .filter((p) => PLATFORM_RULES[p])
             .map((p) => `${p} ${PLATFORM_RULES[p].maxLength}`);
@@ -25,4 +25,12 @@ export function FitsPlatforms(): PropertyDecorator {
         },
       },
     });
+}
+
+/** The chosen platforms, when they are a list; anything else is the platforms rule's to refuse. */
+function platformsOf(args: ValidationArguments): PostingPlatform[] {
+  const platforms = (args.object as { platforms?: unknown }).platforms;
+  return Array.isArray(platforms)
+    ? platforms.filter((p): p is PostingPlatform => typeof p === 'string' && p in PLATFORM_RULES)
+    : [];
 }
