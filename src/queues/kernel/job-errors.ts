@@ -79,6 +79,12 @@ export class JobCancelledError extends UnrecoverableError {
   }
 }
 
+/**
+ * The abort reason a stopping worker gives its running jobs once SHUTDOWN_TIMEOUT_MS is over: the
+ * job goes back to the queue, its attempt not spent, and another worker runs it.
+ */
+export const SHUTDOWN_ABORT = 'the worker is shutting down; the job will run again';
+
 export function isCancelledReason(failedReason: string | undefined): boolean {
   return failedReason?.startsWith(`${CANCELLED_REASON_PREFIX}:`) ?? false;
 }

@@ -1,11 +1,16 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
-import type { Job, JobProgress } from 'bullmq';
+import { DelayedError, type Job, type JobProgress } from 'bullmq';
 import { validateDto } from '../../common/validate-dto';
 import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
 import type { QueueName } from '../queue-names';
 import { JobRecordsService } from '../records/job-records.service';
-import { JobCancelledError, JobPayloadError, PermanentJobError } from './job-errors';
+import {
+  JobCancelledError,
+  JobPayloadError,
+  PermanentJobError,
+  SHUTDOWN_ABORT,
+} from './job-errors';
 
 /** What a job handler gets besides its payload. */
 export interface JobContext {
@@ -98,6 +103,15 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
       job,
       token,
     };
-    return untilAborted(handler(payload, context), abortSignal);
+    try {
+      return await untilAborted(handler(payload, context), abortSignal);
+    } catch (error) {
+      if (abortSignal.reason === SHUTDOWN_ABORT && token) {
+        // Not the job's fault: back to the queue at once, without spending an attempt.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError(SHUTDOWN_ABORT);
+      }
+      throw error;
+    }
   }
 }

@@ -13,6 +13,7 @@ import { JOB_PAYLOADS } from '../job-registry';
 import { ALL_QUEUES, QueueName } from '../queue-names';
 import { CancelBus } from './cancel-bus';
 import { JobLifecycle } from './job-lifecycle';
+import { SHUTDOWN_ABORT } from './job-errors';
 import { JobReconciler } from './job-reconciler.service';
 import { KernelProcessor } from './kernel-processor';
 import { buildWorkerOptions, fillWorkerOptions } from './worker-options';
@@ -94,22 +95,37 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
     return this.workers.get(queue);
   }
 
+  /**
+   * Lets running jobs finish for SHUTDOWN_TIMEOUT_MS; then aborts them (their AbortSignal fires:
+   * ffmpeg and HTTP calls stop) with SHUTDOWN_ABORT, which hands each back to its queue unspent,
+   * and waits for the workers to close. BullMQ's close() promise is shared by every later call, so
+   * the jobs are aborted rather than asking for a second, forced close.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.reconcileTimer);
     if (this.workers.size === 0) return;
     const timeoutMs = this.config.get('shutdownTimeoutMs', { infer: true });
     const workers = [...this.workers.values()];
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      Promise.all(workers.map((w) => w.close())).then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      this.logger.warn(
-        `jobs still running after ${timeoutMs} ms; stopping them (they will be retried)`,
-      );
-      await Promise.all(workers.map((w) => w.close(true)));
-    }
+    const closed = Promise.all(workers.map((w) => w.close()));
+    if (await finishesWithin(closed, timeoutMs)) return;
+    this.logger.warn(
+      `jobs still running after ${timeoutMs} ms; stopping them (they will run again)`,
+    );
+    for (const worker of workers) worker.cancelAllJobs(SHUTDOWN_ABORT);
+    if (!(await finishesWithin(closed, ABORT_GRACE_MS)))
+      this.logger.warn('workers did not close; exiting anyway (their jobs stall and run again)');
   }
+}
+
+/** After the abort, how long handlers get to hand their jobs back before the process goes. */
+const ABORT_GRACE_MS = 5000;
+
+async function finishesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const finished = await Promise.race([
+    work.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return finished;
 }
