@@ -13,6 +13,12 @@ export interface JobsConfig {
   reconcileIntervalMs: number;
   /** An unfinished record not confirmed against Redis for this long is checked (and repaired). */
   reconcileGraceMs: number;
+  /** How often a job may lose its worker (a crash, kill -9) and run again before it is failed. */
+  maxStalls: number;
+  /** A running job's lock lasts this long unless its worker renews it; then it counts as stalled. */
+  lockDurationMs: number;
+  /** How often workers look for stalled jobs. */
+  stalledCheckMs: number;
 }
 
 /** QUEUE_<NAME>_...: the queue name upper-cased, dashes to underscores. */
@@ -44,5 +50,8 @@ export function readJobsConfig(env: EnvReader): JobsConfig {
     recordRetentionDays: env.int('JOB_RECORD_RETENTION_DAYS', 90, 1),
     reconcileIntervalMs: env.int('JOB_RECONCILE_INTERVAL_MS', 30_000, 100),
     reconcileGraceMs: env.int('JOB_RECONCILE_GRACE_MS', 30_000, 0),
+    maxStalls: env.int('JOB_MAX_STALLS', 5, 0, 1000),
+    lockDurationMs: env.int('JOB_LOCK_DURATION_MS', 30_000, 1000),
+    stalledCheckMs: env.int('JOB_STALLED_CHECK_MS', 30_000, 500),
   };
 }

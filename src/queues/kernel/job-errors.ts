@@ -96,3 +96,15 @@ export function permanentWhen(kind: abstract new (...args: never[]) => Error) {
     throw error;
   };
 }
+
+/** BullMQ's words for a job whose worker was lost more than maxStalledCount times. */
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+
+/** A failure reason as users read it: BullMQ's own terse ones get their meaning spelled out. */
+export function explainFailure(reason: string): string;
+export function explainFailure(reason: string | undefined): string | undefined;
+export function explainFailure(reason: string | undefined): string | undefined {
+  if (reason === STALLED_TOO_OFTEN)
+    return `${reason}: its worker stopped (killed, crashed, out of memory) each time it ran this job, more than JOB_MAX_STALLS times; a job that takes its worker down is not run again`;
+  return reason;
+}

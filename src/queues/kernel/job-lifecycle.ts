@@ -4,7 +4,7 @@ import { ownerOf } from '../job-registry';
 import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { SYSTEM_OWNER } from '../records/job-record.schema';
-import { isCancelledReason, JobCancelledError } from './job-errors';
+import { explainFailure, isCancelledReason, JobCancelledError } from './job-errors';
 import { JobEvent, JobEventsPublisher } from './job-events';
 import type { FinishedOutcome, KernelProcessor } from './kernel-processor';
 import { throttled } from './queue-registry';
@@ -68,7 +68,7 @@ export class JobLifecycle {
 
     worker.on('failed', (job, error) => {
       if (!job) return void logger.error(`a job failed before it was read: ${error.message}`);
-      const reason = error.message;
+      const reason = explainFailure(error.message);
       // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
       if (typeof job.finishedOn !== 'number') {
         const state = (job.delay ?? 0) > 0 ? 'delayed' : 'waiting';

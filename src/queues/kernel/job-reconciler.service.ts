@@ -16,6 +16,7 @@ import {
   UNFINISHED_STATES,
 } from '../records/job-record.schema';
 import { ownerOf } from '../job-registry';
+import { explainFailure } from './job-errors';
 import { JobLookup, LiveJob } from './job-lookup';
 import { buildJobOptions } from './job-options';
 import { QueueRegistry } from './queue-registry';
@@ -172,7 +173,7 @@ export class JobReconciler {
     const state = live.state as 'completed' | 'failed' | 'cancelled';
     return this.records.finalRecord(ref.queue, live.job, state, {
       result: live.job.returnvalue as unknown,
-      reason: live.job.failedReason,
+      reason: explainFailure(live.job.failedReason),
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Job, JobProgress } from 'bullmq';
 import { contentOf, ownerOf } from '../job-registry';
+import { explainFailure } from './job-errors';
 import { fromBullPriority, JobPriority } from '../job-priority';
 import type { QueueName } from '../queue-names';
 import { JobRecord, JobState, SYSTEM_OWNER } from '../records/job-record.schema';
@@ -42,7 +43,7 @@ export function statusFromJob(
     priority: fromBullPriority(job.opts.priority),
     data,
     returnValue: job.returnvalue as unknown,
-    failedReason: job.failedReason || undefined,
+    failedReason: explainFailure(job.failedReason || undefined),
     timestamps: {
       created: new Date(job.timestamp).toISOString(),
       started: job.processedOn ? new Date(job.processedOn).toISOString() : undefined,

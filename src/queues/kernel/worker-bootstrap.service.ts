@@ -48,7 +48,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
     for (const processor of processors) {
       fillWorkerOptions(
         processor.queueName,
-        buildWorkerOptions(jobs.queues[processor.queueName], redis, prefix),
+        buildWorkerOptions(jobs.queues[processor.queueName], redis, prefix, jobs),
       );
     }
     this.registrar.register();

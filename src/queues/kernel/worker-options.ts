@@ -1,6 +1,7 @@
 import type { WorkerOptions } from 'bullmq';
 import type { RedisConfig } from '../../config/redis-config';
 import { forBullMQ, patientRedisOptions } from '../../infra/redis/redis-options';
+import type { JobsConfig } from '../../config/queue-config';
 import type { QueueSpec } from '../queue-catalogue';
 import type { QueueName } from '../queue-names';
 
@@ -26,10 +27,17 @@ export function buildWorkerOptions(
   spec: QueueSpec,
   redis: RedisConfig,
   prefix: string,
+  stalls: Pick<JobsConfig, 'maxStalls' | 'lockDurationMs' | 'stalledCheckMs'>,
 ): WorkerOptions {
   return {
     prefix,
     concurrency: spec.concurrency,
+    // A job whose worker died is not at fault: it runs again (its attempts untouched) up to
+    // JOB_MAX_STALLS times, BullMQ's default being once. Past that it is a job that takes its
+    // worker down, and is failed (JobLifecycle says so in its reason).
+    maxStalledCount: stalls.maxStalls,
+    lockDuration: stalls.lockDurationMs,
+    stalledInterval: stalls.stalledCheckMs,
     limiter: spec.rateLimit
       ? { max: spec.rateLimit.max, duration: spec.rateLimit.durationMs }
       : undefined,
