@@ -27,6 +27,28 @@ async function healthBecomes(app: AppProcess, status: number, withinMs: number) 
   );
 }
 
+/** A request that needs the dependency: answered 503 at once, with Retry-After, while it is away. */
+async function failsFast(app: AppProcess, dependency: RegExp): Promise<void> {
+  // The client may notice the outage a moment after health did; then every answer is at once.
+  let response: Response | undefined;
+  let tookMs = 0;
+  for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+    const started = Date.now();
+    response = await fetch(`${app.url}/api/jobs/user`, {
+      headers: { authorization: 'Bearer whatever' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    tookMs = Date.now() - started;
+    if (response.status === 503) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(response?.status).toBe(503);
+  expect(tookMs).toBeLessThan(1000);
+  if (!response) return;
+  expect(response.headers.get('retry-after')).toBe('5');
+  expect(((await response.json()) as { message: string }).message).toMatch(dependency);
+}
+
 describe('GET /api/health through outages', () => {
   const name = uniqueName('health');
   let redis: OwnedServer;
@@ -59,6 +81,7 @@ describe('GET /api/health through outages', () => {
     const down = await healthBecomes(app, 503, 5000);
     expect(down.body.error.redis.status).toBe('down');
     expect(down.body.error.mongo).toBeUndefined();
+    await failsFast(app, /queue is unavailable/);
 
     await redis.start();
     const up = await healthBecomes(app, 200, 15_000);
@@ -71,6 +94,7 @@ describe('GET /api/health through outages', () => {
     const down = await healthBecomes(app, 503, 10_000);
     expect(down.body.error.mongo.status).toBe('down');
     expect(down.body.error.redis).toBeUndefined();
+    await failsFast(app, /database is unavailable/);
 
     await mongo.start();
     await healthBecomes(app, 200, 30_000);

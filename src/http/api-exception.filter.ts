@@ -66,6 +66,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const { status, message } = this.describe(exception);
     if (status >= 500 && status !== 503)
       this.logger.error((exception as Error)?.stack ?? String(exception));
+    // A dependency is away: tell clients when to try again rather than hammering.
+    if (status === 503 && !response.getHeader('Retry-After'))
+      response.setHeader('Retry-After', '5');
     response.status(status).json({
       statusCode: status,
       message,

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -6,12 +6,13 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { ApiExceptionFilter } from './api-exception.filter';
+import { FailFastMiddleware } from './fail-fast.middleware';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { UserThrottlerGuard } from './user-throttler.guard';
 
 /**
- * The API's cross-cutting pieces: the error shape, and request throttling (registered after the
- * auth guards, so it can count per user).
+ * The API's cross-cutting pieces: the error shape, failing fast while Redis or MongoDB is away,
+ * and request throttling (registered after the auth guards, so it can count per user).
  */
 @Module({
   imports: [
@@ -31,4 +32,14 @@ import { UserThrottlerGuard } from './user-throttler.guard';
     { provide: APP_GUARD, useClass: UserThrottlerGuard },
   ],
 })
-export class HttpModule {}
+export class HttpModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(FailFastMiddleware)
+      .exclude(
+        { path: 'health', method: RequestMethod.ALL },
+        { path: 'health/*path', method: RequestMethod.ALL },
+      )
+      .forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+}
