@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
+import { MailLedger } from './mail-ledger';
 import { MailService } from './mail.service';
 
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
@@ -31,7 +32,7 @@ export const TEMPLATES_DIR = path.join(__dirname, 'templates');
       },
     }),
   ],
-  providers: [MailService],
+  providers: [MailService, MailLedger],
   exports: [MailService],
 })
 export class MailModule {}

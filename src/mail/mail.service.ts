@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config';
 import type { MailConfig } from '../config/integrations-config';
 import { PermanentJobError } from '../queues/kernel/job-errors';
 import type { SendEmailPayload } from '../queues/email-sending/send-email.payload';
+import { MailLedger } from './mail-ledger';
 import { DEFAULT_SUBJECTS, MAIL_TEMPLATES, MailTemplate } from './mail-templates';
 
 export interface SentMail {
@@ -33,16 +34,47 @@ export class MailService {
   private readonly textTemplates = new Map<MailTemplate, Handlebars.TemplateDelegate>();
   private readonly logger = new Logger('Mail');
 
+  private readonly messageDomain: string;
+
   constructor(
     private readonly mailer: MailerService,
+    private readonly ledger: MailLedger,
     config: ConfigService<AppConfig, true>,
   ) {
     this.mail = config.get('mail', { infer: true });
+    // Message-IDs carry the sender's domain, as mail clients expect.
+    this.messageDomain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.mail.from)?.[1] ?? 'click-api.local';
   }
 
-  async send(payload: SendEmailPayload): Promise<SentMail> {
+  /**
+   * Sends at most once per job where the transport allows: a job whose message was accepted
+   * before is answered from the ledger; the Message-ID and the outbox file name come from the job
+   * id, so a resend in the one remaining window is recognisable and overwrites, never adds.
+   */
+  async send(
+    payload: SendEmailPayload,
+    job?: { id: string; signal?: AbortSignal },
+  ): Promise<SentMail> {
     if (!MAIL_TEMPLATES.includes(payload.template))
       throw new PermanentJobError(`Unknown email template "${payload.template}"`);
+    if (!job) return this.deliver(payload);
+    const before = await this.ledger.find(job.id);
+    if (before?.state === 'sent') {
+      this.logger.log(`job ${job.id}: its email was accepted before; not sent again`);
+      const { messageId, accepted, outboxFile } = before;
+      return { messageId, accepted, ...(outboxFile ? { outboxFile } : {}) };
+    }
+    const messageId = `<${job.id}@${this.messageDomain}>`;
+    await this.ledger.sending(job.id, messageId);
+    const sent = await this.deliver(payload, { messageId, jobId: job.id });
+    await this.ledger.sent({ _id: job.id, ...sent }, job.signal);
+    return sent;
+  }
+
+  private async deliver(
+    payload: SendEmailPayload,
+    ids: { messageId?: string; jobId?: string } = {},
+  ): Promise<SentMail> {
     const context = payload.data ?? {};
     const subject =
       payload.subject ?? Handlebars.compile(DEFAULT_SUBJECTS[payload.template])(context);
@@ -51,6 +83,7 @@ export class MailService {
     try {
       info = await this.mailer.sendMail({
         to: payload.to,
+        ...(ids.messageId ? { messageId: ids.messageId } : {}),
         subject,
         template: payload.template,
         context,
@@ -61,7 +94,7 @@ export class MailService {
     }
     const accepted = (info.accepted ?? []).map((a) => (typeof a === 'string' ? a : a.address));
     if (this.mail.smtpUrl) return { messageId: info.messageId, accepted };
-    const outboxFile = await this.writeToOutbox(info);
+    const outboxFile = await this.writeToOutbox(info, ids.jobId);
     this.logger.log(`no SMTP_URL: wrote ${path.basename(outboxFile)} for ${payload.to}`);
     return {
       messageId: info.messageId,
@@ -81,12 +114,13 @@ export class MailService {
     return template;
   }
 
-  private async writeToOutbox(info: NodemailerInfo): Promise<string> {
+  /** One file per job (`<jobId>.eml`: a retry overwrites it); by time for mail of no job. */
+  private async writeToOutbox(info: NodemailerInfo, jobId?: string): Promise<string> {
     await mkdir(this.mail.outboxDir, { recursive: true });
     const id = info.messageId.replace(/[^A-Za-z0-9.-]/g, '');
     const file = path.join(
       this.mail.outboxDir,
-      `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.eml`,
+      jobId ? `${jobId}.eml` : `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.eml`,
     );
     await writeFile(file, info.message ?? Buffer.alloc(0));
     return file;

@@ -1,5 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
+import { getConnectionToken } from '@nestjs/mongoose';
 import type { Queue } from 'bullmq';
+import type { Connection } from 'mongoose';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,6 +75,8 @@ describe('email-sending worker', () => {
     expect(mail.html).toContain('<h1>Welcome to Click, Ada!</h1>');
     expect(mail.text).toContain('Welcome to Click, Ada!');
     expect(mail.text).not.toContain('<');
+    // Derived from the job: a resend in the one window left is recognisable by receivers.
+    expect(mail.parsed.messageId).toBe(`<${accepted.jobId}@click.test>`);
 
     const done = await finished(accepted.jobId);
     expect(done.state).toBe('completed');
@@ -88,6 +92,28 @@ describe('email-sending worker', () => {
       attemptsMade: 1,
     });
     expect(record.result).toMatchObject({ accepted: ['ada@example.com'] });
+  });
+
+  it('does not send again for a job whose message the server already accepted', async () => {
+    const before = smtp.received.length;
+    const jobId = `mail-${Date.now()}`;
+    // As a first attempt that got its 250 before its worker died would have left it:
+    await app
+      .get<Connection>(getConnectionToken())
+      .collection('mail_ledger')
+      .insertOne({
+        _id: jobId as never,
+        state: 'sent',
+        messageId: `<${jobId}@click.test>`,
+        accepted: ['grace@example.com'],
+        updatedAt: new Date(),
+      });
+    await queues.addEmailJob({ to: 'grace@example.com', template: 'welcome' }, { jobId });
+    const done = await finished(jobId);
+    expect(done).toMatchObject({ state: 'completed', attemptsMade: 1 });
+    expect(done.returnValue).toMatchObject({ messageId: `<${jobId}@click.test>` });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.received.length).toBe(before);
   });
 
   it('retries a temporary SMTP failure 3 times, then fails', async () => {
@@ -152,7 +178,7 @@ describe('email-sending without SMTP_URL', () => {
     });
     try {
       const queues = app.get(QueuesService);
-      await queues.addEmailJob({
+      const { jobId } = await queues.addEmailJob({
         to: 'eve@example.com',
         template: 'job-failed',
         data: { jobName: 'video', jobId: 'j1', reason: 'bad file' },
@@ -161,6 +187,8 @@ describe('email-sending without SMTP_URL', () => {
         const names = await readdir(outbox).catch(() => []);
         return names.length > 0 && names;
       });
+      // One file per job, named by it: a retry overwrites it instead of adding another.
+      expect(files).toEqual([`${jobId}.eml`]);
       const eml = await readFile(path.join(outbox, files[0]), 'utf8');
       expect(eml).toMatch(/^To: eve@example.com$/m);
       expect(eml).toMatch(/^Subject: Your video job failed$/m);
