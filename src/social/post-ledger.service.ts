@@ -13,6 +13,9 @@ export type Claim = { claimed: true } | { claimed: false; entry: PostLedgerEntry
 
 /** States whose earlier try definitely did not post, so posting again cannot duplicate. */
 const RECLAIMABLE: readonly LedgerState[] = ['retryable', 'failed'];
+/** States whose earlier try may or may not have posted: the platform is asked before any retry. */
+export const UNKNOWN: readonly LedgerState[] = ['posting', 'uncertain'];
+const POSTED_RETRY_MS = 5 * 60_000;
 
 /**
  * Claims and records per (job, platform) posts; the unique _id is what makes "at most once" hold.
@@ -54,6 +57,44 @@ export class PostLedgerService {
     });
   }
 
+  /**
+   * Takes back an entry whose outcome was unknown (`posting` left by a dead attempt, or
+   * `uncertain`) once the platform said the post is not there; false if it changed meanwhile.
+   */
+  async reclaimUnknown(jobId: string, platform: PostingPlatform): Promise<boolean> {
+    const _id = entryId(jobId, platform);
+    return withKeyedLock(this.redis, this.lockPrefix + _id, async () => {
+      const entry = await this.find(_id);
+      if (!entry || !UNKNOWN.includes(entry.state)) return false;
+      await this.model.updateOne(
+        { _id },
+        { $set: { state: 'posting', updatedAt: new Date() }, $unset: { error: '' } },
+      );
+      return true;
+    });
+  }
+
+  /**
+   * A post that went out is recorded whatever it takes: MongoDB being away is waited out (up to
+   * five minutes), never turning a made post into a failed job that would post again.
+   */
+  async settlePosted(
+    jobId: string,
+    platform: PostingPlatform,
+    ref: Pick<PostLedgerEntry, 'postId' | 'url'>,
+    signal?: AbortSignal,
+  ): Promise<PostLedgerEntry> {
+    const deadline = Date.now() + POSTED_RETRY_MS;
+    for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+      try {
+        return await this.settle(jobId, platform, 'posted', ref);
+      } catch (error) {
+        if (Date.now() + wait > deadline || signal?.aborted) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
   async settle(
     jobId: string,
     platform: PostingPlatform,
@@ -70,10 +111,14 @@ export class PostLedgerService {
     return entry!;
   }
 
-  /** A crashed attempt left `posting` behind: its outcome is unknown, so it is never re-posted. */
-  async markUncertain(jobId: string, platform: PostingPlatform): Promise<PostLedgerEntry> {
+  /** The outcome of an earlier attempt is unknown and the platform could not be asked. */
+  async markUncertain(
+    jobId: string,
+    platform: PostingPlatform,
+    why: string,
+  ): Promise<PostLedgerEntry> {
     return this.settle(jobId, platform, 'uncertain', {
-      error: 'an earlier attempt stopped mid-request; not re-posted to avoid a duplicate',
+      error: `an earlier attempt stopped mid-request and ${why}; not re-posted to avoid a duplicate`,
     });
   }
 

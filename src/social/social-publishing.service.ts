@@ -5,14 +5,15 @@ import type { PostingPlatform } from '../content/platforms';
 import { ProviderError } from '../integrations/http/provider-http';
 import {
   SOCIAL_PLATFORM_CLIENTS,
+  type PublishedRef,
   type SocialPlatformClient,
 } from '../integrations/social/social-platform-client';
 import { PermanentJobError } from '../queues/kernel/job-errors';
 import type { JobContext } from '../queues/kernel/kernel-processor';
 import type { PostToSocialPayload } from '../queues/social-posting/post-to-social.payload';
-import { PostLedgerService } from './post-ledger.service';
+import { PostLedgerService, UNKNOWN } from './post-ledger.service';
 import type { PostLedgerEntry } from './post-ledger.schema';
-import { SocialAccountsService } from './social-accounts.service';
+import { PlatformCredentials, SocialAccountsService } from './social-accounts.service';
 
 export interface PlatformOutcome {
   platform: PostingPlatform;
@@ -24,6 +25,8 @@ export interface PlatformOutcome {
 
 /** Longest Retry-After we wait for by deferring the job; beyond it the attempt fails normally. */
 const MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
+/** How far before an unknown attempt a platform's posts are searched for it. */
+const LOOKBACK_MS = 5 * 60_000;
 /** How many 429 deferrals one job gets before it takes a normal (counted) retry. */
 const MAX_RATE_LIMIT_DEFERRALS = 5;
 
@@ -63,8 +66,9 @@ export class SocialPublishingService {
       .map((o) => `${o.platform}: ${o.state}${o.error ? ` (${o.error})` : ''}`)
       .join('; ');
     if (retryAfterMs !== undefined) await this.deferForRateLimit(context, retryAfterMs, summary);
-    if (outcomes.some((o) => o.state === 'retryable'))
-      throw new Error(`Not all platforms posted, will retry: ${summary}`);
+    // Uncertain too: the next attempt asks the platform whether the post went out.
+    if (outcomes.some((o) => o.state === 'retryable' || o.state === 'uncertain'))
+      throw new Error(`Not all platforms posted: ${summary}`);
     if (outcomes.some((o) => o.state !== 'posted'))
       throw new PermanentJobError(`Posting failed: ${summary}`);
     return { platforms: outcomes };
@@ -76,37 +80,90 @@ export class SocialPublishingService {
     context: JobContext,
   ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number }> {
     const claim = await this.ledger.claim(context.jobId, platform);
-    if (!claim.claimed) {
-      const entry =
-        claim.entry.state === 'posting'
-          ? await this.ledger.markUncertain(context.jobId, platform)
-          : claim.entry;
-      return { outcome: outcomeOf(entry) };
-    }
     const credentials = await this.accounts.credentials(payload.userId, platform);
     const client = this.clients.get(platform);
+    if (!claim.claimed && !UNKNOWN.includes(claim.entry.state))
+      return { outcome: outcomeOf(claim.entry) };
     if (!credentials || !client) {
       const error = credentials ? `no adapter for ${platform}` : `no linked ${platform} account`;
-      return {
-        outcome: outcomeOf(await this.ledger.settle(context.jobId, platform, 'failed', { error })),
-      };
-    }
-    try {
-      const published = await client.publish(credentials, payload.content, context.signal);
-      const entry = await this.ledger.settle(context.jobId, platform, 'posted', published);
-      if (payload.contentId) {
-        await this.contents.savePublished(payload.contentId, {
-          platform,
-          ...published,
-          jobId: context.jobId,
-          publishedAt: new Date(),
-        });
-      }
-      this.logger.log(`job ${context.jobId}: posted to ${platform} (${published.postId})`);
+      const entry = claim.claimed
+        ? await this.ledger.settle(context.jobId, platform, 'failed', { error })
+        : await this.ledger.markUncertain(context.jobId, platform, `cannot be checked (${error})`);
       return { outcome: outcomeOf(entry) };
+    }
+    if (!claim.claimed) {
+      // An earlier attempt stopped mid-request: ask the platform before posting again.
+      const known = await this.resolveUnknown(
+        payload,
+        platform,
+        claim.entry,
+        client,
+        credentials,
+        context,
+      );
+      if (known) return { outcome: known };
+    }
+    let published: PublishedRef;
+    try {
+      published = await client.publish(credentials, payload.content, context.signal);
     } catch (error) {
       return this.settleFailure(context.jobId, platform, error);
     }
+    return { outcome: await this.recordPosted(payload, platform, published, context) };
+  }
+
+  /**
+   * The platform's own answer to "did the earlier attempt post?": found → recorded as posted;
+   * not found → undefined (the caller posts, the entry taken back); cannot ask → uncertain.
+   */
+  private async resolveUnknown(
+    payload: PostToSocialPayload,
+    platform: PostingPlatform,
+    entry: PostLedgerEntry,
+    client: SocialPlatformClient,
+    credentials: PlatformCredentials,
+    context: JobContext,
+  ): Promise<PlatformOutcome | undefined> {
+    // From a little before the earlier attempt began (clocks of platforms drift).
+    const since = new Date(new Date(entry.updatedAt).getTime() - LOOKBACK_MS);
+    let found: PublishedRef | null;
+    try {
+      found = await client.findPublished(credentials, payload.content, since, context.signal);
+    } catch (error) {
+      const why = `the platform could not be asked (${(error as Error).message})`;
+      return outcomeOf(await this.ledger.markUncertain(context.jobId, platform, why));
+    }
+    if (found) {
+      this.logger.log(`job ${context.jobId}: ${platform} already has the post (${found.postId})`);
+      return this.recordPosted(payload, platform, found, context);
+    }
+    if (await this.ledger.reclaimUnknown(context.jobId, platform)) return undefined;
+    const now = await this.ledger.entriesFor(context.jobId);
+    return outcomeOf(now.find((e) => e.platform === platform) ?? entry);
+  }
+
+  private async recordPosted(
+    payload: PostToSocialPayload,
+    platform: PostingPlatform,
+    published: PublishedRef,
+    context: JobContext,
+  ): Promise<PlatformOutcome> {
+    const entry = await this.ledger.settlePosted(
+      context.jobId,
+      platform,
+      published,
+      context.signal,
+    );
+    if (payload.contentId) {
+      await this.contents.savePublished(payload.contentId, {
+        platform,
+        ...published,
+        jobId: context.jobId,
+        publishedAt: new Date(),
+      });
+    }
+    this.logger.log(`job ${context.jobId}: posted to ${platform} (${published.postId})`);
+    return outcomeOf(entry);
   }
 
   private async settleFailure(

@@ -164,19 +164,70 @@ describe('social-posting and scheduled-posts', () => {
     expect(linkedinPosts).toHaveLength(2);
   });
 
-  it('does not re-post where an earlier attempt died mid-request (the outcome is unknown)', async () => {
-    onTwitter(() => tweetCreated('1005'));
-    // What a worker killed between sending the request and recording the answer leaves behind:
-    const ledger = app.get(PostLedgerService);
-    expect(await ledger.claim('crashed-mid-post', 'twitter')).toEqual({ claimed: true });
+  /** What a worker killed between sending the request and recording the answer leaves behind. */
+  const crashedMidPost = async (jobId: string, platform: 'twitter' | 'linkedin') =>
+    expect(await app.get(PostLedgerService).claim(jobId, platform)).toEqual({ claimed: true });
+  /** Twitter's read API: who the token is, and that account's recent tweets. */
+  const twitterTimeline = (reply: () => Reply) => {
+    platforms.on('GET', '/2/users/me', () => ({ status: 200, body: { data: { id: 'tw-bob' } } }));
+    platforms.on('GET', '/2/users/tw-bob/tweets', reply);
+  };
+
+  it('asks the platform after an attempt died mid-request: a post that went out is not made again', async () => {
+    onTwitter(() => tweetCreated('never'));
+    twitterTimeline(() => ({
+      status: 200,
+      body: { data: [{ id: '1005', text: 'Maybe posted', created_at: new Date().toISOString() }] },
+    }));
+    await crashedMidPost('crashed-posted', 'twitter');
     const job = await queues.addSocialPostJob(
       { userId: 'bob', platforms: ['twitter'], content: { text: 'Maybe posted' } },
-      { jobId: 'crashed-mid-post' },
+      { jobId: 'crashed-posted' },
+    );
+    const done = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(done.state).toBe('completed');
+    expect(done.returnValue).toMatchObject({
+      platforms: [{ platform: 'twitter', state: 'posted', postId: '1005' }],
+    });
+    expect(tweets).toHaveLength(0);
+    const read = platforms.requests.find((r) => r.path.startsWith('/2/users/tw-bob/tweets'));
+    expect(read?.headers.authorization).toBe('Bearer tw-token-bob');
+  });
+
+  it('posts once when the platform says the earlier attempt did not go out (LinkedIn, by author)', async () => {
+    onLinkedIn(() => linkedinCreated('urn:li:share:3001'));
+    platforms.on('GET', '/rest/posts', () => ({
+      status: 200,
+      body: {
+        elements: [{ id: 'urn:li:share:9', commentary: 'Other post', createdAt: Date.now() }],
+      },
+    }));
+    await crashedMidPost('crashed-not-posted', 'linkedin');
+    const job = await queues.addSocialPostJob(
+      { userId: 'bob', platforms: ['linkedin'], content: { text: 'Not there yet' } },
+      { jobId: 'crashed-not-posted' },
+    );
+    const done = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(done.state).toBe('completed');
+    expect(linkedinPosts).toHaveLength(1);
+    const read = platforms.requests.find((r) => r.path.startsWith('/rest/posts?'));
+    expect(read?.path).toContain(`author=${encodeURIComponent('urn:li:person:bob')}`);
+  });
+
+  it('does not re-post when the platform cannot be asked (the outcome stays unknown)', async () => {
+    onTwitter(() => tweetCreated('never'));
+    twitterTimeline(() => ({ status: 503, body: { title: 'Service Unavailable' } }));
+    await crashedMidPost('crashed-unknown', 'twitter');
+    const job = await queues.addSocialPostJob(
+      { userId: 'bob', platforms: ['twitter'], content: { text: 'Maybe posted' } },
+      { jobId: 'crashed-unknown' },
     );
     const failed = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
     expect(failed.state).toBe('failed');
+    // Asked on every attempt; never posted without an answer.
+    expect(failed.attemptsMade).toBe(3);
     expect(failed.failedReason).toMatch(
-      /twitter: uncertain \(an earlier attempt stopped mid-request; not re-posted/,
+      /twitter: uncertain \(an earlier attempt stopped mid-request and the platform could not be asked \(twitter: HTTP 503: Service Unavailable\); not re-posted/,
     );
     expect(tweets).toHaveLength(0);
   });

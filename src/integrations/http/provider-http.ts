@@ -50,8 +50,9 @@ export function postJson<T>(
   body: unknown,
   options: ProviderRequestOptions,
 ): Promise<ProviderResponse<T>> {
-  return post<T>(
+  return send<T>(
     provider,
+    'POST',
     url,
     JSON.stringify(body),
     { 'content-type': 'application/json' },
@@ -66,7 +67,16 @@ export function postForm<T>(
   form: FormData,
   options: ProviderRequestOptions,
 ): Promise<ProviderResponse<T>> {
-  return post<T>(provider, url, form, {}, options);
+  return send<T>(provider, 'POST', url, form, {}, options);
+}
+
+/** GETs JSON (a provider's read API); errors as postJson. */
+export function getJson<T>(
+  provider: string,
+  url: string,
+  options: ProviderRequestOptions,
+): Promise<ProviderResponse<T>> {
+  return send<T>(provider, 'GET', url, undefined, {}, options);
 }
 
 export interface ProviderRequestOptions {
@@ -75,10 +85,11 @@ export interface ProviderRequestOptions {
   signal?: AbortSignal;
 }
 
-async function post<T>(
+async function send<T>(
   provider: string,
+  method: 'GET' | 'POST',
   url: string,
-  body: string | FormData,
+  body: string | FormData | undefined,
   contentHeaders: Record<string, string>,
   options: ProviderRequestOptions,
 ): Promise<ProviderResponse<T>> {
@@ -89,7 +100,7 @@ async function post<T>(
   let response: Response;
   try {
     response = await fetch(url, {
-      method: 'POST',
+      method,
       headers: { ...contentHeaders, accept: 'application/json', ...options.headers },
       body,
       signal: AbortSignal.any(signals),

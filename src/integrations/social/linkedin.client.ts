@@ -1,7 +1,7 @@
 import type { SocialConfig } from '../../config/integrations-config';
 import { PermanentJobError } from '../../queues/kernel/job-errors';
 import type { PlatformCredentials } from '../../social/social-accounts.service';
-import { postJson } from '../http/provider-http';
+import { getJson, postJson } from '../http/provider-http';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
 
 /** LinkedIn Posts API: POST /rest/posts as the member (urn:li:person:…) the token belongs to. */
@@ -15,15 +15,13 @@ export class LinkedInClient implements SocialPlatformClient {
     post: OutgoingPost,
     signal: AbortSignal,
   ): Promise<PublishedRef> {
-    if (!credentials.externalId)
-      throw new PermanentJobError('linkedin: the linked account has no author URN (externalId)');
-    const commentary = post.imageUrl ? `${post.text}\n\n${post.imageUrl}` : post.text;
+    const author = authorOf(credentials);
     const response = await postJson<unknown>(
       'linkedin',
       `${this.social.linkedinBaseUrl}/rest/posts`,
       {
-        author: credentials.externalId,
-        commentary: [...commentary].length <= 3000 ? commentary : post.text,
+        author,
+        commentary: commentaryOf(post),
         visibility: 'PUBLIC',
         distribution: {
           feedDistribution: 'MAIN_FEED',
@@ -33,18 +31,59 @@ export class LinkedInClient implements SocialPlatformClient {
         lifecycleState: 'PUBLISHED',
         isReshareDisabledByAuthor: false,
       },
-      {
-        headers: {
-          authorization: `Bearer ${credentials.token}`,
-          'linkedin-version': this.social.linkedinVersion,
-          'x-restli-protocol-version': '2.0.0',
-        },
-        timeoutMs: this.social.requestTimeoutMs,
-        signal,
-      },
+      this.options(credentials, signal),
     );
     const id = response.headers.get('x-restli-id');
     if (!id) throw new Error('linkedin: answer without an x-restli-id header');
-    return { postId: id, url: `https://www.linkedin.com/feed/update/${id}` };
+    return postRef(id);
   }
+
+  /** GET /rest/posts?q=author: the author's latest posts, matched on the commentary and time. */
+  async findPublished(
+    credentials: PlatformCredentials,
+    post: OutgoingPost,
+    since: Date,
+    signal: AbortSignal,
+  ): Promise<PublishedRef | null> {
+    const query = new URLSearchParams({ q: 'author', author: authorOf(credentials), count: '50' });
+    const response = await getJson<{
+      elements?: { id?: string; commentary?: string; createdAt?: number }[];
+    }>(
+      'linkedin',
+      `${this.social.linkedinBaseUrl}/rest/posts?${query}`,
+      this.options(credentials, signal),
+    );
+    const commentary = commentaryOf(post);
+    const found = response.body?.elements?.find(
+      (p) => p.id && p.commentary === commentary && (p.createdAt ?? 0) >= since.getTime(),
+    );
+    return found ? postRef(found.id!) : null;
+  }
+
+  private options(credentials: PlatformCredentials, signal: AbortSignal) {
+    return {
+      headers: {
+        authorization: `Bearer ${credentials.token}`,
+        'linkedin-version': this.social.linkedinVersion,
+        'x-restli-protocol-version': '2.0.0',
+      },
+      timeoutMs: this.social.requestTimeoutMs,
+      signal,
+    };
+  }
+}
+
+function authorOf(credentials: PlatformCredentials): string {
+  if (!credentials.externalId)
+    throw new PermanentJobError('linkedin: the linked account has no author URN (externalId)');
+  return credentials.externalId;
+}
+
+function commentaryOf(post: OutgoingPost): string {
+  const commentary = post.imageUrl ? `${post.text}\n\n${post.imageUrl}` : post.text;
+  return [...commentary].length <= 3000 ? commentary : post.text;
+}
+
+function postRef(id: string): PublishedRef {
+  return { postId: id, url: `https://www.linkedin.com/feed/update/${id}` };
 }

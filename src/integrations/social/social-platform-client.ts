@@ -19,6 +19,17 @@ export interface SocialPlatformClient {
     post: OutgoingPost,
     signal: AbortSignal,
   ): Promise<PublishedRef>;
+  /**
+   * The account's post with exactly the text publish() would send, made at or after `since`, or
+   * null if there is none: how an attempt that stopped mid-request learns whether it went out.
+   * Throws (a ProviderError) when the platform cannot be asked.
+   */
+  findPublished(
+    credentials: PlatformCredentials,
+    post: OutgoingPost,
+    since: Date,
+    signal: AbortSignal,
+  ): Promise<PublishedRef | null>;
 }
 
 export const SOCIAL_PLATFORM_CLIENTS = Symbol('SOCIAL_PLATFORM_CLIENTS');

@@ -1,10 +1,14 @@
 import type { SocialConfig } from '../../config/integrations-config';
 import type { PlatformCredentials } from '../../social/social-accounts.service';
-import { postJson } from '../http/provider-http';
+import { getJson, postJson } from '../http/provider-http';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
 
 interface CreateTweetResponse {
   data?: { id?: string; text?: string };
+}
+
+interface TimelineResponse {
+  data?: { id?: string; text?: string; created_at?: string }[];
 }
 
 /** X (Twitter) API v2: POST /2/tweets with the user's OAuth 2.0 bearer token. */
@@ -18,21 +22,65 @@ export class TwitterClient implements SocialPlatformClient {
     post: OutgoingPost,
     signal: AbortSignal,
   ): Promise<PublishedRef> {
-    // Media upload needs the separate v1.1 upload API; an image is shared as a link when it fits.
-    const withImage = post.imageUrl ? `${post.text}\n${post.imageUrl}` : post.text;
-    const text = [...withImage].length <= 280 ? withImage : post.text;
     const response = await postJson<CreateTweetResponse>(
       'twitter',
       `${this.social.twitterBaseUrl}/2/tweets`,
-      { text },
-      {
-        headers: { authorization: `Bearer ${credentials.token}` },
-        timeoutMs: this.social.requestTimeoutMs,
-        signal,
-      },
+      { text: tweetText(post) },
+      this.options(credentials, signal),
     );
     const id = response.body?.data?.id;
     if (!id) throw new Error('twitter: answer without a tweet id');
-    return { postId: id, url: `https://x.com/i/web/status/${id}` };
+    return tweetRef(id);
   }
+
+  /** GET /2/users/:id/tweets from `since` (the user id from the account, else GET /2/users/me). */
+  async findPublished(
+    credentials: PlatformCredentials,
+    post: OutgoingPost,
+    since: Date,
+    signal: AbortSignal,
+  ): Promise<PublishedRef | null> {
+    const base = this.social.twitterBaseUrl;
+    const userId =
+      credentials.externalId ??
+      (
+        await getJson<{ data?: { id?: string } }>(
+          'twitter',
+          `${base}/2/users/me`,
+          this.options(credentials, signal),
+        )
+      ).body?.data?.id;
+    if (!userId) throw new Error('twitter: could not tell which account the token belongs to');
+    const query = new URLSearchParams({
+      start_time: since.toISOString(),
+      max_results: '100',
+      'tweet.fields': 'created_at',
+    });
+    const timeline = await getJson<TimelineResponse>(
+      'twitter',
+      `${base}/2/users/${encodeURIComponent(userId)}/tweets?${query}`,
+      this.options(credentials, signal),
+    );
+    const text = tweetText(post);
+    const found = timeline.body?.data?.find((tweet) => tweet.text === text && tweet.id);
+    return found ? tweetRef(found.id!) : null;
+  }
+
+  private options(credentials: PlatformCredentials, signal: AbortSignal) {
+    return {
+      headers: { authorization: `Bearer ${credentials.token}` },
+      timeoutMs: this.social.requestTimeoutMs,
+      signal,
+    };
+  }
+}
+
+/** Media upload needs the separate v1.1 upload API; an image is shared as a link when it fits. */
+function tweetText(post: OutgoingPost): string {
+  const withImage = post.imageUrl ? `${post.text}\n${post.imageUrl}` : post.text;
+  return [...withImage].length <= 280 ? withImage : post.text;
+}
+
+function tweetRef(id: string): PublishedRef {
+  return { postId: id, url: `https://x.com/i/web/status/${id}` };
 }
