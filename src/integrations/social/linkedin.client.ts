@@ -50,7 +50,7 @@ export class LinkedInClient implements SocialPlatformClient {
       elements?: { id?: string; commentary?: string; createdAt?: number }[];
     }>(
       'linkedin',
-      `${this.social.linkedinBaseUrl}/rest/posts?${query}`,
+      `${this.social.linkedinBaseUrl}/rest/posts?${query.toString()}`,
       this.options(credentials, signal),
     );
     const commentary = commentaryOf(post);

@@ -58,7 +58,7 @@ export class TwitterClient implements SocialPlatformClient {
     });
     const timeline = await getJson<TimelineResponse>(
       'twitter',
-      `${base}/2/users/${encodeURIComponent(userId)}/tweets?${query}`,
+      `${base}/2/users/${encodeURIComponent(userId)}/tweets?${query.toString()}`,
       this.options(credentials, signal),
     );
     const text = tweetText(post);
