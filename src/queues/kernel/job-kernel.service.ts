@@ -18,6 +18,7 @@ import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../job-priority';
 import { ALL_QUEUES, QueueName } from '../queue-names';
 import { REDIS_RETENTION } from '../queue-catalogue';
 import { IndexedJob, JobIndex } from '../records/job-index';
+import { JobIntents } from '../records/job-intents';
 import { JobRecordsService } from '../records/job-records.service';
 import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from '../records/job-record.schema';
 import type { FinalRecord } from '../records/record-write-buffer';
@@ -93,6 +94,7 @@ export class JobKernel {
     private readonly cancelBus: CancelBus,
     private readonly events: JobEventsPublisher,
     private readonly index: JobIndex,
+    private readonly intents: JobIntents,
     private readonly lookup: JobLookup,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
@@ -185,6 +187,23 @@ export class JobKernel {
       await this.index.added(indexed, createdAt + this.jobs.reconcileGraceMs);
     } catch (error) {
       if (options.deferIfQueueDown) return defer(error);
+      throw new QueueUnavailableError(error);
+    }
+    try {
+      // The receipt a Redis that lost everything is repaired from (see JobIntents).
+      await this.intents.write({
+        _id: jobId,
+        queue: queueName,
+        name,
+        ownerId: indexed.ownerId,
+        contentId: indexed.contentId,
+        data: payload,
+        priority,
+        runAt,
+        createdAt: new Date(createdAt),
+      });
+    } catch (error) {
+      await this.index.removed(indexed).catch(() => undefined);
       throw new QueueUnavailableError(error);
     }
     try {

@@ -7,6 +7,7 @@ import { withRedisLock } from '../../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { JobPriority } from '../job-priority';
 import { JobIndex } from '../records/job-index';
+import { JobIntent, JobIntents } from '../records/job-intents';
 import type { JobRef } from '../records/job-ref';
 import { JobRecordsService } from '../records/job-records.service';
 import {
@@ -54,6 +55,7 @@ export class JobReconciler {
     private readonly registry: QueueRegistry,
     private readonly records: JobRecordsService,
     private readonly index: JobIndex,
+    private readonly intents: JobIntents,
     private readonly lookup: JobLookup,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
@@ -107,7 +109,7 @@ export class JobReconciler {
    * Queues an unfinished record's job again (it is missing from Redis), due at its original time.
    * Same id: if a racing producer or reconciler added it meanwhile, BullMQ keeps the one job.
    */
-  async requeue(record: JobRecord): Promise<void> {
+  async requeue(record: JobIntent): Promise<void> {
     const queue = await this.registry.use(record.queue);
     const delayMs = record.runAt ? Math.max(0, record.runAt.getTime() - Date.now()) : 0;
     await this.index.added(
@@ -145,11 +147,18 @@ export class JobReconciler {
       await this.requeue(record);
       return 'requeued';
     }
-    await this.index.closeChecks([ref]);
     if (record) {
+      await this.index.closeChecks([ref]);
       await this.index.finished(ref, record.ownerId);
       return 'confirmed';
     }
+    // Accepted, never finished, and gone from Redis (a Redis that lost its data): from its intent.
+    const intent = await this.intents.findById(ref.id);
+    if (intent) {
+      await this.requeue(intent);
+      return 'requeued';
+    }
+    await this.index.closeChecks([ref]);
     this.logger.warn(`job ${ref.id} (${ref.queue}) is listed but neither in Redis nor recorded`);
     return 'dropped';
   }

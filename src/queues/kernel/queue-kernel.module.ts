@@ -9,6 +9,7 @@ import { ALL_QUEUES } from '../queue-names';
 import { JobRecord, JobRecordSchema } from '../records/job-record.schema';
 import { JobIndex } from '../records/job-index';
 import { JobIndexRebuild } from '../records/job-index-rebuild';
+import { JobIntents } from '../records/job-intents';
 import { JobRecordsService } from '../records/job-records.service';
 import { DerivedIndexModule } from '../../infra/derived-index/derived-index.module';
 import { CancelBus } from './cancel-bus';
@@ -50,6 +51,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueRegistry,
     JobIndex,
     JobIndexRebuild,
+    JobIntents,
     JobRecordsService,
     JobLookup,
     JobHistory,
@@ -65,6 +67,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     BullModule,
     QueueRegistry,
     JobIndex,
+    JobIntents,
     JobRecordsService,
     JobLookup,
     JobHistory,

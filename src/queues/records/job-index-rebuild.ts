@@ -7,6 +7,7 @@ import { QueueRegistry } from '../kernel/queue-registry';
 import { contentOf, ownerOf } from '../job-registry';
 import { ALL_QUEUES } from '../queue-names';
 import { IndexedJob, JobIndex } from './job-index';
+import { JobIntents } from './job-intents';
 import { JobRecord, SYSTEM_OWNER, UNFINISHED_STATES } from './job-record.schema';
 
 const PAGE = 1000;
@@ -15,7 +16,8 @@ const LIVE_STATES = ['wait', 'prioritized', 'delayed', 'active', 'waiting-childr
 /**
  * Rebuilds JobIndex when Redis lost it (flushed keys, an older snapshot) or the database comes
  * from a version without it: every record once (the one full read of `job_records`, in the
- * background), then every live job in the six queues (jobs have no record until they end).
+ * background), then every intent without a record (jobs accepted and not finished), then every
+ * live job in the six queues (jobs have no record until they end).
  * Unfinished ones are handed to the reconciler, which queues those whose job is gone.
  */
 @Injectable()
@@ -25,6 +27,7 @@ export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
   constructor(
     @InjectModel(JobRecord.name) private readonly model: Model<JobRecord>,
     private readonly index: JobIndex,
+    private readonly intents: JobIntents,
     private readonly registry: QueueRegistry,
     private readonly indexes: DerivedIndexes,
   ) {}
@@ -34,10 +37,38 @@ export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
   }
 
   async rebuild(): Promise<number> {
-    return (await this.fromRecords()) + (await this.fromLiveJobs());
+    const recorded = new Set<string>();
+    const records = await this.fromRecords(recorded);
+    return records + (await this.fromIntents(recorded)) + (await this.fromLiveJobs());
   }
 
-  private async fromRecords(): Promise<number> {
+  /**
+   * Jobs accepted but without a final record: unfinished, or lost with a Redis that lost its
+   * data. Listed as unfinished; the reconciler queues those that are not in Redis.
+   */
+  private async fromIntents(recorded: Set<string>): Promise<number> {
+    let count = 0;
+    let pipeline = this.index.pipeline();
+    for await (const intent of this.intents.all()) {
+      if (recorded.has(intent._id)) continue;
+      const job: IndexedJob = {
+        id: intent._id,
+        queue: intent.queue,
+        ownerId: intent.ownerId,
+        contentId: intent.contentId,
+        createdAt: new Date(intent.createdAt).getTime(),
+      };
+      this.index.addTo(pipeline, job, true);
+      if (++count % PAGE === 0) {
+        await pipeline.exec();
+        pipeline = this.index.pipeline();
+      }
+    }
+    await pipeline.exec();
+    return count;
+  }
+
+  private async fromRecords(recorded: Set<string>): Promise<number> {
     const cursor = this.model.collection
       .find(
         {},
@@ -48,6 +79,7 @@ export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
     let pipeline = this.index.pipeline();
     for await (const doc of cursor) {
       const record = doc as unknown as JobRecord;
+      recorded.add(record._id);
       const job: IndexedJob = {
         id: record._id,
         queue: record.queue,

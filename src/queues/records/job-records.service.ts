@@ -162,6 +162,12 @@ export class JobRecordsService implements OnApplicationShutdown {
     return deleted;
   }
 
+  /** Which of these jobs have a record (one `_id` read each). */
+  async recorded(jobIds: string[]): Promise<Set<string>> {
+    const found = await Promise.all(jobIds.map((id) => this.model.exists({ _id: id })));
+    return new Set(jobIds.filter((_, i) => found[i]));
+  }
+
   flush(): Promise<void> {
     return this.buffer.flush();
   }

@@ -3,16 +3,19 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config';
 import type { SchedulerConfig } from '../../config/scheduler-config';
 import { JobKernel } from '../../queues/kernel/job-kernel.service';
+import { JobIntents } from '../../queues/records/job-intents';
 import { JobRecordsService } from '../../queues/records/job-records.service';
 import type { MaintenanceTask } from '../maintenance-task';
 import { removeStaleEntries } from './stale-files';
 
 /** The media jobs' scratch folders (MediaFiles); nothing else in TEMP_DIR is touched. */
 const SCRATCH_PREFIX = 'job-';
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The nightly cleanup: finished jobs past their Redis retention (completed 24 h, failed 7 days) in
- * every queue, job records past their MongoDB retention, and temporary files older than a day.
+ * every queue, job records past their MongoDB retention, the intents of recorded jobs, and
+ * temporary files older than a day.
  * BullMQ's removeOnComplete/removeOnFail already drop most jobs; this catches the rest.
  */
 @Injectable()
@@ -26,6 +29,7 @@ export class DailyCleanup implements MaintenanceTask {
   constructor(
     private readonly kernel: JobKernel,
     private readonly records: JobRecordsService,
+    private readonly intents: JobIntents,
     config: ConfigService<AppConfig, true>,
   ) {
     this.scheduler = config.get('scheduler', { infer: true });
@@ -34,6 +38,11 @@ export class DailyCleanup implements MaintenanceTask {
   async run(): Promise<Record<string, unknown>> {
     const queues = await this.kernel.clean();
     const jobRecords = await this.records.prune();
+    // Intents of jobs that have their final record; a day old at least (their jobs long queued).
+    const jobIntents = await this.intents.prune(
+      (ids) => this.records.recorded(ids),
+      new Date(Date.now() - DAY_MS),
+    );
     const tempFiles = await removeStaleEntries(
       this.scheduler.tempDir,
       SCRATCH_PREFIX,
@@ -44,6 +53,6 @@ export class DailyCleanup implements MaintenanceTask {
     this.logger.log(
       `removed ${completed} completed and ${failed} failed jobs from Redis, ${jobRecords} job records, ${tempFiles} temp files`,
     );
-    return { queues, jobRecords, tempFiles };
+    return { queues, jobRecords, jobIntents, tempFiles };
   }
 }
