@@ -38,6 +38,10 @@ export class PostLedgerEntry {
   @Prop({ type: Number, default: 0 })
   rateLimited: number;
 
+  /** When the latest attempt to post began (a claim): where a search for its post starts. */
+  @Prop({ type: Date })
+  claimedAt?: Date;
+
   @Prop({ type: Date, required: true })
   updatedAt: Date;
 }

@@ -51,7 +51,10 @@ export class PostLedgerService {
       if (!RECLAIMABLE.includes(entry.state)) return { claimed: false, entry };
       await this.model.updateOne(
         { _id },
-        { $set: { state: 'posting', updatedAt: new Date() }, $unset: { error: '' } },
+        {
+          $set: { state: 'posting', claimedAt: new Date(), updatedAt: new Date() },
+          $unset: { error: '' },
+        },
       );
       return { claimed: true };
     });
@@ -68,7 +71,10 @@ export class PostLedgerService {
       if (!entry || !UNKNOWN.includes(entry.state)) return false;
       await this.model.updateOne(
         { _id },
-        { $set: { state: 'posting', updatedAt: new Date() }, $unset: { error: '' } },
+        {
+          $set: { state: 'posting', claimedAt: new Date(), updatedAt: new Date() },
+          $unset: { error: '' },
+        },
       );
       return true;
     });
@@ -135,7 +141,15 @@ export class PostLedgerService {
   /** True if this call created the entry (so holds the claim); false if it already existed. */
   private async create(_id: string, jobId: string, platform: PostingPlatform): Promise<boolean> {
     try {
-      await this.model.create({ _id, jobId, platform, state: 'posting', updatedAt: new Date() });
+      const now = new Date();
+      await this.model.create({
+        _id,
+        jobId,
+        platform,
+        state: 'posting',
+        claimedAt: now,
+        updatedAt: now,
+      });
       return true;
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;

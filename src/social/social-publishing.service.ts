@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DelayedError } from 'bullmq';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app-config';
 import { ContentService } from '../content/content.service';
 import type { PostingPlatform } from '../content/platforms';
 import { ProviderError } from '../integrations/http/provider-http';
@@ -39,14 +40,20 @@ const MAX_RATE_LIMIT_DEFERRALS = 5;
 export class SocialPublishingService {
   private readonly clients: Map<PostingPlatform, SocialPlatformClient>;
   private readonly logger = new Logger('SocialPublishing');
+  private readonly inFlightMs: number;
 
   constructor(
     @Inject(SOCIAL_PLATFORM_CLIENTS) clients: SocialPlatformClient[],
     private readonly ledger: PostLedgerService,
     private readonly accounts: SocialAccountsService,
     private readonly contents: ContentService,
+    config: ConfigService<AppConfig, true>,
   ) {
     this.clients = new Map(clients.map((c) => [c.platform, c]));
+    // A request lasts at most its timeout; a run lasts at most a lock period past its worker.
+    this.inFlightMs =
+      config.get('social', { infer: true }).requestTimeoutMs +
+      config.get('jobs', { infer: true }).lockDurationMs;
   }
 
   async publish(
@@ -124,8 +131,17 @@ export class SocialPublishingService {
     credentials: PlatformCredentials,
     context: JobContext,
   ): Promise<PlatformOutcome | undefined> {
-    // From a little before the earlier attempt began (clocks of platforms drift).
-    const since = new Date(new Date(entry.updatedAt).getTime() - LOOKBACK_MS);
+    const claimedAt = new Date(entry.claimedAt ?? entry.updatedAt).getTime();
+    // A `posting` entry this young may belong to a run still in flight (a stalled worker still
+    // alive): wait until it cannot be, without spending an attempt, before asking the platform.
+    const inFlightUntil = claimedAt + this.inFlightMs;
+    if (entry.state === 'posting' && Date.now() < inFlightUntil)
+      await context.deferUntil(
+        new Date(inFlightUntil),
+        `${platform}: an earlier attempt may still be posting`,
+      );
+    // From a little before that attempt began (platforms' clocks drift).
+    const since = new Date(claimedAt - LOOKBACK_MS);
     let found: PublishedRef | null;
     try {
       found = await client.findPublished(credentials, payload.content, since, context.signal);
@@ -212,8 +228,7 @@ export class SocialPublishingService {
     this.logger.warn(
       `job ${context.jobId}: rate limited, trying again in ${Math.ceil(waitMs / 1000)} s (${summary})`,
     );
-    await context.job.moveToDelayed(Date.now() + waitMs, context.token);
-    throw new DelayedError(`rate limited until ${new Date(Date.now() + waitMs).toISOString()}`);
+    return context.deferUntil(new Date(Date.now() + waitMs), 'rate limited');
   }
 }
 

@@ -1,3 +1,5 @@
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { ContentService } from '../../src/content/content.service';
 import { JobPayloadError, QUEUE_NAMES, QueuesService } from '../../src/queues';
 import { PostLedgerService } from '../../src/social/post-ledger.service';
@@ -164,9 +166,25 @@ describe('social-posting and scheduled-posts', () => {
     expect(linkedinPosts).toHaveLength(2);
   });
 
-  /** What a worker killed between sending the request and recording the answer leaves behind. */
-  const crashedMidPost = async (jobId: string, platform: 'twitter' | 'linkedin') =>
+  /**
+   * What a worker killed between sending the request and recording the answer leaves behind,
+   * `agoMs` ago (long enough, by default, that no run of it can still be in flight).
+   */
+  const crashedMidPost = async (
+    jobId: string,
+    platform: 'twitter' | 'linkedin',
+    agoMs = 10 * 60_000,
+  ) => {
     expect(await app.get(PostLedgerService).claim(jobId, platform)).toEqual({ claimed: true });
+    const then = new Date(Date.now() - agoMs);
+    await app
+      .get<Connection>(getConnectionToken())
+      .collection('social_post_ledger')
+      .updateOne(
+        { _id: `${jobId}:${platform}` as never },
+        { $set: { claimedAt: then, updatedAt: then } },
+      );
+  };
   /** Twitter's read API: who the token is, and that account's recent tweets. */
   const twitterTimeline = (reply: () => Reply) => {
     platforms.on('GET', '/2/users/me', () => ({ status: 200, body: { data: { id: 'tw-bob' } } }));
@@ -212,6 +230,24 @@ describe('social-posting and scheduled-posts', () => {
     expect(linkedinPosts).toHaveLength(1);
     const read = platforms.requests.find((r) => r.path.startsWith('/rest/posts?'));
     expect(read?.path).toContain(`author=${encodeURIComponent('urn:li:person:bob')}`);
+  });
+
+  it('waits, without asking or posting, while an earlier attempt may still be in flight', async () => {
+    onTwitter(() => tweetCreated('never'));
+    twitterTimeline(() => ({ status: 200, body: { data: [] } }));
+    await crashedMidPost('maybe-in-flight', 'twitter', 0);
+    const job = await queues.addSocialPostJob(
+      { userId: 'bob', platforms: ['twitter'], content: { text: 'Still going?' } },
+      { jobId: 'maybe-in-flight' },
+    );
+    const waiting = await eventually(async () => {
+      const s = await queues.getJobStatus(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+      return s.state === 'delayed' && s;
+    });
+    expect(waiting.attemptsMade).toBe(0);
+    expect(tweets).toHaveLength(0);
+    expect(platforms.requests.filter((r) => r.method === 'GET')).toHaveLength(0);
+    await queues.cancelJob(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
   });
 
   it('does not re-post when the platform cannot be asked (the outcome stays unknown)', async () => {

@@ -2,6 +2,7 @@ import type { SocialConfig } from '../../config/integrations-config';
 import { PermanentJobError } from '../../queues/kernel/job-errors';
 import type { PlatformCredentials } from '../../social/social-accounts.service';
 import { getJson, postJson } from '../http/provider-http';
+import { sameText } from './same-text';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
 
 /** LinkedIn Posts API: POST /rest/posts as the member (urn:li:person:…) the token belongs to. */
@@ -55,7 +56,8 @@ export class LinkedInClient implements SocialPlatformClient {
     );
     const commentary = commentaryOf(post);
     const found = response.body?.elements?.find(
-      (p) => p.id && p.commentary === commentary && (p.createdAt ?? 0) >= since.getTime(),
+      (p) =>
+        p.id && sameText(commentary, p.commentary ?? '') && (p.createdAt ?? 0) >= since.getTime(),
     );
     return found ? postRef(found.id!) : null;
   }

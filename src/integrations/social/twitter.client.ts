@@ -1,6 +1,7 @@
 import type { SocialConfig } from '../../config/integrations-config';
 import type { PlatformCredentials } from '../../social/social-accounts.service';
 import { getJson, postJson } from '../http/provider-http';
+import { sameText } from './same-text';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
 
 interface CreateTweetResponse {
@@ -62,7 +63,9 @@ export class TwitterClient implements SocialPlatformClient {
       this.options(credentials, signal),
     );
     const text = tweetText(post);
-    const found = timeline.body?.data?.find((tweet) => tweet.text === text && tweet.id);
+    const found = timeline.body?.data?.find(
+      (tweet) => tweet.id && sameText(text, tweet.text ?? ''),
+    );
     return found ? tweetRef(found.id!) : null;
   }
 

@@ -24,7 +24,12 @@ export interface JobContext {
   /** The raw BullMQ job, for the few handlers that must move it themselves (rate-limit deferral). */
   job: Job;
   token?: string;
+  /** Puts the job back until `at` without spending an attempt, and ends this run (throws). */
+  deferUntil(at: Date, why: string): Promise<never>;
 }
+
+/** After a shutdown abort, how long a handler gets to stop before its job is handed back. */
+const SETTLE_AFTER_SHUTDOWN_MS = 3000;
 
 export type JobHandlers<Q extends QueueName> = {
   [N in JobNameOf<Q>]: (payload: PayloadOf<Q, N>, context: JobContext) => Promise<unknown>;
@@ -39,6 +44,19 @@ function abortReason(signal: AbortSignal): string {
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Resolves when `work` settles, or after `ms`, whichever is first; never rejects. */
+async function settled(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Settles with `work`, or rejects with JobCancelledError the moment `signal` fires. */
@@ -102,12 +120,20 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
       progress: (value) => job.updateProgress(value),
       job,
       token,
+      deferUntil: async (at, why) => {
+        if (!token) throw new Error(`cannot defer job ${job.id}: ${why}`);
+        await job.moveToDelayed(at.getTime(), token);
+        throw new DelayedError(`${why}; until ${at.toISOString()}`);
+      },
     };
+    const work = handler(payload, context);
     try {
-      return await untilAborted(handler(payload, context), abortSignal);
+      return await untilAborted(work, abortSignal);
     } catch (error) {
       if (abortSignal.reason === SHUTDOWN_ABORT && token) {
-        // Not the job's fault: back to the queue at once, without spending an attempt.
+        // Not the job's fault: back to the queue without spending an attempt — once the handler
+        // has stopped (or had its moment), so no second run overlaps a side effect of this one.
+        await settled(work, SETTLE_AFTER_SHUTDOWN_MS);
         await job.moveToDelayed(Date.now(), token);
         throw new DelayedError(SHUTDOWN_ABORT);
       }
