@@ -43,21 +43,26 @@ export class MailLedger {
 
   /**
    * The server accepted the message: this must land, or a retry would send it again. MongoDB
-   * being away is waited out (up to five minutes), unless the job is cancelled meanwhile.
+   * being away is waited out (up to five minutes), even past a cancel.
    */
-  async sent(entry: Omit<MailLedgerEntry, 'state' | 'updatedAt'>, signal?: AbortSignal) {
+  async sent(entry: Omit<MailLedgerEntry, 'state' | 'updatedAt'>) {
     const deadline = Date.now() + SENT_RETRY_MS;
     for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
       try {
         return await this.write({ ...entry, state: 'sent', updatedAt: new Date() });
       } catch (error) {
-        if (Date.now() + wait > deadline || signal?.aborted) throw error;
+        if (Date.now() + wait > deadline) throw error;
         this.logger.warn(
           `email of job ${entry._id} sent, ledger not written yet: ${(error as Error).message}`,
         );
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+  }
+
+  /** The attempt ended without sending anything: no entry, as if it never began. */
+  async forget(jobId: string): Promise<void> {
+    await this.entries().deleteOne({ _id: jobId });
   }
 
   private async write(entry: MailLedgerEntry): Promise<void> {

@@ -35,6 +35,7 @@ export class MailService {
   private readonly logger = new Logger('Mail');
 
   private readonly messageDomain: string;
+  private readonly inFlightMs: number;
 
   constructor(
     private readonly mailer: MailerService,
@@ -43,6 +44,7 @@ export class MailService {
   ) {
     this.mail = config.get('mail', { infer: true });
     // Message-IDs carry the sender's domain, as mail clients expect.
+    this.inFlightMs = config.get('jobs', { infer: true }).lockDurationMs + 30_000;
     this.messageDomain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.mail.from)?.[1] ?? 'click-api.local';
   }
 
@@ -53,7 +55,7 @@ export class MailService {
    */
   async send(
     payload: SendEmailPayload,
-    job?: { id: string; signal?: AbortSignal },
+    job?: { id: string; deferUntil?: (at: Date, why: string) => Promise<never> },
   ): Promise<SentMail> {
     if (!MAIL_TEMPLATES.includes(payload.template))
       throw new PermanentJobError(`Unknown email template "${payload.template}"`);
@@ -64,10 +66,21 @@ export class MailService {
       const { messageId, accepted, outboxFile } = before;
       return { messageId, accepted, ...(outboxFile ? { outboxFile } : {}) };
     }
+    // A `sending` this young may be a run still in flight (a stalled worker still alive): wait it
+    // out, without spending an attempt, rather than send beside it.
+    const inFlightUntil = before ? before.updatedAt.getTime() + this.inFlightMs : 0;
+    if (before?.state === 'sending' && Date.now() < inFlightUntil && job.deferUntil)
+      await job.deferUntil(new Date(inFlightUntil), 'an earlier attempt may still be sending');
     const messageId = `<${job.id}@${this.messageDomain}>`;
     await this.ledger.sending(job.id, messageId);
-    const sent = await this.deliver(payload, { messageId, jobId: job.id });
-    await this.ledger.sent({ _id: job.id, ...sent }, job.signal);
+    const sent = await this.deliver(payload, { messageId, jobId: job.id }).catch(
+      async (error: unknown) => {
+        // The server said no, or was never reached: nothing was sent, so a retry may send at once.
+        if (definitelyNotSent(error)) await this.ledger.forget(job.id);
+        throw error;
+      },
+    );
+    await this.ledger.sent({ _id: job.id, ...sent });
     return sent;
   }
 
@@ -125,6 +138,13 @@ export class MailService {
     await writeFile(file, info.message ?? Buffer.alloc(0));
     return file;
   }
+}
+
+function definitelyNotSent(error: unknown): boolean {
+  const e = error as { responseCode?: number; code?: string; cause?: unknown };
+  const refused = e.responseCode !== undefined && e.responseCode >= 400;
+  const unreached = ['ECONNREFUSED', 'ENOTFOUND', 'EDNS', 'EENVELOPE'].includes(e.code ?? '');
+  return refused || unreached || (e.cause !== undefined && definitelyNotSent(e.cause));
 }
 
 /** SMTP 5xx (and envelope errors) will not get better by retrying; 4xx and network errors may. */

@@ -13,7 +13,7 @@ export class EmailSendingProcessor extends KernelProcessor<typeof QUEUE_NAMES.EM
   }
 
   protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.EMAIL_SENDING> = {
-    [JOB_NAMES.SEND_EMAIL]: (email, { jobId, signal }) =>
-      this.mail.send(email, { id: jobId, signal }),
+    [JOB_NAMES.SEND_EMAIL]: (email, { jobId, deferUntil }) =>
+      this.mail.send(email, { id: jobId, deferUntil }),
   };
 }
