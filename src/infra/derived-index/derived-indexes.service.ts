@@ -79,9 +79,9 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** A rebuild under way is not waited for (it may take minutes); its lease lapses on its own. */
+  onApplicationShutdown(): void {
     clearInterval(this.timer);
-    await this.checking;
   }
 
   /**
@@ -117,14 +117,22 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
           `index ${index.name} rebuilt from MongoDB: ${count} items in ${Date.now() - started} ms`,
         );
       }
-      // Move both epochs on, MongoDB first: a crash in between only costs a rebuild.
+      // Move both epochs on, MongoDB first: a crash in between only costs a rebuild. Only from
+      // the epoch read above: an invalidate() meanwhile must not be overwritten. (A filter on
+      // more than `_id` scans; this collection holds one document per index.)
       const epoch = randomUUID();
-      await this.epochs().updateOne(
-        { _id: index.name },
-        { $set: { epoch, checkedAt: new Date() } },
-        { upsert: true },
-      );
-      await this.redis.set(this.key(index, 'epoch'), epoch);
+      const moved = inMongo
+        ? (
+            await this.epochs().updateOne(
+              { _id: index.name, epoch: inMongo.epoch },
+              { $set: { epoch, checkedAt: new Date() } },
+            )
+          ).matchedCount === 1
+        : await this.epochs()
+            .insertOne({ _id: index.name, epoch })
+            .then(() => true)
+            .catch(() => false);
+      if (moved) await this.redis.set(this.key(index, 'epoch'), epoch);
       return matches ? 'ok' : 'rebuilt';
     });
     return lease.acquired ? lease.value : 'busy';

@@ -82,18 +82,21 @@ export class JobHistory {
     limit: number,
     after?: IndexCursor,
   ): Promise<HistoryPage> {
-    const entries = (await this.index.openOf(ownerId))
+    const candidates = (await this.index.openOf(ownerId))
       .filter((e) => !filter.queue || e.ref.queue === filter.queue)
-      .filter((e) => !after || isAfter(cursorOf(e), after))
-      .slice(0, SCAN_LIMIT);
+      .filter((e) => !after || isAfter(cursorOf(e), after));
+    const entries = candidates.slice(0, SCAN_LIMIT);
     const statuses = await this.resolve(entries);
     const found = entries
       .map((entry, i) => ({ status: statuses[i], at: cursorOf(entry) }))
       .filter((f): f is { status: JobStatus; at: IndexCursor } => f.status?.state === filter.state);
     const page = found.slice(0, limit);
+    if (found.length > limit) return { items: page.map((f) => f.status), next: page[limit - 1].at };
+    // Looked at all it may on one page: the next one goes on from the last looked at.
+    const cut = candidates.length > entries.length;
     return {
       items: page.map((f) => f.status),
-      next: found.length > limit ? page[limit - 1].at : undefined,
+      next: cut ? cursorOf(entries[entries.length - 1]) : undefined,
     };
   }
 

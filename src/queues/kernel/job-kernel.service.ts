@@ -312,12 +312,14 @@ export class JobKernel {
       return { state: 'cancelled' };
     }
     if (status.state !== 'active') {
+      // The record first: if MongoDB refuses it, the job is still in Redis and nothing is lost.
+      await this.markCancelled(queueName, status, reason);
       try {
         await job.remove();
-        await this.markCancelled(queueName, status, reason);
         return { state: 'cancelled' };
       } catch {
-        // It became active (locked) in the meantime: cancel it as an active job.
+        // It became active (locked) in the meantime: cancel it as an active job (its worker
+        // writes its final record when it stops).
       }
     }
     return this.cancelActive(queueName, jobId, reason);
@@ -484,17 +486,20 @@ export class JobKernel {
     const bullQueue = await this.registry.use(queueName);
     let retried = 0;
     let skipped = 0;
-    for (;;) {
+    // At most the jobs failed when asked: one that fails again at once is not picked up again.
+    const limit = await bullQueue.getFailedCount();
+    while (retried + skipped < limit) {
       const page = await bullQueue.getJobs(['failed'], skipped, skipped + 99, true);
-      if (page.length === 0) return retried;
+      if (page.length === 0) break;
       for (const job of page) {
-        if (isCancelledReason(job?.failedReason)) skipped++;
-        else if (job) {
+        if (!job || isCancelledReason(job.failedReason)) skipped++;
+        else {
           await this.retry(queueName, job.id!);
           retried++;
         }
       }
     }
+    return retried;
   }
 
   async workers(queue: string): Promise<number> {

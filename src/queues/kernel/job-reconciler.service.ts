@@ -84,25 +84,40 @@ export class JobReconciler {
     await this.records.flush();
     const report: ReconcileReport = { checked: 0, requeued: 0, repaired: 0, dropped: 0 };
     const ids = (await this.records.pendingChecks()).slice(0, BATCH);
+    const done: string[] = [];
     for (const id of ids) {
-      const record = await this.records.findById(id);
       report.checked++;
-      const outcome = record ? await this.reconcileRecord(record) : 'confirmed';
-      if (outcome !== 'confirmed') report[outcome]++;
+      const outcome = await this.guarded(id, async () => {
+        const record = await this.records.findById(id);
+        return record ? this.reconcileRecord(record) : 'confirmed';
+      });
+      if (outcome) done.push(id);
+      if (outcome && outcome !== 'confirmed') report[outcome]++;
     }
-    await this.records.checked(ids);
+    await this.records.checked(done);
 
     const now = Date.now();
     const live: JobRef[] = [];
     for (const ref of await this.index.dueForCheck(now, BATCH)) {
       report.checked++;
-      const outcome = await this.reconcileRef(ref);
-      if (outcome === 'live') live.push(ref);
+      const outcome = await this.guarded(ref.id, () => this.reconcileRef(ref));
+      // Live, or failed to check this time: looked at again later, after the others.
+      if (outcome === 'live' || !outcome) live.push(ref);
       else if (outcome !== 'confirmed') report[outcome]++;
     }
     const recheckMs = Math.max(this.jobs.reconcileGraceMs, this.jobs.reconcileIntervalMs);
     await this.index.checkLater(live, now + recheckMs);
     return report;
+  }
+
+  /** One job's check; an error is logged and skips that job, not the rest of the pass. */
+  private async guarded<T>(jobId: string, check: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await check();
+    } catch (error) {
+      this.logger.warn(`job ${jobId} not reconciled this time: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   /**
@@ -122,6 +137,12 @@ export class JobReconciler {
       },
       Date.now() + this.jobs.reconcileGraceMs,
     );
+    // A record (of an older version, or one set back) says so too, before the add: written after
+    // it, it could land on top of the final record of a job that already ran.
+    if ('state' in record)
+      await this.records.update(record._id, { state: delayMs > 0 ? 'delayed' : 'waiting' }, [], {
+        recheck: false,
+      });
     await queue.add(record.name, record.data, {
       ...buildJobOptions(
         this.jobs.queues[record.queue],
@@ -129,9 +150,6 @@ export class JobReconciler {
         this.jobs.backoffDelayMs,
       ),
       timestamp: record.createdAt.getTime(),
-    });
-    await this.records.update(record._id, { state: delayMs > 0 ? 'delayed' : 'waiting' }, [], {
-      recheck: false,
     });
   }
 

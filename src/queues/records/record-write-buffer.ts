@@ -82,23 +82,24 @@ export class RecordWriteBuffer {
 
   private async write(records: FinalRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += CHUNK) {
-      const chunk = records.slice(i, i + CHUNK);
-      if (!(await this.writeChunk(chunk))) {
+      const written = await this.writeChunk(records.slice(i, i + CHUNK));
+      if (!written) {
         this.keep(records.slice(i));
         return;
       }
-      await this.onDurable(chunk).catch((e: Error) =>
+      await this.onDurable(written).catch((e: Error) =>
         // Only the reconciler's bookkeeping: it will look at these jobs once more, harmlessly.
         this.logger.warn(`records written, index not told: ${e.message}`),
       );
     }
   }
 
-  /** False when MongoDB could not be reached (the chunk is kept for a later try). */
-  private async writeChunk(records: FinalRecord[]): Promise<boolean> {
+  /** The records now in MongoDB, or false when MongoDB could not be reached (kept for later). */
+  private async writeChunk(records: FinalRecord[]): Promise<FinalRecord[] | false> {
     // The driver's collection, not the model: the values already have their schema types, and
     // mongoose's per-document casting costs more than the write itself on a busy worker.
     const collection = this.model.collection as unknown as mongo.Collection<FinalRecord>;
+    const rejected = new Set<number>();
     try {
       let existing: FinalRecord[] = [];
       try {
@@ -109,8 +110,12 @@ export class RecordWriteBuffer {
         const duplicates = new Set(
           refused.filter((e) => e.code === DUPLICATE_KEY).map((e) => e.index),
         );
-        for (const e of refused.filter((e) => e.code !== DUPLICATE_KEY))
-          this.logger.warn(`record ${records[e.index]?._id} not written: ${e.errmsg ?? 'error'}`);
+        for (const e of refused.filter((e) => e.code !== DUPLICATE_KEY)) {
+          // Refused for good (a value the server cannot store): not reported durable, so the job
+          // stays with the reconciler, which will try again from Redis and say so each time.
+          this.logger.error(`record ${records[e.index]?._id} refused: ${e.errmsg ?? 'error'}`);
+          rejected.add(e.index);
+        }
         existing = records.filter((_, i) => duplicates.has(i));
       }
       for (let i = 0; i < existing.length; i += REPLACE_CHUNK)
@@ -123,7 +128,7 @@ export class RecordWriteBuffer {
       if (this.failures > 0)
         this.logger.log(`record writes resumed after ${this.failures} failed attempt(s)`);
       this.failures = 0;
-      return true;
+      return records.filter((_, i) => !rejected.has(i));
     } catch (error) {
       if (this.failures === 0)
         this.logger.warn(`record writes failing, will retry: ${(error as Error).message}`);
