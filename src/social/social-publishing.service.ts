@@ -204,6 +204,14 @@ export class SocialPublishingService {
         rateLimitMs: canDefer ? (error.retryAfterMs ?? 60_000) : undefined,
       };
     }
+    // "Duplicate content": the platform has this post already (an earlier attempt's, its timeline
+    // lagging): not a failure; the next attempt looks it up again.
+    if (error instanceof ProviderError && error.status === 403 && /duplicate/i.test(message))
+      return {
+        outcome: outcomeOf(
+          await this.ledger.settle(jobId, platform, 'uncertain', { error: message }),
+        ),
+      };
     // Only answers that show the platform did not act are safe to try again.
     const definite =
       error instanceof ProviderError &&

@@ -232,6 +232,31 @@ describe('social-posting and scheduled-posts', () => {
     expect(read?.path).toContain(`author=${encodeURIComponent('urn:li:person:bob')}`);
   });
 
+  it('takes X’s "duplicate content" after an unknown attempt as a post to look up, not a failure', async () => {
+    let timelineReads = 0;
+    onTwitter(() => ({
+      status: 403,
+      body: { detail: 'You are not allowed to create a Tweet with duplicate content.' },
+    }));
+    // The timeline lags: the first look finds nothing, the next one finds the tweet.
+    twitterTimeline(() =>
+      ++timelineReads === 1
+        ? { status: 200, body: { data: [] } }
+        : { status: 200, body: { data: [{ id: '1077', text: 'Said twice?' }] } },
+    );
+    await crashedMidPost('duplicate-content', 'twitter');
+    const job = await queues.addSocialPostJob(
+      { userId: 'bob', platforms: ['twitter'], content: { text: 'Said twice?' } },
+      { jobId: 'duplicate-content' },
+    );
+    const done = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(done).toMatchObject({ state: 'completed', attemptsMade: 2 });
+    expect(done.returnValue).toMatchObject({
+      platforms: [{ platform: 'twitter', state: 'posted', postId: '1077' }],
+    });
+    expect(tweets).toHaveLength(1);
+  });
+
   it('waits, without asking or posting, while an earlier attempt may still be in flight', async () => {
     onTwitter(() => tweetCreated('never'));
     twitterTimeline(() => ({ status: 200, body: { data: [] } }));
