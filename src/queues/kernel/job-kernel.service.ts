@@ -103,9 +103,10 @@ export class JobKernel {
   }
 
   /**
-   * Validates, writes the job record, then adds the job to Redis. Record first: a crash between
-   * the two leaves a record whose job is missing, which the reconciler queues — never a job
-   * without a record. If Redis refuses the job, the record is deleted again and the caller told.
+   * Validates, lists the job in the Redis indexes, writes its intent to MongoDB, then adds it to
+   * BullMQ. A crash in between leaves a listing the reconciler queues from the intent (or drops,
+   * when there is none): never a job its owner cannot see, never an accepted job that Redis alone
+   * holds. If Redis or MongoDB refuses, the listing is removed and the caller told (503).
    */
   async add<Q extends QueueName, N extends JobNameOf<Q>>(
     queue: Q,
@@ -182,8 +183,7 @@ export class JobKernel {
       return accepted;
     };
     try {
-      // Listed first: a crash before the add leaves an entry the reconciler drops (no job, no
-      // record), never a job its owner cannot see.
+      // Listed first, so the reconciler hears of the job whatever happens next.
       await this.index.added(indexed, createdAt + this.jobs.reconcileGraceMs);
     } catch (error) {
       if (options.deferIfQueueDown) return defer(error);
