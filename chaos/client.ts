@@ -9,6 +9,10 @@ export interface Accepted {
   /** For posts: the unique text each platform must get once. */
   text?: string;
   platforms?: string[];
+  /** The owner's access token (to ask the API about the job). */
+  token?: string;
+  /** When the 202 came, ms since the suite started. */
+  at?: number;
 }
 
 export class StatusCounts {

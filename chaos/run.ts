@@ -19,7 +19,7 @@
  * the 503 of an outage; no process exited on its own. Last line: `chaos: N checks, M failed`.
  *
  * Knobs: CHAOS_SCENARIOS (comma list, default all), CHAOS_JOBS, CHAOS_KILLS, CHAOS_USERS (24),
- * CHAOS_DB_OUTAGE_MS, CHAOS_SETTLE_MS (180000), CHAOS_DEADLINE_MS (720000).
+ * CHAOS_DB_OUTAGE_MS, CHAOS_SETTLE_MS (120000), CHAOS_DEADLINE_MS (720000).
  */
 import { randomBytes } from 'node:crypto';
 import { mongo } from 'mongoose';
@@ -37,7 +37,7 @@ const KNOBS = {
   kills: num('CHAOS_KILLS', 12),
   users: num('CHAOS_USERS', 24),
   dbOutageMs: num('CHAOS_DB_OUTAGE_MS', 20_000),
-  settleMs: num('CHAOS_SETTLE_MS', 180_000),
+  settleMs: num('CHAOS_SETTLE_MS', 120_000),
   deadlineMs: num('CHAOS_DEADLINE_MS', 720_000),
 };
 const ALL_SCENARIOS = ['kill', 'sigterm', 'redis-restart', 'redis-empty', 'db-outage', 'big'];
@@ -139,12 +139,12 @@ class Suite {
   }
 
   private record(sc: Scenario, accepted: Omit<Accepted, 'scenario'>): void {
-    const entry = { ...accepted, scenario: sc.name };
+    const entry = { ...accepted, scenario: sc.name, at: Date.now() - started };
     sc.accepted.push(entry);
     this.allAccepted.push(entry);
   }
 
-  async post(sc: Scenario): Promise<void> {
+  async post(sc: Scenario): Promise<number> {
     const user = this.users[Math.floor(Math.random() * this.users.length)];
     const text = `chaos ${this.runTag} ${sc.name} post #${++this.seq} ${randomBytes(4).toString('hex')}`;
     const platforms = ['twitter', 'linkedin'];
@@ -154,11 +154,12 @@ class Suite {
     });
     if (res.status === 202) {
       const body = res.body as { jobId: string; queue: string };
-      this.record(sc, { jobId: body.jobId, queue: body.queue, text, platforms });
+      this.record(sc, { jobId: body.jobId, queue: body.queue, text, platforms, token: user.token });
     }
+    return res.status;
   }
 
-  async generate(sc: Scenario): Promise<void> {
+  async generate(sc: Scenario): Promise<number> {
     const user = this.users[Math.floor(Math.random() * this.users.length)];
     const text = `Chaos content ${this.runTag} number ${++this.seq}. Queues survive crashes. Records converge after outages.`;
     const res = await this.client.call('POST', '/content/generate', user.token, {
@@ -167,8 +168,9 @@ class Suite {
     });
     if (res.status === 202) {
       const body = res.body as { jobId: string; queue: string };
-      this.record(sc, { jobId: body.jobId, queue: body.queue });
+      this.record(sc, { jobId: body.jobId, queue: body.queue, token: user.token });
     }
+    return res.status;
   }
 
   /**
@@ -182,9 +184,16 @@ class Suite {
       while (!stopped && sent < max && remaining() > 60_000) {
         sent++;
         const roll = Math.random();
-        if (roll < mix.post) await this.post(sc);
-        else if (roll < mix.post + mix.generate) await this.generate(sc);
-        else await this.register(sc, 'load');
+        const status =
+          roll < mix.post
+            ? await this.post(sc)
+            : roll < mix.post + mix.generate
+              ? await this.generate(sc)
+              : (await this.register(sc, 'load'))
+                ? 201
+                : 0;
+        // A client told the service is away (503, Retry-After) waits a little before the next.
+        if (status === 503 || status === 0) await sleep(250);
       }
     };
     const done = Promise.all(Array.from({ length: concurrency }, loop)).then(() => sent);
@@ -287,7 +296,15 @@ class Suite {
     // Side effects of the last jobs (the SMTP server's parse, the last POSTs) land.
     await sleep(1500);
     log(`${sc.name}: settled (${final.size}/${jobs.size} final; ${sc.counts.summary()})`);
-    this.check(sc, jobs, final, welcome, backlog);
+    // What the API says of jobs that have no final record (for the notes).
+    const views = new Map<string, string>();
+    for (const id of [...jobs.keys()].filter((j) => !final.has(j)).slice(0, 5)) {
+      const token = jobs.get(id)?.token;
+      if (!token) continue;
+      const res = await this.client.call('GET', `/jobs/user/${id}`, token, undefined, false);
+      views.set(id, `${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    }
+    this.check(sc, jobs, final, welcome, backlog, views);
   }
 
   private check(
@@ -296,6 +313,7 @@ class Suite {
     final: Map<string, JobRecordView>,
     welcome: Map<string, string[]>,
     backlog: { total: number; detail: string } | undefined,
+    views: Map<string, string>,
   ): void {
     const r = this.report;
     const name = sc.name;
@@ -310,6 +328,12 @@ class Suite {
       r.note(`${name}: ${f.queue} ${f._id} ${f.state}: ${f.failedReason}`);
     const unfinished = [...jobs.keys()].filter((id) => !final.has(id));
     if (unfinished.length) r.note(`${name}: not final: ${unfinished.slice(0, 5).join(', ')}`);
+    for (const id of unfinished.slice(0, 5)) {
+      const a = jobs.get(id);
+      r.note(
+        `${name}: ${id} (${a?.queue}, accepted at ${((a?.at ?? 0) / 1000).toFixed(1)} s): ${views.get(id) ?? ''}`,
+      );
+    }
     r.add(
       name,
       'left waiting/active/delayed in Redis',
