@@ -126,12 +126,18 @@ export class PlatformsFake {
     const query = new URL(r.path, 'http://x').searchParams;
     const since = Date.parse(query.get('start_time') ?? '') || 0;
     const max = Number(query.get('max_results') ?? 10);
-    const data = this.posts
+    const from = Number(query.get('pagination_token') ?? 0);
+    const all = this.posts
       .filter((p) => p.platform === 'twitter' && p.account === account && p.at >= since)
-      .reverse()
-      .slice(0, max)
+      .reverse();
+    const data = all
+      .slice(from, from + max)
       .map((p) => ({ id: p.id, text: p.text, created_at: new Date(p.at).toISOString() }));
-    return { status: 200, body: { data, meta: { result_count: data.length } } };
+    const next = from + max < all.length ? String(from + max) : undefined;
+    return {
+      status: 200,
+      body: { data, meta: { result_count: data.length, ...(next ? { next_token: next } : {}) } },
+    };
   }
 
   private async linkedinPosts(r: RecordedRequest): Promise<Reply> {
@@ -140,10 +146,11 @@ export class PlatformsFake {
     const query = new URL(r.path, 'http://x').searchParams;
     const author = query.get('author') ?? '';
     const count = Number(query.get('count') ?? 10);
+    const start = Number(query.get('start') ?? 0);
     const elements = this.posts
       .filter((p) => p.platform === 'linkedin' && p.account === author)
       .reverse()
-      .slice(0, count)
+      .slice(start, start + count)
       .map((p) => ({ id: p.id, commentary: p.text, createdAt: p.at }));
     return { status: 200, body: { elements } };
   }

@@ -212,6 +212,31 @@ describe('social-posting and scheduled-posts', () => {
     expect(read?.headers.authorization).toBe('Bearer tw-token-bob');
   });
 
+  it('reads the timeline page by page: a post behind 150 newer ones is still found', async () => {
+    onTwitter(() => tweetCreated('never'));
+    const newer = Array.from({ length: 150 }, (_, i) => ({ id: `n${i}`, text: `Newer ${i}` }));
+    const all = [...newer, { id: '1500', text: 'Deep in the timeline' }];
+    twitterTimeline(() => ({ status: 404 }));
+    platforms.on('GET', '/2/users/tw-bob/tweets', (r) => {
+      const from = Number(new URL(r.path, 'http://x').searchParams.get('pagination_token') ?? 0);
+      const next = from + 100 < all.length ? String(from + 100) : undefined;
+      return {
+        status: 200,
+        body: { data: all.slice(from, from + 100), meta: { next_token: next } },
+      };
+    });
+    await crashedMidPost('deep-timeline', 'twitter');
+    const job = await queues.addSocialPostJob(
+      { userId: 'bob', platforms: ['twitter'], content: { text: 'Deep in the timeline' } },
+      { jobId: 'deep-timeline' },
+    );
+    const done = await finished(QUEUE_NAMES.SOCIAL_POSTING, job.jobId);
+    expect(done.returnValue).toMatchObject({
+      platforms: [{ platform: 'twitter', state: 'posted', postId: '1500' }],
+    });
+    expect(tweets).toHaveLength(0);
+  });
+
   it('posts once when the platform says the earlier attempt did not go out (LinkedIn, by author)', async () => {
     onLinkedIn(() => linkedinCreated('urn:li:share:3001'));
     platforms.on('GET', '/rest/posts', () => ({

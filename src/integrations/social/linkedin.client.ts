@@ -5,6 +5,10 @@ import { getJson, postJson } from '../http/provider-http';
 import { sameText } from './same-text';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
 
+const PAGE_SIZE = 50;
+/** Pages read at most when looking for an earlier attempt's post. */
+const MAX_PAGES = 20;
+
 /** LinkedIn Posts API: POST /rest/posts as the member (urn:li:person:…) the token belongs to. */
 export class LinkedInClient implements SocialPlatformClient {
   readonly platform = 'linkedin' as const;
@@ -46,20 +50,32 @@ export class LinkedInClient implements SocialPlatformClient {
     since: Date,
     signal: AbortSignal,
   ): Promise<PublishedRef | null> {
-    const query = new URLSearchParams({ q: 'author', author: authorOf(credentials), count: '50' });
-    const response = await getJson<{
-      elements?: { id?: string; commentary?: string; createdAt?: number }[];
-    }>(
-      'linkedin',
-      `${this.social.linkedinBaseUrl}/rest/posts?${query.toString()}`,
-      this.options(credentials, signal),
-    );
     const commentary = commentaryOf(post);
-    const found = response.body?.elements?.find(
-      (p) =>
-        p.id && sameText(commentary, p.commentary ?? '') && (p.createdAt ?? 0) >= since.getTime(),
-    );
-    return found ? postRef(found.id!) : null;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = new URLSearchParams({
+        q: 'author',
+        author: authorOf(credentials),
+        count: String(PAGE_SIZE),
+        start: String(page * PAGE_SIZE),
+      });
+      const response = await getJson<{
+        elements?: { id?: string; commentary?: string; createdAt?: number }[];
+      }>(
+        'linkedin',
+        `${this.social.linkedinBaseUrl}/rest/posts?${query.toString()}`,
+        this.options(credentials, signal),
+      );
+      const elements = response.body?.elements ?? [];
+      const found = elements.find(
+        (p) =>
+          p.id && sameText(commentary, p.commentary ?? '') && (p.createdAt ?? 0) >= since.getTime(),
+      );
+      if (found) return postRef(found.id!);
+      // Newest first: a short page, or one reaching back before `since`, ends the search.
+      const oldest = elements[elements.length - 1]?.createdAt ?? 0;
+      if (elements.length < PAGE_SIZE || oldest < since.getTime()) return null;
+    }
+    throw new Error(`linkedin: more than ${MAX_PAGES * PAGE_SIZE} posts to search`);
   }
 
   private options(credentials: PlatformCredentials, signal: AbortSignal) {

@@ -10,7 +10,11 @@ interface CreateTweetResponse {
 
 interface TimelineResponse {
   data?: { id?: string; text?: string; created_at?: string }[];
+  meta?: { next_token?: string };
 }
+
+/** Pages of 100 read at most when looking for an earlier attempt's tweet. */
+const MAX_PAGES = 10;
 
 /** X (Twitter) API v2: POST /2/tweets with the user's OAuth 2.0 bearer token. */
 export class TwitterClient implements SocialPlatformClient {
@@ -52,21 +56,27 @@ export class TwitterClient implements SocialPlatformClient {
         )
       ).body?.data?.id;
     if (!userId) throw new Error('twitter: could not tell which account the token belongs to');
-    const query = new URLSearchParams({
-      start_time: since.toISOString(),
-      max_results: '100',
-      'tweet.fields': 'created_at',
-    });
-    const timeline = await getJson<TimelineResponse>(
-      'twitter',
-      `${base}/2/users/${encodeURIComponent(userId)}/tweets?${query.toString()}`,
-      this.options(credentials, signal),
-    );
     const text = tweetText(post);
-    const found = timeline.body?.data?.find(
-      (tweet) => tweet.id && sameText(text, tweet.text ?? ''),
-    );
-    return found ? tweetRef(found.id!) : null;
+    let next: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = new URLSearchParams({
+        start_time: since.toISOString(),
+        max_results: '100',
+        'tweet.fields': 'created_at',
+      });
+      if (next) query.set('pagination_token', next);
+      const timeline = await getJson<TimelineResponse>(
+        'twitter',
+        `${base}/2/users/${encodeURIComponent(userId)}/tweets?${query.toString()}`,
+        this.options(credentials, signal),
+      );
+      const found = timeline.body?.data?.find((t) => t.id && sameText(text, t.text ?? ''));
+      if (found) return tweetRef(found.id!);
+      next = timeline.body?.meta?.next_token;
+      if (!next) return null;
+    }
+    // Not found in the pages read, but not all were read: the answer is not known.
+    throw new Error(`twitter: more than ${MAX_PAGES * 100} tweets to search`);
   }
 
   private options(credentials: PlatformCredentials, signal: AbortSignal) {
