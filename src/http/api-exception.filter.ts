@@ -1,3 +1,4 @@
+import { isDatabaseDown } from '../infra/mongo/database-down';
 import { TaskBusyError, UnknownTaskError } from '../scheduler/maintenance-task';
 import {
   ArgumentsHost,
@@ -34,8 +35,6 @@ function isHealthReport(exception: unknown): exception is HttpException {
   const body = exception instanceof HttpException ? exception.getResponse() : undefined;
   return typeof body === 'object' && body !== null && 'details' in body && 'status' in body;
 }
-
-const DATABASE_DOWN = /^Mongo(ServerSelection|Network|NotConnected|Topology)/;
 
 function isClientError(error: { status?: number; expose?: boolean; message?: string }): boolean {
   return (
@@ -115,7 +114,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     // body-parser's other refusals (an unsupported or broken Content-Encoding, a bad charset):
     // http-errors marks the ones whose message is meant for the client.
     if (isClientError(error)) return { status: error.status!, message: error.message! };
-    if (DATABASE_DOWN.test(error.name ?? '') || /buffering timed out/.test(error.message ?? '')) {
+    if (isDatabaseDown(exception)) {
       return { status: 503, message: 'The database is unavailable, try again shortly' };
     }
     return { status: 500, message: 'Internal server error' };

@@ -2,6 +2,7 @@ import { WorkerHost } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { DelayedError, type Job, type JobProgress } from 'bullmq';
 import { validateDto } from '../../common/validate-dto';
+import { isDatabaseDown } from '../../infra/mongo/database-down';
 import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
 import type { QueueName } from '../queue-names';
 import { JobRecordsService } from '../records/job-records.service';
@@ -27,6 +28,9 @@ export interface JobContext {
   /** Puts the job back until `at` without spending an attempt, and ends this run (throws). */
   deferUntil(at: Date, why: string): Promise<never>;
 }
+
+/** While the database is away, how long a job waits before it runs again. */
+const OUTAGE_RETRY_MS = 2000;
 
 /** After a shutdown abort, how long a handler gets to stop before its job is handed back. */
 const SETTLE_AFTER_SHUTDOWN_MS = 3000;
@@ -130,6 +134,12 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
     try {
       return await untilAborted(work, abortSignal);
     } catch (error) {
+      if (isDatabaseDown(error) && token && !abortSignal.aborted) {
+        // The database is away: not the job's fault. It waits, its attempt unspent, and runs
+        // again when the database is likely back (its side effects are keyed: see the ledgers).
+        await job.moveToDelayed(Date.now() + OUTAGE_RETRY_MS, token);
+        throw new DelayedError('the database is unavailable; the job runs again shortly');
+      }
       if (abortSignal.reason === SHUTDOWN_ABORT && token) {
         // Not the job's fault: back to the queue without spending an attempt — once the handler
         // has stopped (or had its moment), so no second run overlaps a side effect of this one.

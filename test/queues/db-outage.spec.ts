@@ -1,0 +1,72 @@
+import { JobRecordsService } from '../../src/queues/records/job-records.service';
+import { QueuesService } from '../../src/queues';
+import { JobKernel } from '../../src/queues/kernel/job-kernel.service';
+import { QueueRegistry } from '../../src/queues/kernel/queue-registry';
+import { FakeSmtp } from '../support/fakes/smtp';
+import { OwnedServer } from '../support/servers';
+import { deleteRedisPrefix, eventually, startTestApp, TestApp } from '../support/test-app';
+import { mongoUriFor, uniqueName } from '../support/test-env';
+
+/**
+ * The database goes away while jobs run: no job is failed for it (they wait, their attempts
+ * untouched), and every job ends with its final record once the database is back.
+ */
+describe('jobs while the database is away', () => {
+  const name = uniqueName('dbdown');
+  let mongo: OwnedServer;
+  let smtp: FakeSmtp;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    [mongo, smtp] = await Promise.all([OwnedServer.ferretdb(), FakeSmtp.start()]);
+    app = await startTestApp(name, {
+      MONGODB_URI: mongoUriFor(name, `mongodb://127.0.0.1:${mongo.port}`),
+      SMTP_URL: smtp.url,
+      JOB_BACKOFF_DELAY_MS: '100',
+      JOB_RECONCILE_GRACE_MS: '1000',
+      JOB_RECONCILE_INTERVAL_MS: '1000',
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteRedisPrefix(app.config);
+    await Promise.all([mongo?.dispose(), smtp?.stop()]);
+  });
+
+  it('keeps every job and records each one once the database is back', async () => {
+    const queues = app.get(QueuesService);
+    const kernel = app.get(JobKernel);
+    // Queued while the database answers; run while it is away.
+    await kernel.pause('email-sending');
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++)
+      ids.push((await queues.addEmailJob({ to: `u${i}@example.com`, template: 'welcome' })).jobId);
+    await mongo.stop();
+    let failedDuring: string[];
+    try {
+      await kernel.resume('email-sending');
+      await new Promise((r) => setTimeout(r, 8000));
+      // Read from Redis (the records are out of reach now).
+      const queue = app.get(QueueRegistry).get('email-sending');
+      const states = await Promise.all(ids.map(async (id) => (await queue.getJob(id))?.getState()));
+      failedDuring = ids.filter((_, i) => states[i] === 'failed');
+    } finally {
+      await mongo.start();
+    }
+    expect(failedDuring).toEqual([]);
+
+    const records = app.get(JobRecordsService);
+    const final = await eventually(
+      async () => {
+        const all = await Promise.all(ids.map((id) => records.findById(id)));
+        return all.every((r) => r?.state === 'completed') && all;
+      },
+      60_000,
+      'every job recorded completed',
+    );
+    expect(final.map((r) => r!.attemptsMade)).toEqual(ids.map(() => 1));
+    const received = smtp.received.map((m) => m.to[0]).sort();
+    expect(new Set(received).size).toBe(20);
+  }, 90_000);
+});
