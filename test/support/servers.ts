@@ -26,7 +26,7 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPort(port: number, up: boolean, timeoutMs = 15_000): Promise<void> {
+export async function waitForPort(port: number, up: boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await portAnswers(port)) === up) return;
