@@ -78,7 +78,7 @@ export class JobIndex {
    * reached Redis outside the kernel), no longer counted as unfinished, and no longer for the
    * reconciler to look at. One script call per batch: a busy worker records hundreds a second.
    */
-  async recorded(jobs: IndexedJob[]): Promise<void> {
+  async recorded(jobs: IndexedJob[], { closeChecks = true } = {}): Promise<void> {
     if (!jobs.length) return;
     const args = jobs.flatMap((job) => [
       toRef(job),
@@ -87,7 +87,7 @@ export class JobIndex {
       job.contentId ?? '',
       job.createdAt,
     ]);
-    await this.redis.eval(RECORDED, 0, this.base, ...args);
+    await this.redis.eval(RECORDED, 0, this.base, closeChecks ? '1' : '0', ...args);
   }
 
   /** The reconciler need not look at these jobs again. */
@@ -223,14 +223,14 @@ export class JobIndex {
 
 /** JobIndex.recorded for a batch; the key names are built as in JobIndex. */
 const RECORDED = `
-local base = ARGV[1]
-for i = 2, #ARGV, 5 do
+local base, close = ARGV[1], ARGV[2] == '1'
+for i = 3, #ARGV, 5 do
   local ref, owner, queue, content, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   redis.call('zadd', base .. ':u:' .. owner, at, ref)
   redis.call('zadd', base .. ':u:' .. owner .. ':q:' .. queue, at, ref)
   if content ~= '' then redis.call('zadd', base .. ':c:' .. content, at, ref) end
   redis.call('srem', base .. ':open:u:' .. owner, ref)
-  redis.call('zrem', base .. ':open', ref)
+  if close then redis.call('zrem', base .. ':open', ref) end
 end
 return 0`;
 

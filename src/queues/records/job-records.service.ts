@@ -14,6 +14,8 @@ import { FinalRecord, RecordWriteBuffer } from './record-write-buffer';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_RESULT_BYTES = 16 * 1024;
+/** How long after its record's write a job stays in the reconciler's set (see the constructor). */
+const CLOSE_AFTER_MS = 10_000;
 /** The keyed document listing records whose Redis side must be checked (see toCheck()). */
 const CHECKS = { collection: 'job_record_checks', id: 'pending' } as const;
 
@@ -48,6 +50,9 @@ export function summarizeResult(value: unknown): unknown {
 @Injectable()
 export class JobRecordsService implements OnApplicationShutdown {
   private readonly buffer: RecordWriteBuffer;
+  private readonly closer: NodeJS.Timeout;
+  private toClose: { ref: IndexedJob; at: number }[] = [];
+  private lastOutageAt = 0;
   private readonly retentionMs: number;
 
   constructor(
@@ -55,14 +60,36 @@ export class JobRecordsService implements OnApplicationShutdown {
     private readonly index: JobIndex,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.buffer = new RecordWriteBuffer(model, 50, (written) =>
-      this.index.recorded(written.map(indexedOf)),
-    );
+    this.buffer = new RecordWriteBuffer(model, 50, (written) => this.settled(written));
+    // FerretDB killed mid-write has acknowledged inserts it then did not keep (found by the
+    // chaos suite). So a record's job leaves the reconciler's set only a while after its write,
+    // and only if MongoDB did not go away in between; otherwise the reconciler reads it back.
+    model.db.on('disconnected', () => (this.lastOutageAt = Date.now()));
+    this.closer = setInterval(() => void this.closeSettled(), CLOSE_AFTER_MS / 2);
+    this.closer.unref();
     this.retentionMs = config.get('jobs', { infer: true }).recordRetentionDays * DAY_MS;
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.buffer.close();
+    clearInterval(this.closer);
+  }
+
+  /** Records just written: listed and off the quota now, off the reconciler's set later. */
+  private async settled(written: FinalRecord[]): Promise<void> {
+    await this.index.recorded(written.map(indexedOf), { closeChecks: false });
+    const at = Date.now();
+    for (const record of written) this.toClose.push({ ref: indexedOf(record), at });
+  }
+
+  private async closeSettled(): Promise<void> {
+    const cutoff = Date.now() - CLOSE_AFTER_MS;
+    const ready = this.toClose.filter((c) => c.at <= cutoff);
+    if (!ready.length) return;
+    this.toClose = this.toClose.filter((c) => c.at > cutoff);
+    // An outage noticed since (or just before) the write: leave them for the reconciler to check.
+    const sure = ready.filter((c) => this.lastOutageAt < c.at - CLOSE_AFTER_MS);
+    await this.index.closeChecks(sure.map((c) => c.ref)).catch(() => undefined);
   }
 
   /**
