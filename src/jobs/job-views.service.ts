@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { JobNotFoundError } from '../queues/kernel/job-errors';
 import { JobHistory } from '../queues/kernel/job-history';
 import { JobKernel, JobStatus } from '../queues/kernel/job-kernel.service';
+import { QueueOperations } from '../queues/kernel/queue-operations';
 import type { IndexCursor } from '../queues/records/job-index';
 import type { JobPage, JobView } from './dto/job-views.dto';
 import type { UserJobsQuery } from './dto/job-queries.dto';
@@ -45,6 +46,7 @@ export class JobViewsService {
   constructor(
     private readonly history: JobHistory,
     private readonly kernel: JobKernel,
+    private readonly operations: QueueOperations,
   ) {}
 
   async list(ownerId: string, query: UserJobsQuery): Promise<JobPage> {
@@ -78,7 +80,8 @@ export class JobViewsService {
   async detail(ownerId: string, jobId: string): Promise<JobView> {
     const status = await this.owned(ownerId, jobId);
     const view = toJobView(status);
-    if (view.state === 'waiting') view.position = await this.kernel.position(status.queue, jobId);
+    if (view.state === 'waiting')
+      view.position = await this.operations.position(status.queue, jobId);
     return view;
   }
 }

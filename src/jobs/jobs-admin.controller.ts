@@ -4,7 +4,8 @@ import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
 import { ApiAdmin, ApiBadRequest, ApiNotFound, ErrorBody } from '../http/api-responses';
-import { JobKernel, QueueCounts } from '../queues/kernel/job-kernel.service';
+import { JobControl } from '../queues/kernel/job-control';
+import { QueueCounts, QueueOperations } from '../queues/kernel/queue-operations';
 import { QueuesService } from '../queues/queues.service';
 import { ApiCancelResponses } from './api-cancel-responses';
 import { AuditLogService, AuditView } from './audit/audit-log.service';
@@ -24,7 +25,8 @@ import { Dashboard, QueueDashboardService } from './queue-dashboard.service';
 export class JobsAdminController {
   constructor(
     private readonly queues: QueuesService,
-    private readonly kernel: JobKernel,
+    private readonly operations: QueueOperations,
+    private readonly control: JobControl,
     private readonly dashboard: QueueDashboardService,
     private readonly audit: AuditLogService,
   ) {}
@@ -57,7 +59,7 @@ export class JobsAdminController {
   ): Promise<{ items: JobView[]; page: number; limit: number }> {
     const page = query.page ?? 1;
     const limit = query.limit ?? 20;
-    const items = await this.kernel.list(
+    const items = await this.operations.list(
       queueName,
       query.state ?? 'waiting',
       (page - 1) * limit,
@@ -128,7 +130,7 @@ export class JobsAdminController {
     @Param('queueName') queueName: string,
   ): Promise<{ queue: string; paused: boolean }> {
     await this.audit.record(admin, 'queue.pause', { queue: queueName }, () =>
-      this.kernel.pause(queueName),
+      this.operations.pause(queueName),
     );
     return { queue: queueName, paused: true };
   }
@@ -142,7 +144,7 @@ export class JobsAdminController {
     @Param('queueName') queueName: string,
   ): Promise<{ queue: string; paused: boolean }> {
     await this.audit.record(admin, 'queue.resume', { queue: queueName }, () =>
-      this.kernel.resume(queueName),
+      this.operations.resume(queueName),
     );
     return { queue: queueName, paused: false };
   }
@@ -158,7 +160,7 @@ export class JobsAdminController {
     @Param('queueName') queueName: string,
   ): Promise<{ queue: string; retried: number }> {
     const retried = await this.audit.record(admin, 'queue.retry-failed', { queue: queueName }, () =>
-      this.kernel.retryAllFailed(queueName),
+      this.control.retryAllFailed(queueName),
     );
     return { queue: queueName, retried };
   }

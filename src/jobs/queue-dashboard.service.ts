@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { ApiConfig } from '../config/api-config';
 import type { AppConfig } from '../config/app-config';
 import type { JobsConfig } from '../config/queue-config';
-import { JobKernel, QueueCounts } from '../queues/kernel/job-kernel.service';
+import { QueueCounts, QueueOperations } from '../queues/kernel/queue-operations';
 import { ALL_QUEUES, QueueName } from '../queues/queue-names';
 import { QueueInsights } from '../queues/kernel/queue-insights';
 
@@ -38,7 +38,7 @@ export class QueueDashboardService {
   private readonly alerts: ApiConfig['alerts'];
 
   constructor(
-    private readonly kernel: JobKernel,
+    private readonly operations: QueueOperations,
     private readonly insights: QueueInsights,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -87,9 +87,9 @@ export class QueueDashboardService {
   private async overview(name: QueueName, now: number): Promise<QueueOverview> {
     const spec = this.jobs.queues[name];
     const [counts, oldest, workers] = await Promise.all([
-      this.kernel.counts(name),
+      this.operations.counts(name),
       this.insights.oldestWaitingAt(name),
-      this.kernel.workers(name),
+      this.operations.workers(name),
     ]);
     return {
       name,

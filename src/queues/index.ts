@@ -7,13 +7,9 @@ export { QUEUE_NAMES, JOB_NAMES } from './queue-names';
 export type { QueueName } from './queue-names';
 export { QUEUE_CATALOGUE } from './queue-catalogue';
 export type { JobNameOf, PayloadOf } from './job-registry';
-export type {
-  AcceptedJob,
-  AddJobOptions,
-  JobStatus,
-  QueueCounts,
-  CancelOutcome,
-} from './kernel/job-kernel.service';
+export type { AcceptedJob, AddJobOptions, JobStatus } from './kernel/job-kernel.service';
+export type { CancelOutcome } from './kernel/job-control';
+export type { QueueCounts } from './kernel/queue-operations';
 export {
   JobPayloadError,
   UnknownQueueError,

@@ -6,14 +6,9 @@ import type { GenerateContentPayload } from './content-generation/generate-conte
 import { EmailSendingProducer } from './email-sending/email-sending.producer';
 import type { SendEmailPayload } from './email-sending/send-email.payload';
 import { JobPayloadError } from './kernel/job-errors';
-import {
-  AcceptedJob,
-  AddJobOptions,
-  CancelOutcome,
-  JobKernel,
-  JobStatus,
-  QueueCounts,
-} from './kernel/job-kernel.service';
+import { AcceptedJob, AddJobOptions, JobKernel, JobStatus } from './kernel/job-kernel.service';
+import { CancelOutcome, JobControl } from './kernel/job-control';
+import { QueueCounts, QueueOperations } from './kernel/queue-operations';
 import { JobNameOf, PayloadOf } from './job-registry';
 import { QUEUE_NAMES, QueueName } from './queue-names';
 import { ScheduledPostsProducer } from './scheduled-posts/scheduled-posts.producer';
@@ -42,6 +37,8 @@ const PIPELINE_QUEUES: readonly QueueName[] = [
 export class QueuesService {
   constructor(
     private readonly kernel: JobKernel,
+    private readonly control: JobControl,
+    private readonly operations: QueueOperations,
     private readonly video: VideoProcessingProducer,
     private readonly contentGeneration: ContentGenerationProducer,
     private readonly email: EmailSendingProducer,
@@ -103,19 +100,19 @@ export class QueuesService {
   }
 
   getQueueStats(queueName: string): Promise<QueueCounts> {
-    return this.kernel.counts(queueName);
+    return this.operations.counts(queueName);
   }
 
   getAllQueueStats(): Promise<Record<QueueName, QueueCounts>> {
-    return this.kernel.allCounts();
+    return this.operations.allCounts();
   }
 
   cleanAllQueues(): Promise<Record<QueueName, { completed: number; failed: number }>> {
-    return this.kernel.clean();
+    return this.operations.clean();
   }
 
   async cancelJob(queueName: string, jobId: string, reason?: string): Promise<CancelOutcome> {
-    const outcome = await this.kernel.cancel(queueName, jobId, reason);
+    const outcome = await this.control.cancel(queueName, jobId, reason);
     // A scheduled post whose delayed job was removed ends with it.
     if (outcome.state === 'cancelled' && queueName === QUEUE_NAMES.SCHEDULED_POSTS) {
       await this.scheduledPosts.markEnded(jobId, 'cancelled', reason ?? 'cancelled on request');
@@ -135,6 +132,6 @@ export class QueuesService {
   }
 
   retryJob(queueName: string, jobId: string): Promise<AcceptedJob> {
-    return this.kernel.retry(queueName, jobId);
+    return this.control.retry(queueName, jobId);
   }
 }

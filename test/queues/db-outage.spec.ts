@@ -1,6 +1,6 @@
 import { JobRecordsService } from '../../src/queues/records/job-records.service';
 import { QueuesService } from '../../src/queues';
-import { JobKernel } from '../../src/queues/kernel/job-kernel.service';
+import { QueueOperations } from '../../src/queues/kernel/queue-operations';
 import { QueueRegistry } from '../../src/queues/kernel/queue-registry';
 import { FakeSmtp } from '../support/fakes/smtp';
 import { OwnedServer } from '../support/servers';
@@ -36,16 +36,16 @@ describe('jobs while the database is away', () => {
 
   it('keeps every job and records each one once the database is back', async () => {
     const queues = app.get(QueuesService);
-    const kernel = app.get(JobKernel);
+    const operations = app.get(QueueOperations);
     // Queued while the database answers; run while it is away.
-    await kernel.pause('email-sending');
+    await operations.pause('email-sending');
     const ids: string[] = [];
     for (let i = 0; i < 20; i++)
       ids.push((await queues.addEmailJob({ to: `u${i}@example.com`, template: 'welcome' })).jobId);
     await mongo.stop();
     let failedDuring: string[];
     try {
-      await kernel.resume('email-sending');
+      await operations.resume('email-sending');
       await new Promise((r) => setTimeout(r, 8000));
       // Read from Redis (the records are out of reach now).
       const queue = app.get(QueueRegistry).get('email-sending');

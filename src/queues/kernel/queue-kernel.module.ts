@@ -15,10 +15,12 @@ import { DerivedIndexModule } from '../../infra/derived-index/derived-index.modu
 import { CancelBus } from './cancel-bus';
 import { JobEventsPublisher } from './job-events';
 import { JobKernel } from './job-kernel.service';
+import { JobControl } from './job-control';
 import { JobHistory } from './job-history';
 import { JobLifecycle } from './job-lifecycle';
 import { JobLookup } from './job-lookup';
 import { QueueInsights } from './queue-insights';
+import { QueueOperations } from './queue-operations';
 import { JobReconciler } from './job-reconciler.service';
 import { QueueRegistry } from './queue-registry';
 import { WorkerBootstrap } from './worker-bootstrap.service';
@@ -59,6 +61,8 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobEventsPublisher,
     CancelBus,
     JobKernel,
+    JobControl,
+    QueueOperations,
     JobLifecycle,
     JobReconciler,
     WorkerBootstrap,
@@ -74,6 +78,8 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueInsights,
     JobEventsPublisher,
     JobKernel,
+    JobControl,
+    QueueOperations,
     JobReconciler,
     WorkerBootstrap,
   ],

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config';
 import type { SchedulerConfig } from '../../config/scheduler-config';
-import { JobKernel } from '../../queues/kernel/job-kernel.service';
+import { QueueOperations } from '../../queues/kernel/queue-operations';
 import { JobIntents } from '../../queues/records/job-intents';
 import { JobRecordsService } from '../../queues/records/job-records.service';
 import type { MaintenanceTask } from '../maintenance-task';
@@ -27,7 +27,7 @@ export class DailyCleanup implements MaintenanceTask {
   private readonly scheduler: SchedulerConfig;
 
   constructor(
-    private readonly kernel: JobKernel,
+    private readonly operations: QueueOperations,
     private readonly records: JobRecordsService,
     private readonly intents: JobIntents,
     config: ConfigService<AppConfig, true>,
@@ -36,7 +36,7 @@ export class DailyCleanup implements MaintenanceTask {
   }
 
   async run(): Promise<Record<string, unknown>> {
-    const queues = await this.kernel.clean();
+    const queues = await this.operations.clean();
     const jobRecords = await this.records.prune();
     // Intents of jobs that have their final record; a day old at least (their jobs long queued).
     const jobIntents = await this.intents.prune(

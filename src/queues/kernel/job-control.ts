@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app-config';
+import type { JobsConfig } from '../../config/queue-config';
+import { JobPriority } from '../job-priority';
+import { JobIndex } from '../records/job-index';
+import { JobRecordsService } from '../records/job-records.service';
+import { FINISHED_STATES, JobRecord } from '../records/job-record.schema';
+import type { FinalRecord } from '../records/record-write-buffer';
+import type { QueueName } from '../queue-names';
+import { CancelBus } from './cancel-bus';
+import { isCancelledReason, JobStateConflictError } from './job-errors';
+import { JobEventsPublisher } from './job-events';
+import { AcceptedJob, JobKernel } from './job-kernel.service';
+import { JobLookup } from './job-lookup';
+import { buildJobOptions } from './job-options';
+import type { JobStatus } from './job-status';
+import { QueueRegistry } from './queue-registry';
+
+export type CancelOutcome = { state: 'cancelled' } | { state: 'active'; cancelRequested: true };
+
+const CANCEL_WAIT_MS = 5000;
+
+/** Cancelling and retrying jobs: one, or every failed job of a queue. */
+@Injectable()
+export class JobControl {
+  private readonly jobs: JobsConfig;
+
+  constructor(
+    private readonly kernel: JobKernel,
+    private readonly registry: QueueRegistry,
+    private readonly records: JobRecordsService,
+    private readonly index: JobIndex,
+    private readonly lookup: JobLookup,
+    private readonly cancelBus: CancelBus,
+    private readonly events: JobEventsPublisher,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.jobs = config.get('jobs', { infer: true });
+  }
+
+  /**
+   * Waiting or delayed: removed from Redis. Active: the worker process holding it is told over the
+   * cancel bus; its AbortSignal fires and the job ends `cancelled` without retries. Finished: 409.
+   */
+  async cancel(
+    queue: string,
+    jobId: string,
+    reason = 'cancelled on request',
+  ): Promise<CancelOutcome> {
+    const queueName = this.registry.resolve(queue);
+    const status = await this.kernel.getStatus(queueName, jobId);
+    if (FINISHED_STATES.includes(status.state))
+      throw new JobStateConflictError(jobId, status.state, 'cancelled');
+    const job = await (await this.registry.use(queueName)).getJob(jobId);
+    if (!job) {
+      // Only the record (its job not in Redis yet, or lost): cancel the record itself.
+      await this.markCancelled(queueName, status, reason);
+      return { state: 'cancelled' };
+    }
+    if (status.state !== 'active') {
+      // The record first: if MongoDB refuses it, the job is still in Redis and nothing is lost.
+      await this.markCancelled(queueName, status, reason);
+      try {
+        await job.remove();
+        return { state: 'cancelled' };
+      } catch {
+        // It became active (locked) in the meantime: cancel it as an active job (its worker
+        // writes its final record when it stops).
+      }
+    }
+    return this.cancelActive(queueName, jobId, reason);
+  }
+
+  private async cancelActive(
+    queue: QueueName,
+    jobId: string,
+    reason: string,
+  ): Promise<CancelOutcome> {
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    let nextRequest = 0;
+    while (Date.now() < deadline) {
+      if (Date.now() >= nextRequest) {
+        // Repeated: the worker may not have registered the job yet when the first message arrived.
+        await this.cancelBus.request({ queue, jobId, reason });
+        nextRequest = Date.now() + 500;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const live = await this.lookup.live(queue, jobId);
+      if (!live || live.state === 'cancelled') {
+        // The worker records this too; writing it here lets the caller read a finished record at once.
+        if (live)
+          await this.records.writeFinal(
+            this.records.finalRecord(queue, live.job, 'cancelled', {
+              reason: live.job.failedReason || `Cancelled: ${reason}`,
+            }),
+          );
+        return { state: 'cancelled' };
+      }
+      if (live.state === 'completed' || live.state === 'failed') {
+        throw new JobStateConflictError(jobId, live.state, 'cancelled');
+      }
+    }
+    return { state: 'active', cancelRequested: true };
+  }
+
+  private async markCancelled(queue: QueueName, status: JobStatus, reason: string): Promise<void> {
+    const failedReason = `Cancelled: ${reason}`;
+    await this.records.writeFinal(finalFromStatus(status, failedReason, this.records));
+    await this.index.finished(status, status.ownerId);
+    this.events.publish({
+      type: 'job:cancelled',
+      jobId: status.id,
+      queue,
+      name: status.name,
+      ownerId: status.ownerId,
+      state: 'cancelled',
+      attemptsMade: status.attemptsMade,
+      failedReason,
+    });
+  }
+
+  /** Failed or cancelled jobs run again from their first attempt; others are a conflict. */
+  async retry(queue: string, jobId: string): Promise<AcceptedJob> {
+    const queueName = this.registry.resolve(queue);
+    const status = await this.kernel.getStatus(queueName, jobId);
+    if (status.state !== 'failed' && status.state !== 'cancelled') {
+      throw new JobStateConflictError(jobId, status.state, 'retried');
+    }
+    const reset = { state: 'waiting' as const, attemptsMade: 0, progress: 0 };
+    const unset: (keyof JobRecord)[] = [
+      'failedReason',
+      'finishedAt',
+      'purgeAfter',
+      'cancelRequestedAt',
+      'result',
+    ];
+    const job = await (await this.registry.use(queueName)).getJob(jobId);
+    // Counted and listed as unfinished again before it can run.
+    await this.index.added(
+      {
+        id: jobId,
+        queue: queueName,
+        ownerId: status.ownerId,
+        contentId: status.contentId,
+        createdAt: Date.parse(status.timestamps.created),
+      },
+      Date.now() + this.jobs.reconcileGraceMs,
+    );
+    if (job) {
+      await this.records.update(jobId, reset, unset);
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } else {
+      // Gone from Redis (removed on cancel, or past its 7 days): queue it again from the record.
+      const record = (await this.records.findById(jobId))!;
+      const spec = this.jobs.queues[queueName];
+      await this.records.update(jobId, reset, unset);
+      await (
+        await this.registry.use(queueName)
+      ).add(
+        record.name,
+        record.data,
+        buildJobOptions(
+          spec,
+          { jobId, priority: record.priority as JobPriority, delayMs: 0 },
+          this.jobs.backoffDelayMs,
+        ),
+      );
+    }
+    return {
+      jobId,
+      queue: queueName,
+      name: status.name,
+      state: 'waiting',
+      priority: status.priority,
+    };
+  }
+
+  /** Retries every failed job of a queue (not the cancelled ones); returns how many. */
+  async retryAllFailed(queue: string): Promise<number> {
+    const queueName = this.registry.resolve(queue);
+    const bullQueue = await this.registry.use(queueName);
+    let retried = 0;
+    let skipped = 0;
+    // At most the jobs failed when asked: one that fails again at once is not picked up again.
+    const limit = await bullQueue.getFailedCount();
+    while (retried + skipped < limit) {
+      const page = await bullQueue.getJobs(['failed'], skipped, skipped + 99, true);
+      if (page.length === 0) break;
+      for (const job of page) {
+        if (!job || isCancelledReason(job.failedReason)) skipped++;
+        else {
+          await this.retry(queueName, job.id!);
+          retried++;
+        }
+      }
+    }
+    return retried;
+  }
+}
+
+/** The final record of a job cancelled before it ran, from what its status says. */
+function finalFromStatus(
+  status: JobStatus,
+  failedReason: string,
+  records: JobRecordsService,
+): FinalRecord {
+  const record: FinalRecord = {
+    _id: status.id,
+    queue: status.queue,
+    name: status.name,
+    ownerId: status.ownerId,
+    contentId: status.contentId,
+    maxAttempts: status.maxAttempts,
+    priority: status.priority,
+    data: status.data,
+    progress: status.progress,
+    attemptsMade: status.attemptsMade,
+    createdAt: new Date(status.timestamps.created),
+    updatedAt: new Date(),
+    failedReason,
+    ...records.finishFields('cancelled', new Date()),
+  };
+  if (status.timestamps.runAt) record.runAt = new Date(status.timestamps.runAt);
+  if (status.timestamps.started) record.startedAt = new Date(status.timestamps.started);
+  if (!record.contentId) delete record.contentId;
+  return record;
+}
