@@ -11,6 +11,8 @@ import { AofRedis } from './redis-aof';
 
 export const ADMIN = { email: 'chaos-admin@click.local', password: 'chaos-admin-password' };
 export const SHUTDOWN_TIMEOUT_MS = 2000;
+/** The scheduled-posts cron fires this often in the suite (every minute in production). */
+export const CRON_PERIOD_MS = 10_000;
 // The compiled suite runs from .data/chaos-dist; scripts/chaos.sh starts it from the repository.
 export const LOG_DIR = path.join(process.cwd(), '.data', 'chaos-logs');
 
@@ -83,6 +85,8 @@ export class Cluster {
       ADMIN_PASSWORD: ADMIN.password,
       THROTTLE_LIMIT: '1000000',
       USER_MAX_PENDING_JOBS: '1000000',
+      // Ticks every 10 s, so a run of a few minutes checks dozens of them.
+      CRON_SCHEDULED_POSTS: `*/${CRON_PERIOD_MS / 1000} * * * * *`,
       JOB_RECONCILE_GRACE_MS: '2000',
       JOB_RECONCILE_INTERVAL_MS: '2000',
       JOB_LOCK_DURATION_MS: '3000',

@@ -16,7 +16,10 @@
  * record `completed`; none failed; nothing left waiting/active/delayed in Redis; each post's text
  * reached each platform once (not 0, not 2); each email job's Message-ID arrived, and twice only
  * within the documented window (a crash between the SMTP 250 and the ledger write); no 5xx but
- * the 503 of an outage; no process exited on its own. Last line: `chaos: N checks, M failed`.
+ * the 503 of an outage; no process exited on its own; each completed job's ending reached its
+ * owner's socket (one socket.io client per user) once and no failure event was sent. Over the
+ * whole run: every scheduled-posts cron tick (every CRON_PERIOD_MS, 10 s here) ran once, but
+ * those while Redis was down (run history, polled). Last line: `chaos: N checks, M failed`.
  *
  * Knobs: CHAOS_SCENARIOS (comma list, default all), CHAOS_JOBS, CHAOS_KILLS, CHAOS_USERS (24),
  * CHAOS_DB_OUTAGE_MS, CHAOS_SETTLE_MS (120000), CHAOS_DEADLINE_MS (720000).
@@ -24,7 +27,8 @@
 import { randomBytes } from 'node:crypto';
 import { mongo } from 'mongoose';
 import { Accepted, ApiClient, StatusCounts } from './client';
-import { ADMIN, Cluster, LOG_DIR, SHUTDOWN_TIMEOUT_MS } from './cluster';
+import { ADMIN, Cluster, CRON_PERIOD_MS, LOG_DIR, SHUTDOWN_TIMEOUT_MS } from './cluster';
+import { CronWatch, EventWatch } from './observers';
 import { Platform } from './platforms-fake';
 import { Report } from './report';
 
@@ -86,9 +90,17 @@ class Suite {
   private mongoClient: mongo.MongoClient;
   private seq = 0;
   readonly runTag = randomBytes(3).toString('hex');
+  readonly events = new EventWatch();
+  readonly crons: CronWatch;
 
   constructor(readonly cluster: Cluster) {
     this.client = new ApiClient(() => cluster.apiUrls);
+    this.crons = new CronWatch(
+      this.client,
+      () => this.adminToken,
+      'scheduled-posts',
+      CRON_PERIOD_MS,
+    );
     this.mongoClient = new mongo.MongoClient(cluster.mongoUri, { serverSelectionTimeoutMS: 5000 });
   }
 
@@ -121,6 +133,11 @@ class Suite {
       this.users.push(user);
     }
     await this.mongoClient.connect();
+    await this.events.connect(
+      this.cluster.apiUrls,
+      this.users.map((u) => u.token),
+    );
+    this.crons.start();
     await this.settle(setup);
   }
 
@@ -368,6 +385,23 @@ class Suite {
     r.equal(name, `posts made twice (of ${posts} jobs × 2 platforms)`, 0, doubled);
     r.equal(name, 'posts completed but not made', 0, missing);
 
+    // Live events: each job's ending reached its owner's socket once, and no failure was announced.
+    let unheard = 0;
+    let heardTwice = 0;
+    let failureEvents = 0;
+    for (const a of sc.accepted) {
+      if (!a.token || final.get(a.jobId)?.state !== 'completed') continue;
+      const n = this.events.count(a.token, a.jobId, 'job:completed');
+      if (n === 0 && ++unheard <= 3) r.note(`${name}: ${a.jobId} completed, owner not told`);
+      if (n > 1 && ++heardTwice <= 3) r.note(`${name}: ${a.jobId} completion told ${n}×`);
+      failureEvents +=
+        this.events.count(a.token, a.jobId, 'job:failed') +
+        this.events.count(a.token, a.jobId, 'job:cancelled');
+    }
+    r.equal(name, 'completions not told to the owner’s socket', 0, unheard);
+    r.equal(name, 'completions told twice', 0, heardTwice);
+    r.equal(name, 'failure events told to owners', 0, failureEvents);
+
     // Emails: one welcome email job per new user; each Message-ID arrived, twice at most per crash.
     r.equal(
       name,
@@ -460,9 +494,11 @@ class Suite {
     const load = this.startLoad(sc, 100_000, 4);
     await sleep(3000);
     log('redis-restart: SHUTDOWN');
+    const down = Date.now();
     await this.cluster.redis.shutdown();
     await sleep(5000);
     await this.cluster.redis.start();
+    this.crons.outage(down, Date.now());
     log('redis-restart: back with its AOF');
     await sleep(6000);
     const sent = await load.stop();
@@ -474,10 +510,12 @@ class Suite {
     const load = this.startLoad(sc, 100_000, 4);
     await sleep(3000);
     log('redis-empty: kill -9, data deleted');
+    const down = Date.now();
     await this.cluster.redis.kill();
     this.cluster.redis.wipe();
     await sleep(3000);
     await this.cluster.redis.start();
+    this.crons.outage(down, Date.now());
     log('redis-empty: back, empty');
     await sleep(8000);
     const sent = await load.stop();
@@ -542,12 +580,28 @@ class Suite {
       this.allAccepted.length,
       completed,
     );
+    const ticks = await this.crons.stop();
+    this.report.add(
+      'all',
+      `cron ticks observed (scheduled-posts, every ${CRON_PERIOD_MS / 1000} s, Redis up)`,
+      '> 0',
+      ticks.slots,
+      ticks.slots > 0,
+    );
+    this.report.equal('all', 'cron ticks run twice', 0, ticks.twice.length);
+    this.report.equal('all', 'cron ticks not run', 0, ticks.missing.length);
+    if (ticks.twice.length)
+      this.report.note(`ticks run twice: ${ticks.twice.slice(0, 5).join(', ')}`);
+    if (ticks.missing.length)
+      this.report.note(`ticks not run: ${ticks.missing.slice(0, 5).join(', ')}`);
+    this.report.equal('all', 'owner sockets dropped by the server', 0, this.events.disconnects);
     this.report.note(
       `platform reads (uncertain-post lookups): ${this.cluster.platforms.reads}; posts made: ${this.cluster.platforms.posts.length}; emails received: ${this.cluster.smtp.received.length}`,
     );
   }
 
   async close(): Promise<void> {
+    this.events.close();
     await this.mongoClient.close().catch(() => undefined);
   }
 }

@@ -25,6 +25,8 @@ const userRoom = (userId: string) => `user:${userId}`;
 const queueRoom = (queue: string) => `queue:${queue}`;
 const EVERY_JOB_ROOM = 'jobs:all';
 const ADMIN_RECHECK_MS = 60_000;
+/** Job endings remembered to drop a repeated announcement (a few MB at most). */
+const REMEMBERED_ENDINGS = 50_000;
 /** setTimeout's longest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -54,6 +56,7 @@ export class JobsGateway
   @WebSocketServer() private readonly namespace: Namespace;
   private readonly logger = new Logger('JobsGateway');
   private recheck?: NodeJS.Timeout;
+  private readonly endings = new Set<string>();
 
   constructor(
     private readonly tokens: AccessTokens,
@@ -117,9 +120,25 @@ export class JobsGateway
   }
 
   private forward(event: JobEvent): void {
+    if (this.repeated(event)) return;
     this.namespace
       .to([userRoom(event.ownerId), queueRoom(event.queue), EVERY_JOB_ROOM])
       .emit(event.type, event);
+  }
+
+  /**
+   * A job's end is announced by its worker and, when that worker died before its record was
+   * written, by the reconciler too: the second announcement of one ending (same job, type and end
+   * time) is dropped, so a client hears each ending once. Bounded: oldest endings forgotten first.
+   */
+  private repeated(event: JobEvent): boolean {
+    if (!event.finishedAt) return false;
+    const key = `${event.jobId}|${event.type}|${event.finishedAt}`;
+    if (this.endings.has(key)) return true;
+    this.endings.add(key);
+    if (this.endings.size > REMEMBERED_ENDINGS)
+      this.endings.delete(this.endings.values().next().value as string);
+    return false;
   }
 
   /** Admins: `{}` for every job, `{ queue }` for one queue. The role is read again from the database. */

@@ -66,8 +66,8 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
     if (!slot) return void this.logger.warn(`${entry.task} fired off its schedule; skipped`);
     const work = (async () => {
       await this.runner.runTick(entry.task, slot);
-      // The frequent tick also finishes any nightly run whose instance died half-way.
-      if (entry.task === 'scheduled-posts') await this.runner.catchUp('cleanup');
+      // Every tick also finishes any tick (of any cron) whose instance died half-way.
+      for (const other of this.entries) await this.runner.catchUp(other.task);
     })()
       .catch((error: Error) => this.logger.warn(`${entry.task} tick not run: ${error.message}`))
       .finally(() => this.inFlight.delete(work));

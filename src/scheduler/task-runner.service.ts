@@ -20,7 +20,8 @@ export interface TaskRun {
   instance: string;
   startedAt: string;
   finishedAt: string;
-  outcome: 'ok' | 'failed';
+  /** skipped: the tick came while a run of the task was still going (that run covers it). */
+  outcome: 'ok' | 'failed' | 'skipped';
   report?: Record<string, unknown>;
   error?: string;
 }
@@ -30,6 +31,8 @@ const LEASE_MS = 30_000;
 /** Tick claims are kept two days: long enough that no instance can claim a tick twice. */
 const TICK_KEEP_MS = 48 * 3_600_000;
 const HISTORY_LENGTH = 100;
+/** A claim this recent is left alone by catch-up: its instance may be taking the lease now. */
+const CATCH_UP_AFTER_MS = 5_000;
 
 const SET_IF = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`;
 
@@ -40,9 +43,11 @@ const SET_IF = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call(
  *   until the run ends, then `done:<id>`;
  * - a run holds the task's lease lock (renewed while it works), so runs of one task never overlap,
  *   whether started by a cron or by an admin;
- * - if the instance running a tick dies, its lease lapses within 30 s; the next per-minute tick of
- *   any instance sees a claim still `running` with no lease and runs that tick again (catch-up).
- * Every run is kept in a short history list that the admin API shows.
+ * - claimed ticks are listed until they end; if the instance running one dies, its lease lapses
+ *   within 30 s and a later tick of any instance finds the claim still `running` with no lease
+ *   and runs that tick (catch-up), so every tick runs to its end once;
+ * - a tick that comes while a run of the task is still going is skipped (that run covers it).
+ * Every run and skipped tick is kept in a short history list that the admin API shows.
  */
 @Injectable()
 export class TaskRunner {
@@ -63,22 +68,50 @@ export class TaskRunner {
     const tick = this.tickKey(task, slot);
     const mine = `running:${this.instance}`;
     if ((await this.redis.set(tick, mine, 'PX', TICK_KEEP_MS, 'NX')) !== 'OK') return undefined;
-    await this.redis.set(this.lastTickKey(task), tick, 'PX', TICK_KEEP_MS);
+    const now = Date.now();
+    await this.redis
+      .multi()
+      .zadd(this.openTicksKey(task), now, tick)
+      .zremrangebyscore(this.openTicksKey(task), '-inf', now - TICK_KEEP_MS)
+      .exec();
     const run = await this.runExclusive(task, 'cron', tick);
-    if (!run) {
-      // A manual run or a slow earlier tick holds the task: that run covers this tick.
-      await this.redis.eval(SET_IF, 1, tick, mine, 'skipped:busy', TICK_KEEP_MS);
+    if (run) return run;
+    // A manual run, a catch-up or a slow earlier tick holds the task: that run covers this tick.
+    if (await this.redis.eval(SET_IF, 1, tick, mine, 'skipped:busy', TICK_KEEP_MS)) {
+      const at = new Date().toISOString();
+      await this.ended(task, tick, {
+        ...this.runBase(task, 'cron', tick, at),
+        finishedAt: at,
+        outcome: 'skipped',
+      });
       this.logger.warn(`${task}: tick ${slot.toISOString()} skipped, the task is still running`);
     }
-    return run;
+    return undefined;
   }
 
-  /** Runs the last tick of `task` again if its instance died half-way. */
+  /**
+   * Runs the oldest tick of `task` whose instance died half-way (its claim still says running,
+   * nobody holds the task's lease). Ticks that ended are taken off the list on the way.
+   */
   async catchUp(task: TaskName): Promise<TaskRun | undefined> {
-    const tick = await this.redis.get(this.lastTickKey(task));
-    if (!tick || !(await this.isRunning(tick)) || (await this.redis.exists(this.lockKey(task))))
-      return undefined;
-    return this.runExclusive(task, 'catch-up', tick);
+    const open = this.openTicksKey(task);
+    const ticks = await this.redis.zrangebyscore(
+      open,
+      '-inf',
+      Date.now() - CATCH_UP_AFTER_MS,
+      'LIMIT',
+      0,
+      10,
+    );
+    for (const tick of ticks) {
+      if (!(await this.isRunning(tick))) {
+        await this.redis.zrem(open, tick);
+        continue;
+      }
+      if (await this.redis.exists(this.lockKey(task))) return undefined;
+      return this.runExclusive(task, 'catch-up', tick);
+    }
+    return undefined;
   }
 
   /** An admin's run: now, unless the task is running somewhere (TaskBusyError). */
@@ -119,25 +152,35 @@ export class TaskRunner {
       const run = await this.execute(task, trigger, tick);
       // Only a claim still ours becomes done; anything else means another instance took over.
       if (tick) await this.redis.eval(SET_IF, 1, tick, mine, `done:${this.instance}`, TICK_KEEP_MS);
-      await this.redis
-        .multi()
-        .lpush(this.historyKey(), JSON.stringify(run))
-        .ltrim(this.historyKey(), 0, HISTORY_LENGTH - 1)
-        .exec();
+      await this.ended(task, tick, run);
       return run;
     });
     return lease.acquired ? lease.value : undefined;
   }
 
-  private async execute(task: TaskName, trigger: TaskTrigger, tick?: string): Promise<TaskRun> {
-    const startedAt = new Date();
-    const base = {
+  /** The run (or skipped tick) goes into the history; its tick leaves the open list. */
+  private async ended(task: TaskName, tick: string | undefined, run: TaskRun): Promise<void> {
+    const multi = this.redis
+      .multi()
+      .lpush(this.historyKey(), JSON.stringify(run))
+      .ltrim(this.historyKey(), 0, HISTORY_LENGTH - 1);
+    if (tick) multi.zrem(this.openTicksKey(task), tick);
+    await multi.exec();
+  }
+
+  private runBase(task: TaskName, trigger: TaskTrigger, tick: string | undefined, at: string) {
+    return {
       task,
       trigger,
       slot: tick?.slice(tick.lastIndexOf(':tick:') + ':tick:'.length),
       instance: this.instance,
-      startedAt: startedAt.toISOString(),
+      startedAt: at,
     };
+  }
+
+  private async execute(task: TaskName, trigger: TaskTrigger, tick?: string): Promise<TaskRun> {
+    const startedAt = new Date();
+    const base = this.runBase(task, trigger, tick, startedAt.toISOString());
     try {
       const report = await this.tasks.get(task).run();
       this.logger.log(`${task} (${trigger}) done in ${Date.now() - startedAt.getTime()} ms`);
@@ -157,8 +200,9 @@ export class TaskRunner {
     return `${this.prefix}:${task}:tick:${slot.toISOString()}`;
   }
 
-  private lastTickKey(task: TaskName): string {
-    return `${this.prefix}:${task}:last-tick`;
+  /** Claimed ticks not ended yet (ZSET by claim time): where catch-up looks. */
+  private openTicksKey(task: TaskName): string {
+    return `${this.prefix}:${task}:open-ticks`;
   }
 
   private lockKey(task: TaskName): string {

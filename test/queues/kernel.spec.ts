@@ -7,7 +7,7 @@ import {
   QUEUE_NAMES,
   QueuesService,
 } from '../../src/queues';
-import { jobEventsChannel, JobEvent } from '../../src/queues/kernel/job-events';
+import { jobEventsStream, JobEvent } from '../../src/queues/kernel/job-events';
 import { HttpFake } from '../support/fakes/http-fake';
 import { FakeSmtp } from '../support/fakes/smtp';
 import { dropTestData, eventually, startTestApp } from '../support/test-app';
@@ -265,17 +265,23 @@ describe('queue kernel', () => {
   it('publishes active, progress and completed events with the owner, for the realtime layer', async () => {
     const name = uniqueName('events');
     const app = await startTestApp(name);
-    const subscriber = new Redis({
+    const reader = new Redis({
       host: app.config.redis.host,
       port: app.config.redis.port,
       password: app.config.redis.password,
     });
     try {
+      // What any process reading the stream sees, in order.
       const events: JobEvent[] = [];
-      await subscriber.subscribe(jobEventsChannel(name));
-      subscriber.on('message', (_c: string, m: string) =>
-        events.push(...(JSON.parse(m) as JobEvent[])),
-      );
+      const readAll = async () => {
+        const entries = await reader.xrange(jobEventsStream(name), '-', '+');
+        events.splice(
+          0,
+          events.length,
+          ...entries.flatMap(([, f]) => JSON.parse(f[1]) as JobEvent[]),
+        );
+        return events;
+      };
       const queues = app.get(QueuesService);
       const job = await queues.addContentGenerationJob({
         text: 'Queues keep work moving. Workers do it.',
@@ -283,7 +289,8 @@ describe('queue kernel', () => {
         platforms: ['twitter', 'linkedin'],
       });
       await eventually(
-        () => events.some((e) => e.jobId === job.jobId && e.type === 'job:completed'),
+        async () =>
+          (await readAll()).some((e) => e.jobId === job.jobId && e.type === 'job:completed'),
         15_000,
       );
       const mine = events.filter((e) => e.jobId === job.jobId);
@@ -300,7 +307,7 @@ describe('queue kernel', () => {
           name: 'generate-content',
         });
     } finally {
-      subscriber.disconnect();
+      reader.disconnect();
       await dropTestData(app);
       await app.close();
     }

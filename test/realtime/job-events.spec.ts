@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { io, Socket } from 'socket.io-client';
-import type { JobEvent } from '../../src/queues/kernel/job-events';
+import type Redis from 'ioredis';
+import { REDIS_CLIENT } from '../../src/infra/redis/redis.module';
+import { JobEvent, JobEventsPublisher } from '../../src/queues/kernel/job-events';
 import { ApiClient, Session } from '../support/api-client';
 import { AppProcess, spawnApp } from '../support/app-process';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
@@ -147,6 +149,56 @@ describe('live job updates over socket.io (/jobs)', () => {
       expect(everything.of(job)).toEqual(EXPECTED);
       expect(emails.of(job)).toEqual([]);
       expect(user.of(job)).toEqual([]);
+    });
+  });
+
+  describe('when the event reader loses Redis, or an ending is announced twice', () => {
+    let app: TestApp;
+    let api: ApiClient;
+    let watcher: Watcher | undefined;
+
+    beforeAll(async () => {
+      app = await startTestApp(uniqueName('rtgap'), {}, { listen: true });
+      api = new ApiClient(app.app);
+    });
+
+    afterAll(async () => {
+      watcher?.socket.close();
+      await dropTestData(app);
+      await app.close();
+    });
+
+    it('delivers events sent while the reader was reconnecting, and each ending once', async () => {
+      const erin = await api.register('Erin');
+      watcher = await Watcher.connect(urlOf(app), erin.token);
+      const redis = app.get<Redis>(REDIS_CLIENT);
+      // Cut the API's event reader off Redis; events sent before it is back must still arrive.
+      const clients = await redis.client('LIST');
+      const reader = /id=(\d+) [^\n]*name=click-api:job-events/.exec(String(clients))?.[1];
+      expect(reader).toBeDefined();
+      await redis.client('KILL', 'ID', reader!);
+      const publisher = app.get(JobEventsPublisher);
+      const ending = {
+        type: 'job:completed' as const,
+        jobId: 'gap-1',
+        queue: 'content-generation' as const,
+        name: 'generate-content',
+        ownerId: erin.user.id,
+        state: 'completed' as const,
+        attemptsMade: 1,
+        finishedAt: new Date().toISOString(),
+      };
+      publisher.publish(ending);
+      // The same ending again (a reconciler repairing a job whose worker died after announcing it).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      publisher.publish(ending);
+      // A later ending of the same job (run again by an admin) is news.
+      publisher.publish({ ...ending, finishedAt: new Date(Date.now() + 1000).toISOString() });
+      await eventually(() => watcher!.of('gap-1').length >= 2, 15_000, 'events after the cut');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(watcher.of('gap-1')).toEqual(['job:completed', 'job:completed']);
+      const endings = watcher.events.filter((e) => e.jobId === 'gap-1').map((e) => e.finishedAt);
+      expect(new Set(endings).size).toBe(2);
     });
   });
 

@@ -176,7 +176,7 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
     const tick = `${prefix}:tick:2026-11-28T02:00:00.000Z`;
     // What a dead instance leaves: its claim on the tick, and a lease that has lapsed.
     await redis.set(tick, 'running:dead-host:1:abc', 'PX', 60_000);
-    await redis.set(`${prefix}:last-tick`, tick, 'PX', 60_000);
+    await redis.zadd(`${prefix}:open-ticks`, Date.now() - 60_000, tick);
 
     const run = await runner.catchUp('cleanup');
     expect(run).toMatchObject({

@@ -1,11 +1,12 @@
-import type { JobProgress } from 'bullmq';
+import type { Job, JobProgress } from 'bullmq';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
+import { ownerOf } from '../job-registry';
 import type { QueueName } from '../queue-names';
-import type { JobState } from '../records/job-record.schema';
+import { JobState, SYSTEM_OWNER } from '../records/job-record.schema';
 
 export const JOB_EVENT_TYPES = [
   'job:active',
@@ -29,57 +30,116 @@ export interface JobEvent {
   attemptsMade: number;
   result?: unknown;
   failedReason?: string;
+  /** Terminal events: when the job ended (names one ending, so a repeated event can be told apart). */
+  finishedAt?: string;
   at: string;
 }
 
-export function jobEventsChannel(prefix: string): string {
+/** An event about `job` as BullMQ holds it now; terminal ones carry the time the job ended. */
+export function jobEvent(
+  type: JobEventType,
+  queue: QueueName,
+  job: Job,
+  extra: Partial<JobEvent>,
+): Omit<JobEvent, 'at'> {
+  return {
+    type,
+    jobId: job.id!,
+    queue,
+    name: job.name,
+    ownerId: ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER,
+    attemptsMade: job.attemptsMade,
+    state: 'active',
+    ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
+    ...extra,
+  };
+}
+
+/** The Redis stream the events travel on (one entry per batch, field `events`: a JSON array). */
+export function jobEventsStream(prefix: string): string {
   return `${prefix}:job-events`;
 }
 
-/** Events wait at most this long, so a busy worker sends one message per batch, not per event. */
+/** Events wait at most this long, so a busy worker sends one entry per batch, not per event. */
 const BATCH_MS = 20;
 const BATCH_MAX = 200;
+/** Entries kept in the stream (about): readers are live processes, minutes of history is plenty. */
+export const EVENTS_STREAM_LENGTH = 10_000;
+/** Events kept while Redis is away, resent in order when it is back; older ones are dropped. */
+const UNSENT_MAX = 20_000;
+const RESEND_MS = 1000;
 
 /**
- * Publishes job events on one Redis pub/sub channel, so any process (the API holding the user's
- * websocket) hears what a worker process did. Each message is a JSON array of events in the order
- * they happened: batching keeps Redis traffic to one command per 20 ms however many jobs run.
- * Events are best effort; the job record is the truth.
+ * Publishes job events on one Redis stream, so any process (the API holding the user's websocket)
+ * hears what a worker process did. A stream rather than pub/sub: a reader that lost its connection
+ * (Redis restarted) goes on from the last entry it read instead of missing what happened
+ * meanwhile. Each entry is a JSON array of events in the order they happened: batching keeps
+ * Redis traffic to one command per 20 ms however many jobs run. A batch Redis refused is kept
+ * (bounded) and sent again in order. The job record stays the truth; the reconciler publishes the
+ * terminal event of a job whose worker died before it could.
  */
 @Injectable()
 export class JobEventsPublisher implements OnApplicationShutdown {
-  private readonly channel: string;
+  private readonly stream: string;
   private readonly logger = new Logger('JobEvents');
   private batch: JobEvent[] = [];
   private timer?: NodeJS.Timeout;
+  private sending = false;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.channel = jobEventsChannel(config.get('redisPrefix', { infer: true }));
+    this.stream = jobEventsStream(config.get('redisPrefix', { infer: true }));
   }
 
   publish(event: Omit<JobEvent, 'at'>): void {
     this.batch.push({ ...event, at: new Date().toISOString() });
-    if (this.batch.length >= BATCH_MAX) this.flush();
+    if (this.batch.length >= BATCH_MAX && !this.sending) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.batch.length === 0) return;
-    const events = this.batch;
-    this.batch = [];
+    if (this.batch.length === 0 || this.sending) return;
+    const events = this.batch.splice(0, BATCH_MAX);
+    this.sending = true;
     this.redis
-      .publish(this.channel, JSON.stringify(events))
-      .catch((error: Error) =>
-        this.logger.debug(`${events.length} events not published (${error.message})`),
+      .xadd(
+        this.stream,
+        'MAXLEN',
+        '~',
+        String(EVENTS_STREAM_LENGTH),
+        '*',
+        'events',
+        JSON.stringify(events),
+      )
+      .then(
+        () => {
+          this.sending = false;
+          if (this.batch.length) this.timer ??= setTimeout(() => this.flush(), 0);
+        },
+        (error: Error) => {
+          this.sending = false;
+          this.batch.unshift(...events);
+          const dropped = this.batch.length - UNSENT_MAX;
+          if (dropped > 0) {
+            this.batch.splice(0, dropped);
+            this.logger.warn(`${dropped} job events dropped: Redis away (${error.message})`);
+          }
+          this.timer ??= setTimeout(() => this.flush(), RESEND_MS);
+        },
       );
   }
 
-  onApplicationShutdown(): void {
-    this.flush();
+  /** Sends what is still held (a second at most: Redis may be away at shutdown too). */
+  async onApplicationShutdown(): Promise<void> {
+    const until = Date.now() + 1000;
+    while ((this.batch.length || this.sending) && Date.now() < until) {
+      this.flush();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    clearTimeout(this.timer);
   }
 }

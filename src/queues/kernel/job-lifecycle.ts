@@ -5,7 +5,7 @@ import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { SYSTEM_OWNER } from '../records/job-record.schema';
 import { explainFailure, isCancelledReason, JobCancelledError } from './job-errors';
-import { JobEvent, JobEventsPublisher } from './job-events';
+import { JobEvent, jobEvent, JobEventsPublisher } from './job-events';
 import type { FinishedOutcome, KernelProcessor } from './kernel-processor';
 import { throttled } from './queue-registry';
 
@@ -24,20 +24,8 @@ export class JobLifecycle {
   attach(worker: Worker, processor: KernelProcessor): void {
     const queue = processor.queueName;
     const logger = new Logger(`Worker:${queue}`);
-    const event = (
-      type: JobEvent['type'],
-      job: Job,
-      extra: Partial<JobEvent>,
-    ): Omit<JobEvent, 'at'> => ({
-      type,
-      jobId: job.id!,
-      queue,
-      name: job.name,
-      ownerId: ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER,
-      attemptsMade: job.attemptsMade,
-      state: 'active',
-      ...extra,
-    });
+    const event = (type: JobEvent['type'], job: Job, extra: Partial<JobEvent>) =>
+      jobEvent(type, queue, job, extra);
 
     // While a job lives, Redis is its truth (views read it there); its record is written once,
     // when it ends. Active and progress therefore cost MongoDB nothing.
@@ -60,7 +48,11 @@ export class JobLifecycle {
       this.records.noteFinished(queue, job, 'completed', { result });
       void ended(job);
       this.events.publish(
-        event('job:completed', job, { state: 'completed', progress: 100, result }),
+        event('job:completed', job, {
+          state: 'completed',
+          progress: 100,
+          result,
+        }),
       );
       logger.log(`job ${job.id} completed`);
       this.finish(processor, job, { state: 'completed', result }, logger);

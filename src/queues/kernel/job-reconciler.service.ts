@@ -10,6 +10,7 @@ import { JobIndex } from '../records/job-index';
 import { JobIntent, JobIntents } from '../records/job-intents';
 import type { JobRef } from '../records/job-ref';
 import { JobRecordsService } from '../records/job-records.service';
+import type { FinalRecord } from '../records/record-write-buffer';
 import {
   FINISHED_STATES,
   JobRecord,
@@ -18,6 +19,7 @@ import {
 } from '../records/job-record.schema';
 import { ownerOf } from '../job-registry';
 import { explainFailure } from './job-errors';
+import { jobEvent, JobEventsPublisher } from './job-events';
 import { JobLookup, LiveJob } from './job-lookup';
 import { buildJobOptions } from './job-options';
 import { QueueRegistry } from './queue-registry';
@@ -57,6 +59,7 @@ export class JobReconciler {
     private readonly index: JobIndex,
     private readonly intents: JobIntents,
     private readonly lookup: JobLookup,
+    private readonly events: JobEventsPublisher,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -181,19 +184,42 @@ export class JobReconciler {
     return 'dropped';
   }
 
-  /** A job finished in Redis: its record is written from it unless it already says so. */
+  /**
+   * A job finished in Redis whose worker did not close its listing (it died, or is slow): its
+   * record is written from it unless it already says so, and its ending announced again — the
+   * worker may have died between writing the record and sending the event; readers drop a
+   * repeat (same job, same end time).
+   */
   private async settle(
     ref: JobRef,
     live: LiveJob,
     record: JobRecord | null,
   ): Promise<'confirmed' | 'repaired'> {
     await this.index.finished(ref, ownerOf((live.job.data ?? {}) as object) ?? SYSTEM_OWNER);
-    if (record?.state === live.state && record.finishedAt) {
-      await this.index.closeChecks([ref]);
-      return 'confirmed';
-    }
-    await this.records.writeFinal(this.finalOf(ref, live));
-    return 'repaired';
+    const final = this.finalOf(ref, live);
+    const written = record?.state === live.state && record.finishedAt;
+    if (!written) await this.records.writeFinal(final);
+    this.announce(ref, live, final);
+    if (!written) return 'repaired';
+    await this.index.closeChecks([ref]);
+    return 'confirmed';
+  }
+
+  private announce(ref: JobRef, live: LiveJob, final: FinalRecord): void {
+    const type =
+      final.state === 'completed'
+        ? 'job:completed'
+        : final.state === 'cancelled'
+          ? 'job:cancelled'
+          : 'job:failed';
+    this.events.publish(
+      jobEvent(type, ref.queue, live.job, {
+        state: final.state,
+        ...(final.state === 'completed'
+          ? { progress: 100, result: live.job.returnvalue as unknown }
+          : { failedReason: final.failedReason }),
+      }),
+    );
   }
 
   private finalOf(ref: JobRef, live: LiveJob) {
@@ -215,7 +241,9 @@ export class JobReconciler {
     }
     if (live.state === record.state) return 'confirmed';
     if (!UNFINISHED_STATES.includes(live.state)) {
-      await this.records.writeFinal(this.finalOf(ref, live));
+      const final = this.finalOf(ref, live);
+      await this.records.writeFinal(final);
+      this.announce(ref, live, final);
       return 'repaired';
     }
     const { job } = live;
