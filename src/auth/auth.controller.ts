@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiBadRequest } from '../http/api-responses';
 import { CurrentUser, Public } from './auth.decorators';
@@ -20,6 +21,7 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @ApiOperation({ summary: 'Create an account (queues a welcome email)' })
   @ApiCreatedResponse({
     type: AuthResponse,
     description: 'Account created; a welcome email is queued',
@@ -32,6 +34,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @ApiOperation({ summary: 'Sign in: an access token' })
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponse })
   @ApiBadRequest()
@@ -41,6 +44,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @ApiOperation({ summary: 'The signed-in user' })
   @ApiBearerAuth()
   @ApiOkResponse({ type: UserView })
   @ApiUnauthorizedResponse()

@@ -1,6 +1,6 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { JobPayloadError } from '../queues/kernel/job-errors';
+import { JobPayloadError } from './payload-error';
 
 function problemsOf(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {

@@ -1,5 +1,5 @@
-import { QUEUE_CATALOGUE, QueueSpec, RateLimit } from '../queues/queue-catalogue';
-import { ALL_QUEUES, QueueName } from '../queues/queue-names';
+import { QUEUE_CATALOGUE, QueueSpec, RateLimit } from '../queues/contracts/queue-catalogue';
+import { ALL_QUEUES, QueueName } from '../queues/contracts/queue-names';
 import { EnvReader } from './env-reader';
 
 export interface JobsConfig {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { asJobFailure } from '../integrations/http/job-failure';
+import { asJobFailure } from '../queues/contracts/provider-failure';
 import { composePost } from '../integrations/text-generation/fit-post';
 import { TEXT_GENERATOR, type TextGenerator } from '../integrations/text-generation/text-generator';
-import type { JobContext } from '../queues/kernel/kernel-processor';
+import type { JobContext } from '../queues/contracts/job-context';
 import type { GenerateContentPayload } from '../queues/content-generation/generate-content.payload';
 import { ContentService } from './content.service';
 import type { GeneratedPost } from './content.schema';
-import { PLATFORM_RULES } from './platforms';
+import { PLATFORM_RULES } from '../common/platforms';
 
 export interface GenerationResult {
   contentId?: string;

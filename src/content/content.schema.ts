@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
-import type { ContentPlatform, PostingPlatform } from './platforms';
+import type { ContentPlatform, PostingPlatform } from '../common/platforms';
 
 export const CONTENT_STATUSES = ['draft', 'processing', 'ready', 'failed'] as const;
 export type ContentStatus = (typeof CONTENT_STATUSES)[number];

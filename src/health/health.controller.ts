@@ -1,3 +1,4 @@
+import { ApiOperation } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators';
 import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
@@ -14,6 +15,7 @@ export class HealthController {
   /** 200 when Redis and MongoDB both answer; 503 naming the one that does not. */
   @Public()
   @Get()
+  @ApiOperation({ summary: 'Whether Redis and MongoDB answer' })
   @HealthCheck()
   check() {
     return this.health.check([

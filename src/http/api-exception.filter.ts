@@ -16,7 +16,7 @@ import {
   JobStateConflictError,
   QueueUnavailableError,
   UnknownQueueError,
-} from '../queues/kernel/job-errors';
+} from '../queues/contracts/job-errors';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { JobNotFoundError } from '../queues/kernel/job-errors';
+import { JobNotFoundError } from '../queues/contracts/job-errors';
 import { JobHistory } from '../queues/kernel/job-history';
 import { JobKernel, JobStatus } from '../queues/kernel/job-kernel.service';
 import { QueueOperations } from '../queues/kernel/queue-operations';

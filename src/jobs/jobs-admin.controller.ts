@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
@@ -32,6 +32,9 @@ export class JobsAdminController {
   ) {}
 
   @Get('dashboard')
+  @ApiOperation({
+    summary: 'Queues at a glance: counts, limits, oldest waiting, workers, recent failures, alerts',
+  })
   @ApiOkResponse({
     description:
       'Per queue: counts, paused, concurrency, rate limit, oldest waiting age, workers; recent failures; alerts',
@@ -41,6 +44,7 @@ export class JobsAdminController {
   }
 
   @Get('dashboard/stats')
+  @ApiOperation({ summary: 'Job counts of every queue' })
   @ApiOkResponse({
     description:
       '{ "<queue>": { waiting, active, completed, failed, delayed, paused } } for all six queues',
@@ -50,6 +54,7 @@ export class JobsAdminController {
   }
 
   @Get('dashboard/jobs/:queueName')
+  @ApiOperation({ summary: "A queue's jobs in one state, a page at a time" })
   @ApiOkResponse({ type: [JobView] })
   @ApiBadRequest()
   @ApiNotFound('Queue')
@@ -69,6 +74,7 @@ export class JobsAdminController {
   }
 
   @Get('status/:queueName/:jobId')
+  @ApiOperation({ summary: 'One job of any user, with its owner and payload' })
   @ApiOkResponse({ type: JobView })
   @ApiNotFound('Queue or job')
   async status(
@@ -80,6 +86,7 @@ export class JobsAdminController {
   }
 
   @Get('stats/:queueName')
+  @ApiOperation({ summary: "One queue's job counts" })
   @ApiOkResponse({ description: '{ waiting, active, completed, failed, delayed, paused }' })
   @ApiNotFound('Queue')
   queueStats(@Param('queueName') queueName: string): Promise<QueueCounts> {
@@ -87,6 +94,7 @@ export class JobsAdminController {
   }
 
   @Post('cancel/:queueName/:jobId')
+  @ApiOperation({ summary: 'Cancel any job (stops it if running)' })
   @HttpCode(200)
   @ApiCancelResponses('Queue or job')
   async cancel(
@@ -103,6 +111,7 @@ export class JobsAdminController {
   }
 
   @Post('retry/:queueName/:jobId')
+  @ApiOperation({ summary: 'Run a failed or cancelled job again from its first attempt' })
   @HttpCode(200)
   @ApiOkResponse({ type: AcceptedJobView })
   @ApiNotFound('Queue or job')
@@ -122,6 +131,7 @@ export class JobsAdminController {
   }
 
   @Post('queues/:queueName/pause')
+  @ApiOperation({ summary: 'Pause a queue: no new job starts' })
   @HttpCode(200)
   @ApiOkResponse({ description: '{ queue, paused: true }' })
   @ApiNotFound('Queue')
@@ -136,6 +146,7 @@ export class JobsAdminController {
   }
 
   @Post('queues/:queueName/resume')
+  @ApiOperation({ summary: 'Resume a paused queue' })
   @HttpCode(200)
   @ApiOkResponse({ description: '{ queue, paused: false }' })
   @ApiNotFound('Queue')
@@ -150,6 +161,7 @@ export class JobsAdminController {
   }
 
   @Post('queues/:queueName/retry-failed')
+  @ApiOperation({ summary: 'Retry every failed (not cancelled) job of a queue' })
   @HttpCode(200)
   @ApiOkResponse({
     description: '{ queue, retried }: every failed (not cancelled) job queued again',
@@ -166,6 +178,7 @@ export class JobsAdminController {
   }
 
   @Get('audit')
+  @ApiOperation({ summary: 'Admin actions, newest first (who, what, when, outcome)' })
   @ApiOkResponse({ description: 'Admin actions, newest first: who, what, when, target, outcome' })
   @ApiBadRequest()
   auditLog(@Query() query: AuditQuery): Promise<{ items: AuditView[]; nextCursor?: string }> {

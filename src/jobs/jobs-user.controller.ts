@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
@@ -21,6 +21,7 @@ export class JobsUserController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Your jobs, newest first, filtered by queue or state' })
   @ApiOkResponse({
     type: JobPage,
     description: 'Newest first; filter by queue and state; cursor pagination',
@@ -31,6 +32,9 @@ export class JobsUserController {
   }
 
   @Get(':jobId')
+  @ApiOperation({
+    summary: 'One of your jobs: state, progress, result or failure, position in line',
+  })
   @ApiOkResponse({ type: JobView })
   @ApiNotFound('Job')
   get(@CurrentUser() user: User, @Param('jobId') jobId: string): Promise<JobView> {
@@ -38,6 +42,7 @@ export class JobsUserController {
   }
 
   @Post(':jobId/cancel')
+  @ApiOperation({ summary: 'Cancel one of your jobs' })
   @HttpCode(200)
   @ApiCancelResponses('Job')
   async cancel(

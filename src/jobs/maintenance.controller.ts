@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
 import { ApiAdmin, ApiNotFound, ErrorBody } from '../http/api-responses';
@@ -28,6 +28,7 @@ export class MaintenanceController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The maintenance tasks, their schedules, and their last runs' })
   @ApiOkResponse({
     description:
       'The tasks, their schedules, and the last runs (which instance, when, what it did)',
@@ -45,6 +46,7 @@ export class MaintenanceController {
   }
 
   @Post(':task')
+  @ApiOperation({ summary: 'Run a maintenance task now' })
   @HttpCode(200)
   @ApiOkResponse({ description: 'The run: outcome (ok or failed) and the report of what it did' })
   @ApiNotFound('Task')

@@ -4,7 +4,7 @@ import type { ApiConfig } from '../config/api-config';
 import type { AppConfig } from '../config/app-config';
 import type { JobsConfig } from '../config/queue-config';
 import { QueueCounts, QueueOperations } from '../queues/kernel/queue-operations';
-import { ALL_QUEUES, QueueName } from '../queues/queue-names';
+import { ALL_QUEUES, QueueName } from '../queues/contracts/queue-names';
 import { QueueInsights } from '../queues/kernel/queue-insights';
 
 export interface QueueOverview {

@@ -1,6 +1,4 @@
-/** Every email template; each has `<name>.hbs` (HTML) and `<name>.text.hbs` (plain text). */
-export const MAIL_TEMPLATES = ['welcome', 'job-completed', 'job-failed', 'post-published'] as const;
-export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
+import type { MailTemplate } from '../queues/email-sending/send-email.payload';
 
 /** Subjects used when a job does not give its own; `{{…}}` is filled from the template data. */
 export const DEFAULT_SUBJECTS: Record<MailTemplate, string> = {

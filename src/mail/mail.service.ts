@@ -6,10 +6,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import type { MailConfig } from '../config/integrations-config';
-import { PermanentJobError } from '../queues/kernel/job-errors';
+import { PermanentJobError } from '../queues/contracts/job-errors';
 import type { SendEmailPayload } from '../queues/email-sending/send-email.payload';
 import { MailLedger } from './mail-ledger';
-import { DEFAULT_SUBJECTS, MAIL_TEMPLATES, MailTemplate } from './mail-templates';
+import { MAIL_TEMPLATES, MailTemplate } from '../queues/email-sending/send-email.payload';
+import { DEFAULT_SUBJECTS } from './mail-templates';
 
 export interface SentMail {
   messageId: string;

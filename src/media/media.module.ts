@@ -2,14 +2,13 @@ import { Module } from '@nestjs/common';
 import { ContentModule } from '../content/content.module';
 import { MediaToolsModule } from '../integrations/media/media-tools.module';
 import { MediaFiles } from './media-files';
-import { PipelineSteps } from './pipeline-steps';
 import { TranscriptService } from './transcript.service';
 import { VideoProcessingService } from './video-processing.service';
 
-/** The media pipeline's domain services: video processing, transcripts, the steps between. */
+/** The media domain services: video processing and transcripts (src/queues/pipeline chains them). */
 @Module({
   imports: [ContentModule, MediaToolsModule],
-  providers: [MediaFiles, PipelineSteps, VideoProcessingService, TranscriptService],
-  exports: [MediaFiles, PipelineSteps, VideoProcessingService, TranscriptService],
+  providers: [MediaFiles, VideoProcessingService, TranscriptService],
+  exports: [MediaFiles, VideoProcessingService, TranscriptService],
 })
 export class MediaModule {}

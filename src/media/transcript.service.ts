@@ -13,11 +13,11 @@ import {
 import { DownloadRefusedError, downloadToFile } from '../integrations/media/safe-download';
 import { toSrt, toWebVtt } from '../integrations/speech/captions';
 import { SPEECH_ENGINES, type SpeechEngine } from '../integrations/speech/speech-engine';
-import { PermanentJobError, permanentWhen } from '../queues/kernel/job-errors';
-import type { JobContext } from '../queues/kernel/kernel-processor';
+import { PermanentJobError, permanentWhen } from '../queues/contracts/job-errors';
+import { asJobFailure } from '../queues/contracts/provider-failure';
+import type { JobContext } from '../queues/contracts/job-context';
 import type { GenerateTranscriptPayload } from '../queues/transcript-generation/generate-transcript.payload';
 import { MediaFiles } from './media-files';
-import { PipelineSteps } from './pipeline-steps';
 
 export interface TranscriptResult {
   contentId: string;
@@ -42,7 +42,6 @@ export class TranscriptService {
     @Inject(SPEECH_ENGINES) private readonly engines: SpeechEngine[],
     private readonly files: MediaFiles,
     private readonly contents: ContentService,
-    private readonly pipeline: PipelineSteps,
     config: ConfigService<AppConfig, true>,
   ) {
     this.download = config.get('media', { infer: true }).download;
@@ -51,14 +50,13 @@ export class TranscriptService {
   async generate(
     payload: GenerateTranscriptPayload,
     context: JobContext,
-  ): Promise<TranscriptResult> {
+  ): Promise<{ result: TranscriptResult; text: string }> {
     const { signal } = context;
     const engine = this.engines.find((e) => e.supports(payload.language));
     if (!engine)
       throw new PermanentJobError(
         `No speech engine for language "${payload.language}" (offline: English only; set SPEECH_BASE_URL for others)`,
       );
-    await this.pipeline.started(payload.contentId);
     const result = await this.files.withScratch(context.jobId, async (scratch) => {
       const video = await this.source(payload, scratch, signal);
       await context.progress(20);
@@ -67,7 +65,9 @@ export class TranscriptService {
         .extractAudio(video, audio, engine.audioFormat, signal)
         .catch(permanentWhen(UnreadableMediaError));
       await context.progress(40);
-      const transcript = await engine.transcribe(audio, payload.language, signal);
+      const transcript = await engine
+        .transcribe(audio, payload.language, signal)
+        .catch((error: unknown) => Promise.reject(asJobFailure(error)));
       if (!transcript.text.trim()) throw new PermanentJobError('No speech was recognised');
       await context.progress(90);
       const base = `transcript.${payload.language}`;
@@ -97,17 +97,17 @@ export class TranscriptService {
       files,
       createdAt: new Date(),
     });
-    signal.throwIfAborted();
-    const next = await this.pipeline.afterTranscript(payload, transcript.text, context.jobId);
     await context.progress(100);
     return {
-      contentId: payload.contentId,
-      language: payload.language,
-      engine: engine.name,
-      words: transcript.text.split(/\s+/).filter(Boolean).length,
-      segments: transcript.segments.length,
-      files,
-      ...(next ? { next } : {}),
+      result: {
+        contentId: payload.contentId,
+        language: payload.language,
+        engine: engine.name,
+        words: transcript.text.split(/\s+/).filter(Boolean).length,
+        segments: transcript.segments.length,
+        files,
+      },
+      text: transcript.text,
     };
   }
 

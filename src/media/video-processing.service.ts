@@ -9,11 +9,10 @@ import {
   UnreadableMediaError,
   type VideoMetadata,
 } from '../integrations/media/media-tools';
-import { permanentWhen } from '../queues/kernel/job-errors';
-import type { JobContext } from '../queues/kernel/kernel-processor';
+import { permanentWhen } from '../queues/contracts/job-errors';
+import type { JobContext } from '../queues/contracts/job-context';
 import type { ProcessVideoPayload } from '../queues/video-processing/process-video.payload';
 import { MediaFiles } from './media-files';
-import { PipelineSteps } from './pipeline-steps';
 import { resolveUpload, UnsafeUploadPathError } from './upload-path';
 
 export interface ProcessedVideo {
@@ -40,7 +39,6 @@ export class VideoProcessingService {
     @Inject(MEDIA_TOOLS) private readonly tools: MediaTools,
     private readonly files: MediaFiles,
     private readonly contents: ContentService,
-    private readonly pipeline: PipelineSteps,
     config: ConfigService<AppConfig, true>,
   ) {
     this.renditionHeight = config.get('media', { infer: true }).renditionHeight;
@@ -48,7 +46,6 @@ export class VideoProcessingService {
 
   async process(payload: ProcessVideoPayload, context: JobContext): Promise<ProcessedVideo> {
     const { signal } = context;
-    await this.pipeline.started(payload.contentId);
     const source = await resolveUpload(this.files.uploadDir, payload.videoPath).catch(
       permanentWhen(UnsafeUploadPathError),
     );
@@ -98,9 +95,7 @@ export class VideoProcessingService {
       rendition: processed.rendition,
       processedAt: new Date(),
     });
-    signal.throwIfAborted();
-    const next = await this.pipeline.afterVideo(payload, processed.metadata, context.jobId);
     await context.progress(100);
-    return next ? { ...processed, next } : processed;
+    return processed;
   }
 }

@@ -4,7 +4,7 @@ import { SendEmailPayload } from './email-sending/send-email.payload';
 import { GenerateTranscriptPayload } from './transcript-generation/generate-transcript.payload';
 import { PostToSocialPayload } from './social-posting/post-to-social.payload';
 import { PublishScheduledPostPayload } from './scheduled-posts/publish-scheduled-post.payload';
-import { JOB_NAMES, QUEUE_NAMES, QueueName } from './queue-names';
+import { JOB_NAMES, QUEUE_NAMES, QueueName } from './contracts/queue-names';
 
 /**
  * Queue → job name → payload class. Producers and processors are typed from this one map, and

@@ -5,12 +5,12 @@ import { ContentGenerationProducer } from './content-generation/content-generati
 import type { GenerateContentPayload } from './content-generation/generate-content.payload';
 import { EmailSendingProducer } from './email-sending/email-sending.producer';
 import type { SendEmailPayload } from './email-sending/send-email.payload';
-import { JobPayloadError } from './kernel/job-errors';
+import { JobPayloadError } from './contracts/job-errors';
 import { AcceptedJob, AddJobOptions, JobKernel, JobStatus } from './kernel/job-kernel.service';
 import { CancelOutcome, JobControl } from './kernel/job-control';
 import { QueueCounts, QueueOperations } from './kernel/queue-operations';
 import { JobNameOf, PayloadOf } from './job-registry';
-import { QUEUE_NAMES, QueueName } from './queue-names';
+import { QUEUE_NAMES, QueueName } from './contracts/queue-names';
 import { ScheduledPostsProducer } from './scheduled-posts/scheduled-posts.producer';
 import type {
   PostToSocialPayload,

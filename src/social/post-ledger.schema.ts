@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import type { PostingPlatform } from '../content/platforms';
+import type { PostingPlatform } from '../common/platforms';
 
 /**
  * posting: a request is (or was) in flight. posted: done, never again. retryable: a definite

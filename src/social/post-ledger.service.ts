@@ -4,7 +4,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type Redis from 'ioredis';
 import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
-import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
+import { POSTING_PLATFORMS, type PostingPlatform } from '../common/platforms';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { withKeyedLock } from '../infra/redis/keyed-lock';
 import { LedgerState, PostLedgerEntry } from './post-ledger.schema';

@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
-import type { PostingPlatform } from '../content/platforms';
+import type { PostingPlatform } from '../common/platforms';
 
 /** scheduled → queued (handed to social-posting) → published | failed; or cancelled before. */
 export const SCHEDULED_POST_STATES = [

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
+import { POSTING_PLATFORMS, type PostingPlatform } from '../common/platforms';
 
 /**
  * A user's link to a platform: the access token (encrypted) and the account it posts as. Keyed by

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection, Types } from 'mongoose';
 import { isDuplicateKey, runOnce } from '../infra/mongo/one-time-migration';
-import type { PostingPlatform } from '../content/platforms';
+import type { PostingPlatform } from '../common/platforms';
 import { socialAccountId } from './social-account.schema';
 
 interface OldAccount {

@@ -1,9 +1,10 @@
+import type { PlatformCredentials } from '../integrations/social/platform-credentials';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
-import { POSTING_PLATFORMS, type PostingPlatform } from '../content/platforms';
+import { POSTING_PLATFORMS, type PostingPlatform } from '../common/platforms';
 import { SocialAccount, socialAccountId } from './social-account.schema';
 import { TokenCipher } from './token-cipher';
 
@@ -13,11 +14,6 @@ export interface LinkedAccount {
   handle?: string;
   tokenHint: string;
   linkedAt: Date;
-}
-
-export interface PlatformCredentials {
-  token: string;
-  externalId?: string;
 }
 
 /** Platform tokens per user, encrypted at rest with TOKEN_ENCRYPTION_KEY; read by `_id` only. */

@@ -2,19 +2,20 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config';
 import { ContentService } from '../content/content.service';
-import type { PostingPlatform } from '../content/platforms';
+import type { PostingPlatform } from '../common/platforms';
 import { ProviderError } from '../integrations/http/provider-http';
 import {
   SOCIAL_PLATFORM_CLIENTS,
   type PublishedRef,
   type SocialPlatformClient,
 } from '../integrations/social/social-platform-client';
-import { PermanentJobError } from '../queues/kernel/job-errors';
-import type { JobContext } from '../queues/kernel/kernel-processor';
+import { PermanentJobError } from '../queues/contracts/job-errors';
+import type { JobContext } from '../queues/contracts/job-context';
 import type { PostToSocialPayload } from '../queues/social-posting/post-to-social.payload';
 import { PostLedgerService, UNKNOWN } from './post-ledger.service';
 import type { PostLedgerEntry } from './post-ledger.schema';
-import { PlatformCredentials, SocialAccountsService } from './social-accounts.service';
+import type { PlatformCredentials } from '../integrations/social/platform-credentials';
+import { SocialAccountsService } from './social-accounts.service';
 
 export interface PlatformOutcome {
   platform: PostingPlatform;

@@ -8,10 +8,16 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
-import { POSTING_PLATFORMS, PostingPlatform } from '../content/platforms';
+import { POSTING_PLATFORMS, PostingPlatform } from '../common/platforms';
 import { ApiBadRequest, ApiNotFound, ApiSignedIn } from '../http/api-responses';
 import { LinkedAccount, SocialAccountsService } from '../social/social-accounts.service';
 import { LinkAccountDto } from './dto/submissions.dto';
@@ -24,6 +30,7 @@ export class SocialAccountsController {
   constructor(private readonly accounts: SocialAccountsService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Link a social account (its token is stored encrypted)' })
   @ApiCreatedResponse({ description: '{ platform, externalId, handle, tokenHint, linkedAt }' })
   @ApiBadRequest()
   link(@CurrentUser() user: User, @Body() dto: LinkAccountDto): Promise<LinkedAccount> {
@@ -34,12 +41,14 @@ export class SocialAccountsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Your linked accounts (a token hint, never the token)' })
   @ApiOkResponse({ description: 'Linked accounts, without tokens' })
   list(@CurrentUser() user: User): Promise<LinkedAccount[]> {
     return this.accounts.list(user._id.toHexString());
   }
 
   @Delete(':platform')
+  @ApiOperation({ summary: 'Unlink a social account' })
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Unlinked' })
   @ApiBadRequest()

@@ -20,11 +20,12 @@ import {
   ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import path from 'node:path';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
-import { CONTENT_PLATFORMS } from '../content/platforms';
+import { CONTENT_PLATFORMS } from '../common/platforms';
 import { MediaFiles } from '../media/media-files';
 import { resolveUpload, UnsafeUploadPathError } from '../media/upload-path';
 import { JobHistory } from '../queues/kernel/job-history';
@@ -68,6 +69,7 @@ export class SubmissionsController {
   ) {}
 
   @Post('content/generate')
+  @ApiOperation({ summary: 'Generate posts for platforms from a text' })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AcceptedJobView })
   @ApiBadRequest()
@@ -87,6 +89,7 @@ export class SubmissionsController {
   }
 
   @Post('posts')
+  @ApiOperation({ summary: 'Post to social platforms now, or at scheduledAt' })
   @HttpCode(202)
   @ApiAcceptedResponse({
     type: AcceptedJobView,
@@ -116,6 +119,7 @@ export class SubmissionsController {
   }
 
   @Post('transcripts')
+  @ApiOperation({ summary: "Transcribe a content's video (then, optionally, generate posts)" })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AcceptedJobView })
   @ApiBadRequest()
@@ -132,6 +136,7 @@ export class SubmissionsController {
   }
 
   @Post('videos')
+  @ApiOperation({ summary: 'Upload a video: process it, transcribe it, generate posts' })
   @HttpCode(202)
   // Listed after multer's: it sees the stored file, and every error raised past that point.
   @UseInterceptors(FileInterceptor('file'), DiscardUploadOnError)
@@ -206,6 +211,7 @@ export class SubmissionsController {
   }
 
   @Get('content/:id')
+  @ApiOperation({ summary: 'One of your contents with what each stage produced, and its timeline' })
   @ApiOkResponse({
     description:
       'The content with what each stage produced (posts, published posts, media) and its timeline: each job, its state and timing',
@@ -219,6 +225,7 @@ export class SubmissionsController {
   }
 
   @Get('content/:id/files/:name')
+  @ApiOperation({ summary: 'A file produced for your content (thumbnail, rendition, captions)' })
   @ApiProduces('image/jpeg', 'video/mp4', 'text/vtt', 'application/x-subrip')
   @ApiOkResponse({ description: 'A file the pipeline produced: thumbnail, rendition, captions' })
   @ApiNotFound('Content or file')

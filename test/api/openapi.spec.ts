@@ -21,7 +21,10 @@ describe('OpenAPI at /api/docs', () => {
     const doc = (await (await fetch(`${app.url}/api/docs-json`)).json()) as {
       paths: Record<
         string,
-        Record<string, { responses: Record<string, unknown>; security?: unknown[] }>
+        Record<
+          string,
+          { responses: Record<string, unknown>; security?: unknown[]; summary?: string }
+        >
       >;
       components: {
         securitySchemes: Record<string, unknown>;
@@ -64,6 +67,13 @@ describe('OpenAPI at /api/docs', () => {
         'DELETE /api/social/accounts/{platform}',
       ].sort(),
     );
+    // The OpenAPI document is the API reference: every operation says what it does.
+    const unsummarised = Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.entries(methods)
+        .filter(([, op]) => !(op.summary && op.summary.trim().length > 10))
+        .map(([m]) => `${m.toUpperCase()} ${p}`),
+    );
+    expect(unsummarised).toEqual([]);
     expect(doc.components.securitySchemes.bearer).toBeDefined();
     const admin = doc.paths['/api/jobs/dashboard'].get;
     expect(Object.keys(admin.responses).sort()).toEqual(['200', '401', '403', '429']);

@@ -1,5 +1,5 @@
 import { ContentService } from '../../src/content/content.service';
-import { PLATFORM_RULES } from '../../src/content/platforms';
+import { PLATFORM_RULES } from '../../src/common/platforms';
 import { QUEUE_NAMES, QueuesService } from '../../src/queues';
 import { HttpFake } from '../support/fakes/http-fake';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';

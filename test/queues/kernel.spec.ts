@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { ALL_QUEUES } from '../../src/queues/queue-names';
+import { ALL_QUEUES } from '../../src/queues/contracts/queue-names';
 import {
   JobIdConflictError,
   JOB_PRIORITY,

@@ -26,6 +26,13 @@ export class ProviderError extends Error {
   }
 }
 
+/** The adapter refused before asking (the request cannot be made as given): never worth a retry. */
+export class ProviderRefusal extends ProviderError {
+  override get permanent(): boolean {
+    return true;
+  }
+}
+
 /** Retry-After as seconds or an HTTP date, in milliseconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;

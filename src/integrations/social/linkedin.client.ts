@@ -1,7 +1,6 @@
 import type { SocialConfig } from '../../config/integrations-config';
-import { PermanentJobError } from '../../queues/kernel/job-errors';
-import type { PlatformCredentials } from '../../social/social-accounts.service';
-import { getJson, postJson } from '../http/provider-http';
+import type { PlatformCredentials } from './platform-credentials';
+import { getJson, postJson, ProviderRefusal } from '../http/provider-http';
 import { sameText } from './same-text';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
 
@@ -93,7 +92,7 @@ export class LinkedInClient implements SocialPlatformClient {
 
 function authorOf(credentials: PlatformCredentials): string {
   if (!credentials.externalId)
-    throw new PermanentJobError('linkedin: the linked account has no author URN (externalId)');
+    throw new ProviderRefusal('linkedin', 'the linked account has no author URN (externalId)');
   return credentials.externalId;
 }
 

@@ -1,5 +1,5 @@
-import type { PostingPlatform } from '../../content/platforms';
-import type { PlatformCredentials } from '../../social/social-accounts.service';
+import type { PostingPlatform } from '../../common/platforms';
+import type { PlatformCredentials } from './platform-credentials';
 
 export interface OutgoingPost {
   text: string;

@@ -1,5 +1,5 @@
 import type { SocialConfig } from '../../config/integrations-config';
-import type { PlatformCredentials } from '../../social/social-accounts.service';
+import type { PlatformCredentials } from './platform-credentials';
 import { getJson, postJson } from '../http/provider-http';
 import { sameText } from './same-text';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';

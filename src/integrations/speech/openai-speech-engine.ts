@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { MediaConfig } from '../../config/media-config';
-import { asJobFailure } from '../http/job-failure';
 import { postForm } from '../http/provider-http';
 import type { SpeechEngine, Transcript } from './speech-engine';
 
@@ -43,7 +42,7 @@ export class OpenAiSpeechEngine implements SpeechEngine {
         signal,
         headers: this.config.apiKey ? { authorization: `Bearer ${this.config.apiKey}` } : {},
       },
-    ).catch((error: unknown) => Promise.reject(asJobFailure(error)));
+    );
     const segments = (response.body.segments ?? []).map((s) => ({
       start: s.start,
       end: s.end,

@@ -1,4 +1,4 @@
-import type { ContentPlatform } from '../../content/platforms';
+import type { ContentPlatform } from '../../common/platforms';
 import type { PostDraft, PostRequest, TextGenerator } from './text-generator';
 
 // Common English words that make poor keywords.

@@ -1,4 +1,4 @@
-import type { PlatformRules } from '../../content/platforms';
+import type { PlatformRules } from '../../common/platforms';
 import type { PostDraft } from './text-generator';
 
 const length = (s: string) => [...s].length;

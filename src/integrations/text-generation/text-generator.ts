@@ -1,4 +1,4 @@
-import type { ContentPlatform, PlatformRules } from '../../content/platforms';
+import type { ContentPlatform, PlatformRules } from '../../common/platforms';
 
 export interface PostRequest {
   text: string;

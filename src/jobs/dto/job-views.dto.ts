@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ALL_QUEUES } from '../../queues/queue-names';
+import { ALL_QUEUES } from '../../queues/contracts/queue-names';
 import { JOB_STATES } from '../../queues/records/job-record.schema';
 
 export class JobTimestamps {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { PipelineModule } from '../pipeline/pipeline.module';
 import { ContentModule } from '../../content/content.module';
 import { MediaModule } from '../../media/media.module';
 import { ContentGenerationProcessor } from './content-generation.processor';
 import { ContentGenerationProducer } from './content-generation.producer';
 
 @Module({
-  imports: [ContentModule, MediaModule],
+  imports: [PipelineModule, ContentModule, MediaModule],
   providers: [ContentGenerationProducer, ContentGenerationProcessor],
   exports: [ContentGenerationProducer],
 })

@@ -1,10 +1,11 @@
 import { Processor } from '@nestjs/bullmq';
 import { ContentGenerationService } from '../../content/content-generation.service';
 import type { Job } from 'bullmq';
-import { PipelineSteps } from '../../media/pipeline-steps';
-import { FinishedOutcome, JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
+import { PipelineSteps } from '../pipeline/pipeline-steps';
+import type { FinishedOutcome } from '../contracts/job-context';
+import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import type { GenerateContentPayload } from './generate-content.payload';
 
 @Processor(QUEUE_NAMES.CONTENT_GENERATION, workerOptionsSlot(QUEUE_NAMES.CONTENT_GENERATION))

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ContentService } from '../../content/content.service';
 import { AcceptedJob, AddJobOptions, JobKernel } from '../kernel/job-kernel.service';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import type { GenerateContentPayload } from './generate-content.payload';
 
 @Injectable()

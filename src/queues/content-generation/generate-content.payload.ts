@@ -1,8 +1,8 @@
-import { PlatformList } from '../../content/platform-list.decorator';
+import { PlatformList } from '../../common/platform-list.decorator';
 import { Type } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { OwnerRefDto } from '../../common/owner-ref.dto';
-import { CONTENT_PLATFORMS, ContentPlatform } from '../../content/platforms';
+import { CONTENT_PLATFORMS, ContentPlatform } from '../../common/platforms';
 
 export class GenerateContentPayload {
   /** The content document the posts are stored on; the producer creates one when absent. */

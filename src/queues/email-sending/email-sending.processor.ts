@@ -2,7 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { MailService } from '../../mail/mail.service';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 
 @Processor(QUEUE_NAMES.EMAIL_SENDING, workerOptionsSlot(QUEUE_NAMES.EMAIL_SENDING))
 export class EmailSendingProcessor extends KernelProcessor<typeof QUEUE_NAMES.EMAIL_SENDING> {

@@ -7,7 +7,13 @@ import {
   IsString,
   MaxLength,
 } from 'class-validator';
-import { MAIL_TEMPLATES, type MailTemplate } from '../../mail/mail-templates';
+
+/**
+ * Every email template a job may ask for; each has `<name>.hbs` (HTML) and `<name>.text.hbs`
+ * (plain text) in src/mail/templates.
+ */
+export const MAIL_TEMPLATES = ['welcome', 'job-completed', 'job-failed', 'post-published'] as const;
+export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 export class SendEmailPayload {
   @IsEmail({}, { message: 'to must be a valid email address' })

@@ -5,7 +5,7 @@ import type { AppConfig } from '../../config/app-config';
 import { watchConnection } from '../../infra/redis/connection-watch';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { patientRedisOptions } from '../../infra/redis/redis-options';
-import type { QueueName } from '../queue-names';
+import type { QueueName } from '../contracts/queue-names';
 
 export interface CancelRequest {
   queue: QueueName;

@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { ownerOf } from '../job-registry';
-import type { QueueName } from '../queue-names';
+import type { QueueName } from '../contracts/queue-names';
 import { JobState, SYSTEM_OWNER } from '../records/job-record.schema';
 
 export const JOB_EVENT_TYPES = [
@@ -99,38 +99,48 @@ export class JobEventsPublisher implements OnApplicationShutdown {
     else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
+  /**
+   * Sends one event now and resolves once Redis has it, for a caller that must not go on before
+   * (the reconciler announces a job's ending before the write that ends its checks).
+   */
+  async publishNow(event: Omit<JobEvent, 'at'>): Promise<void> {
+    await this.append([{ ...event, at: new Date().toISOString() }]);
+  }
+
+  private append(events: JobEvent[]): Promise<unknown> {
+    return this.redis.xadd(
+      this.stream,
+      'MAXLEN',
+      '~',
+      String(EVENTS_STREAM_LENGTH),
+      '*',
+      'events',
+      JSON.stringify(events),
+    );
+  }
+
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.batch.length === 0 || this.sending) return;
     const events = this.batch.splice(0, BATCH_MAX);
     this.sending = true;
-    this.redis
-      .xadd(
-        this.stream,
-        'MAXLEN',
-        '~',
-        String(EVENTS_STREAM_LENGTH),
-        '*',
-        'events',
-        JSON.stringify(events),
-      )
-      .then(
-        () => {
-          this.sending = false;
-          if (this.batch.length) this.timer ??= setTimeout(() => this.flush(), 0);
-        },
-        (error: Error) => {
-          this.sending = false;
-          this.batch.unshift(...events);
-          const dropped = this.batch.length - UNSENT_MAX;
-          if (dropped > 0) {
-            this.batch.splice(0, dropped);
-            this.logger.warn(`${dropped} job events dropped: Redis away (${error.message})`);
-          }
-          this.timer ??= setTimeout(() => this.flush(), RESEND_MS);
-        },
-      );
+    this.append(events).then(
+      () => {
+        this.sending = false;
+        if (this.batch.length) this.timer ??= setTimeout(() => this.flush(), 0);
+      },
+      (error: Error) => {
+        this.sending = false;
+        this.batch.unshift(...events);
+        const dropped = this.batch.length - UNSENT_MAX;
+        if (dropped > 0) {
+          this.batch.splice(0, dropped);
+          this.logger.warn(`${dropped} job events dropped: Redis away (${error.message})`);
+        }
+        this.timer ??= setTimeout(() => this.flush(), RESEND_MS);
+      },
+    );
   }
 
   /** Sends what is still held (a second at most: Redis may be away at shutdown too). */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IndexCursor, IndexEntry, JobIndex } from '../records/job-index';
 import { toRef } from '../records/job-ref';
 import { FINISHED_STATES, JobState, UNFINISHED_STATES } from '../records/job-record.schema';
-import { QueueUnavailableError } from './job-errors';
+import { QueueUnavailableError } from '../contracts/job-errors';
 import { JobLookup } from './job-lookup';
 import type { JobStatus } from './job-status';
 

@@ -11,8 +11,8 @@ import {
   payloadClassFor,
   PayloadOf,
 } from '../job-registry';
-import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../job-priority';
-import { QueueName } from '../queue-names';
+import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../contracts/job-priority';
+import { QueueName } from '../contracts/queue-names';
 import { IndexedJob, JobIndex } from '../records/job-index';
 import { JobIntents } from '../records/job-intents';
 import { JobRecordsService } from '../records/job-records.service';
@@ -22,7 +22,7 @@ import {
   JobNotFoundError,
   JobPayloadError,
   QueueUnavailableError,
-} from './job-errors';
+} from '../contracts/job-errors';
 import { buildJobOptions, isValidJobId, newJobId } from './job-options';
 import { JobLookup } from './job-lookup';
 import { JobStatus, statusFromJob, statusFromRecord } from './job-status';

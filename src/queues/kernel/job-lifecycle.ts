@@ -4,9 +4,10 @@ import { ownerOf } from '../job-registry';
 import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { SYSTEM_OWNER } from '../records/job-record.schema';
-import { explainFailure, isCancelledReason, JobCancelledError } from './job-errors';
+import { explainFailure, isCancelledReason, JobCancelledError } from '../contracts/job-errors';
 import { JobEvent, jobEvent, JobEventsPublisher } from './job-events';
-import type { FinishedOutcome, KernelProcessor } from './kernel-processor';
+import type { FinishedOutcome } from '../contracts/job-context';
+import type { KernelProcessor } from './kernel-processor';
 import { throttled } from './queue-registry';
 
 /**

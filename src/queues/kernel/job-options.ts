@@ -1,7 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import { Types } from 'mongoose';
-import { REDIS_RETENTION, QueueSpec } from '../queue-catalogue';
-import { JobPriority, toBullPriority } from '../job-priority';
+import { REDIS_RETENTION, QueueSpec } from '../contracts/queue-catalogue';
+import { JobPriority, toBullPriority } from '../contracts/job-priority';
 
 /** Globally unique, time-ordered, never an integer and free of ':' (BullMQ rejects both). */
 export function newJobId(): string {

@@ -5,7 +5,7 @@ import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
 import { withRedisLock } from '../../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
-import { JobPriority } from '../job-priority';
+import { JobPriority } from '../contracts/job-priority';
 import { JobIndex } from '../records/job-index';
 import { JobIntent, JobIntents } from '../records/job-intents';
 import type { JobRef } from '../records/job-ref';
@@ -18,7 +18,7 @@ import {
   UNFINISHED_STATES,
 } from '../records/job-record.schema';
 import { ownerOf } from '../job-registry';
-import { explainFailure } from './job-errors';
+import { explainFailure } from '../contracts/job-errors';
 import { jobEvent, JobEventsPublisher } from './job-events';
 import { JobLookup, LiveJob } from './job-lookup';
 import { buildJobOptions } from './job-options';
@@ -198,21 +198,23 @@ export class JobReconciler {
     await this.index.finished(ref, ownerOf((live.job.data ?? {}) as object) ?? SYSTEM_OWNER);
     const final = this.finalOf(ref, live);
     const written = record?.state === live.state && record.finishedAt;
+    // Announced first: the record's write closes the job's checks, and a crash in between must
+    // leave the job for the next pass, which announces it again (readers drop the repeat).
+    await this.announce(ref, live, final);
     if (!written) await this.records.writeFinal(final);
-    this.announce(ref, live, final);
     if (!written) return 'repaired';
     await this.index.closeChecks([ref]);
     return 'confirmed';
   }
 
-  private announce(ref: JobRef, live: LiveJob, final: FinalRecord): void {
+  private async announce(ref: JobRef, live: LiveJob, final: FinalRecord): Promise<void> {
     const type =
       final.state === 'completed'
         ? 'job:completed'
         : final.state === 'cancelled'
           ? 'job:cancelled'
           : 'job:failed';
-    this.events.publish(
+    await this.events.publishNow(
       jobEvent(type, ref.queue, live.job, {
         state: final.state,
         ...(final.state === 'completed'
@@ -242,8 +244,8 @@ export class JobReconciler {
     if (live.state === record.state) return 'confirmed';
     if (!UNFINISHED_STATES.includes(live.state)) {
       const final = this.finalOf(ref, live);
+      await this.announce(ref, live, final);
       await this.records.writeFinal(final);
-      this.announce(ref, live, final);
       return 'repaired';
     }
     const { job } = live;

@@ -1,5 +1,5 @@
 import type { JobState as BullJobState } from 'bullmq';
-import { isCancelledReason } from './job-errors';
+import { isCancelledReason } from '../contracts/job-errors';
 import type { JobState } from '../records/job-record.schema';
 
 /**

@@ -1,8 +1,8 @@
 import type { Job, JobProgress } from 'bullmq';
 import { contentOf, ownerOf } from '../job-registry';
-import { explainFailure } from './job-errors';
-import { fromBullPriority, JobPriority } from '../job-priority';
-import type { QueueName } from '../queue-names';
+import { explainFailure } from '../contracts/job-errors';
+import { fromBullPriority, JobPriority } from '../contracts/job-priority';
+import type { QueueName } from '../contracts/queue-names';
 import { JobRecord, JobState, SYSTEM_OWNER } from '../records/job-record.schema';
 
 export interface JobStatus {

@@ -1,33 +1,18 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
-import { DelayedError, type Job, type JobProgress } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { validateDto } from '../../common/validate-dto';
 import { isDatabaseDown } from '../../infra/mongo/database-down';
 import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
-import type { QueueName } from '../queue-names';
+import type { FinishedOutcome, JobContext } from '../contracts/job-context';
+import type { QueueName } from '../contracts/queue-names';
 import { JobRecordsService } from '../records/job-records.service';
 import {
   JobCancelledError,
   JobPayloadError,
   PermanentJobError,
   SHUTDOWN_ABORT,
-} from './job-errors';
-
-/** What a job handler gets besides its payload. */
-export interface JobContext {
-  jobId: string;
-  queue: QueueName;
-  /** 1 for the first attempt. */
-  attempt: number;
-  /** Fires when the job is cancelled; pass it to every I/O call so work stops at once. */
-  signal: AbortSignal;
-  progress(value: JobProgress): Promise<void>;
-  /** The raw BullMQ job, for the few handlers that must move it themselves (rate-limit deferral). */
-  job: Job;
-  token?: string;
-  /** Puts the job back until `at` without spending an attempt, and ends this run (throws). */
-  deferUntil(at: Date, why: string): Promise<never>;
-}
+} from '../contracts/job-errors';
 
 /** While the database is away, how long a job waits before it runs again. */
 const OUTAGE_RETRY_MS = 2000;
@@ -38,9 +23,6 @@ const SETTLE_AFTER_SHUTDOWN_MS = 3000;
 export type JobHandlers<Q extends QueueName> = {
   [N in JobNameOf<Q>]: (payload: PayloadOf<Q, N>, context: JobContext) => Promise<unknown>;
 };
-
-export type FinishedOutcome =
-  { state: 'completed'; result: unknown } | { state: 'failed' | 'cancelled'; reason: string };
 
 function abortReason(signal: AbortSignal): string {
   return typeof signal.reason === 'string' ? signal.reason : 'cancelled on request';
@@ -122,8 +104,6 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
       attempt: job.attemptsMade + 1,
       signal: abortSignal,
       progress: (value) => job.updateProgress(value),
-      job,
-      token,
       deferUntil: async (at, why) => {
         if (!token) throw new Error(`cannot defer job ${job.id}: ${why}`);
         await job.moveToDelayed(at.getTime(), token);

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
-import { ALL_QUEUES, QueueName } from '../queue-names';
-import { isCancelledReason } from './job-errors';
+import { ALL_QUEUES, QueueName } from '../contracts/queue-names';
+import { isCancelledReason } from '../contracts/job-errors';
 import { JobStatus, statusFromJob } from './job-status';
 import { QueueRegistry } from './queue-registry';
 

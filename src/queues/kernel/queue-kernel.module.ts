@@ -5,7 +5,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import type { AppConfig } from '../../config/app-config';
 import { failFastRedisOptions, forBullMQ } from '../../infra/redis/redis-options';
-import { ALL_QUEUES } from '../queue-names';
+import { ALL_QUEUES } from '../contracts/queue-names';
 import { JobRecord, JobRecordSchema } from '../records/job-record.schema';
 import { JobIndex } from '../records/job-index';
 import { JobIndexRebuild } from '../records/job-index-rebuild';

@@ -1,9 +1,9 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
-import { ALL_QUEUES, isQueueName, QueueName } from '../queue-names';
-import { QueueUnavailableError, UnknownQueueError } from './job-errors';
+import { ALL_QUEUES, isQueueName, QueueName } from '../contracts/queue-names';
+import { QueueUnavailableError, UnknownQueueError } from '../contracts/job-errors';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -19,7 +19,7 @@ export function throttled(logger: Logger, label: string, everyMs = 30_000): (err
 
 /** The six BullMQ Queue objects by name, each with an error listener so an outage cannot crash us. */
 @Injectable()
-export class QueueRegistry implements OnModuleInit {
+export class QueueRegistry implements OnModuleInit, BeforeApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly logger = new Logger('Queues');
 
@@ -71,4 +71,30 @@ export class QueueRegistry implements OnModuleInit {
   all(): [QueueName, Queue][] {
     return [...this.queues];
   }
+
+  /**
+   * Before @nestjs/bullmq closes the queues: a connection still reconnecting (Redis away, or just
+   * back) gets a moment to come up, then is dropped, so its close does not fail the shutdown
+   * ("Stream isn't writeable"): nothing is pending on a fail-fast connection anyway.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      [...this.queues.values()].map(async (queue) => {
+        const client = await Promise.race([
+          queue.backend.connection.client,
+          sleep(SHUTDOWN_READY_MS),
+        ]);
+        if (!client || client.status === 'ready' || client.status === 'end') return;
+        await Promise.race([
+          new Promise<void>((resolve) => client.once('ready', () => resolve())),
+          sleep(SHUTDOWN_READY_MS),
+        ]);
+        if (client.status !== 'ready') client.disconnect();
+      }),
+    );
+  }
 }
+
+const SHUTDOWN_READY_MS = 2000;
+const sleep = (ms: number) =>
+  new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());

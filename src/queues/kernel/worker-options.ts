@@ -2,8 +2,8 @@ import type { WorkerOptions } from 'bullmq';
 import type { RedisConfig } from '../../config/redis-config';
 import { forBullMQ, patientRedisOptions } from '../../infra/redis/redis-options';
 import type { JobsConfig } from '../../config/queue-config';
-import type { QueueSpec } from '../queue-catalogue';
-import type { QueueName } from '../queue-names';
+import type { QueueSpec } from '../contracts/queue-catalogue';
+import type { QueueName } from '../contracts/queue-names';
 
 /**
  * @nestjs/bullmq reads a processor's worker options when BullRegistrar.register() runs, not when

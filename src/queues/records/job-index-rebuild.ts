@@ -5,7 +5,7 @@ import type { Model } from 'mongoose';
 import { DerivedIndex, DerivedIndexes } from '../../infra/derived-index/derived-indexes.service';
 import { QueueRegistry } from '../kernel/queue-registry';
 import { contentOf, ownerOf } from '../job-registry';
-import { ALL_QUEUES } from '../queue-names';
+import { ALL_QUEUES } from '../contracts/queue-names';
 import { IndexedJob, JobIndex } from './job-index';
 import { JobIntents } from './job-intents';
 import { JobRecord, SYSTEM_OWNER, UNFINISHED_STATES } from './job-record.schema';

@@ -1,7 +1,7 @@
 import type { JobProgress } from 'bullmq';
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Schema as MongooseSchema } from 'mongoose';
-import type { QueueName } from '../queue-names';
+import type { QueueName } from '../contracts/queue-names';
 
 /**
  * What users see of a job. `waiting` also covers BullMQ's `prioritized` and `waiting-children`;

@@ -1,4 +1,4 @@
-import { isQueueName, QueueName } from '../queue-names';
+import { isQueueName, QueueName } from '../contracts/queue-names';
 
 /**
  * A job as the Redis indexes name it: `<jobId>#<queue>`. The queue rides along so a listing can

@@ -1,14 +1,10 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
-import {
-  FinishedOutcome,
-  JobContext,
-  JobHandlers,
-  KernelProcessor,
-} from '../kernel/kernel-processor';
+import type { FinishedOutcome, JobContext } from '../contracts/job-context';
+import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import { SocialPostingProducer } from '../social-posting/social-posting.producer';
 import type { PublishScheduledPostPayload } from './publish-scheduled-post.payload';
 

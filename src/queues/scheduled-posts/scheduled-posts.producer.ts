@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { validateDto } from '../../common/validate-dto';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import { AcceptedJob, JobKernel } from '../kernel/job-kernel.service';
-import { JobPayloadError } from '../kernel/job-errors';
+import { JobPayloadError } from '../contracts/job-errors';
 import { newJobId } from '../kernel/job-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import { SocialPostFields } from '../social-posting/post-to-social.payload';
 
 @Injectable()

@@ -1,5 +1,5 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
-import { PLATFORM_RULES, PostingPlatform } from '../../content/platforms';
+import { PLATFORM_RULES, PostingPlatform } from '../../common/platforms';
 
 /** The post's text must fit every chosen platform's limit (Twitter: 280 characters). */
 export function FitsPlatforms(): PropertyDecorator {

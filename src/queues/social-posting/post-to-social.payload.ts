@@ -1,4 +1,4 @@
-import { PlatformList } from '../../content/platform-list.decorator';
+import { PlatformList } from '../../common/platform-list.decorator';
 import { Type } from 'class-transformer';
 import {
   IsNotEmpty,
@@ -8,7 +8,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { POSTING_PLATFORMS, PostingPlatform } from '../../content/platforms';
+import { POSTING_PLATFORMS, PostingPlatform } from '../../common/platforms';
 import { FitsPlatforms } from './fits-platforms.validator';
 
 export class PostContentDto {

@@ -2,9 +2,10 @@ import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import { SocialPublishingService } from '../../social/social-publishing.service';
-import { FinishedOutcome, JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
+import type { FinishedOutcome } from '../contracts/job-context';
+import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import type { PostToSocialPayload } from './post-to-social.payload';
 
 @Processor(QUEUE_NAMES.SOCIAL_POSTING, workerOptionsSlot(QUEUE_NAMES.SOCIAL_POSTING))

@@ -1,7 +1,7 @@
 import { IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import { LanguageCode } from '../../common/language-code.decorator';
-import { PlatformList } from '../../content/platform-list.decorator';
-import { CONTENT_PLATFORMS, type ContentPlatform } from '../../content/platforms';
+import { PlatformList } from '../../common/platform-list.decorator';
+import { CONTENT_PLATFORMS, type ContentPlatform } from '../../common/platforms';
 
 export class GenerateTranscriptPayload {
   @IsString()

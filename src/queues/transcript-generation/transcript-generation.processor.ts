@@ -1,10 +1,11 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { PipelineSteps } from '../../media/pipeline-steps';
+import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { TranscriptService } from '../../media/transcript.service';
-import { FinishedOutcome, JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
+import type { FinishedOutcome } from '../contracts/job-context';
+import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import type { GenerateTranscriptPayload } from './generate-transcript.payload';
 
 @Processor(QUEUE_NAMES.TRANSCRIPT_GENERATION, workerOptionsSlot(QUEUE_NAMES.TRANSCRIPT_GENERATION))
@@ -21,8 +22,14 @@ export class TranscriptGenerationProcessor extends KernelProcessor<
   }
 
   protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.TRANSCRIPT_GENERATION> = {
-    [JOB_NAMES.GENERATE_TRANSCRIPT]: (payload, context) =>
-      this.transcripts.generate(payload, context),
+    [JOB_NAMES.GENERATE_TRANSCRIPT]: async (payload, context) => {
+      await this.pipeline.started(payload.contentId);
+      const { result, text } = await this.transcripts.generate(payload, context);
+      context.signal.throwIfAborted();
+      // The next step is queued as this job's last act (see PipelineSteps).
+      const next = await this.pipeline.afterTranscript(payload, text, context.jobId);
+      return next ? { ...result, next } : result;
+    },
   };
 
   override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AcceptedJob, AddJobOptions, JobKernel } from '../kernel/job-kernel.service';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import type { GenerateTranscriptPayload } from './generate-transcript.payload';
 
 /** Transcript jobs; their worker comes with the media pipeline. */

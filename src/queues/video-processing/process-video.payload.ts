@@ -2,8 +2,8 @@ import { Type } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { LanguageCode } from '../../common/language-code.decorator';
 import { OwnerRefDto } from '../../common/owner-ref.dto';
-import { PlatformList } from '../../content/platform-list.decorator';
-import { CONTENT_PLATFORMS, type ContentPlatform } from '../../content/platforms';
+import { PlatformList } from '../../common/platform-list.decorator';
+import { CONTENT_PLATFORMS, type ContentPlatform } from '../../common/platforms';
 
 /** After processing: a transcript in `language`, then posts for `platforms` from it. */
 export class VideoPipelineOptions {

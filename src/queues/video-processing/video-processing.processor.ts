@@ -1,10 +1,11 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { PipelineSteps } from '../../media/pipeline-steps';
+import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { VideoProcessingService } from '../../media/video-processing.service';
-import { FinishedOutcome, JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
+import type { FinishedOutcome } from '../contracts/job-context';
+import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import type { ProcessVideoPayload } from './process-video.payload';
 
 @Processor(QUEUE_NAMES.VIDEO_PROCESSING, workerOptionsSlot(QUEUE_NAMES.VIDEO_PROCESSING))
@@ -19,7 +20,14 @@ export class VideoProcessingProcessor extends KernelProcessor<typeof QUEUE_NAMES
   }
 
   protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.VIDEO_PROCESSING> = {
-    [JOB_NAMES.PROCESS_VIDEO]: (payload, context) => this.videos.process(payload, context),
+    [JOB_NAMES.PROCESS_VIDEO]: async (payload, context) => {
+      await this.pipeline.started(payload.contentId);
+      const processed = await this.videos.process(payload, context);
+      context.signal.throwIfAborted();
+      // The next step is queued as this job's last act (see PipelineSteps).
+      const next = await this.pipeline.afterVideo(payload, processed.metadata, context.jobId);
+      return next ? { ...processed, next } : processed;
+    },
   };
 
   override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {

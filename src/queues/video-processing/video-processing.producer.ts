@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AcceptedJob, AddJobOptions, JobKernel } from '../kernel/job-kernel.service';
-import { JOB_NAMES, QUEUE_NAMES } from '../queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import type { ProcessVideoPayload } from './process-video.payload';
 
 /** Video jobs default to HIGH priority (the catalogue says so). Their worker comes with the media pipeline. */

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JobKernel } from '../../queues/kernel/job-kernel.service';
 import { JobReconciler } from '../../queues/kernel/job-reconciler.service';
 import { QueueRegistry } from '../../queues/kernel/queue-registry';
-import { JOB_NAMES, QUEUE_NAMES } from '../../queues/queue-names';
+import { JOB_NAMES, QUEUE_NAMES } from '../../queues/contracts/queue-names';
 import { JobIndex } from '../../queues/records/job-index';
 import { JobRecordsService } from '../../queues/records/job-records.service';
 import { handOffJobId } from '../../queues/scheduled-posts/scheduled-posts.processor';

@@ -1,4 +1,4 @@
-import { PlatformList } from '../../content/platform-list.decorator';
+import { PlatformList } from '../../common/platform-list.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { LanguageCode } from '../../common/language-code.decorator';
@@ -18,7 +18,7 @@ import {
   POSTING_PLATFORMS,
   type ContentPlatform,
   type PostingPlatform,
-} from '../../content/platforms';
+} from '../../common/platforms';
 import { PostContentDto } from '../../queues/social-posting/post-to-social.payload';
 import { FitsPlatforms } from '../../queues/social-posting/fits-platforms.validator';
 

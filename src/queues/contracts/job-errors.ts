@@ -4,12 +4,7 @@ import { UnrecoverableError } from 'bullmq';
  * Errors the queue kernel raises to its callers. The HTTP layer maps each class to one status
  * (see the exception filter); the messages are safe to show to a user.
  */
-export class JobPayloadError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('; '));
-    this.name = 'JobPayloadError';
-  }
-}
+export { JobPayloadError } from '../../common/payload-error';
 
 export class UnknownQueueError extends Error {
   constructor(

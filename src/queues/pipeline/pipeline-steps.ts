@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ContentService } from '../content/content.service';
-import type { VideoMetadata } from '../integrations/media/media-tools';
-import type { FinishedOutcome } from '../queues/kernel/kernel-processor';
-import { QueuesService } from '../queues/queues.service';
-import type { GenerateTranscriptPayload } from '../queues/transcript-generation/generate-transcript.payload';
-import type { ProcessVideoPayload } from '../queues/video-processing/process-video.payload';
+import { ContentService } from '../../content/content.service';
+import type { VideoMetadata } from '../../integrations/media/media-tools';
+import type { FinishedOutcome } from '../contracts/job-context';
+import { QueuesService } from '../queues.service';
+import type { GenerateTranscriptPayload } from '../transcript-generation/generate-transcript.payload';
+import type { ProcessVideoPayload } from '../video-processing/process-video.payload';
 
 /**
  * The upload pipeline, one explicit follow-up per step: video-processing → transcript-generation →

@@ -1,5 +1,5 @@
-import { PermanentJobError } from '../../queues/kernel/job-errors';
-import { ProviderError } from './provider-http';
+import { PermanentJobError } from './job-errors';
+import { ProviderError } from '../../integrations/http/provider-http';
 
 /** A provider's 4xx (not 408/429) fails the job at once; anything else is left to the retries. */
 export function asJobFailure(error: unknown): Error {

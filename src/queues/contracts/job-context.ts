@@ -1,0 +1,19 @@
+import type { JobProgress } from 'bullmq';
+import type { QueueName } from './queue-names';
+
+/** What a job handler gets besides its payload. Handlers see no BullMQ job: the kernel moves it. */
+export interface JobContext {
+  jobId: string;
+  queue: QueueName;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Fires when the job is cancelled; pass it to every I/O call so work stops at once. */
+  signal: AbortSignal;
+  progress(value: JobProgress): Promise<void>;
+  /** Puts the job back until `at` without spending an attempt, and ends this run (throws). */
+  deferUntil(at: Date, why: string): Promise<never>;
+}
+
+/** How a job ended for good, as the after-finish hooks hear it. */
+export type FinishedOutcome =
+  { state: 'completed'; result: unknown } | { state: 'failed' | 'cancelled'; reason: string };
