@@ -91,6 +91,14 @@ module.exports = {
       'The queue engine never imports HTTP, realtime, scheduler or auth code.',
     ),
     {
+      name: 'app-through-the-barrel',
+      comment:
+        'Outside src/queues, the app layer reaches the queue system only through src/queues/index.ts (add what you need there).',
+      severity: 'error',
+      from: { path: APP, pathNot: '\\.spec\\.ts$' },
+      to: { path: QUEUES, pathNot: '^src/queues/index\\.ts$' },
+    },
+    {
       name: 'no-circular',
       comment: 'Modules import each other in a circle: one of them belongs a layer lower.',
       severity: 'error',

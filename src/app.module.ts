@@ -9,9 +9,9 @@ import { SubmissionsModule } from './submissions/submissions.module';
 import { HealthModule } from './health/health.module';
 import { MongoModule } from './infra/mongo/mongo.module';
 import { RedisModule } from './infra/redis/redis.module';
-import { QueuesModule } from './queues/queues.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { QueuesModule } from './queues';
 
 @Module({})
 export class AppModule {

@@ -2,10 +2,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
-import { ALL_QUEUES } from '../queues/contracts/queue-names';
 import { ADMIN_BOARD_ROUTE } from './admin-board-route';
 import { BoardAccessMiddleware } from './board-access.middleware';
 import { BoardAccessModule } from './board-access.module';
+import { ALL_QUEUES } from '../queues';
 
 /**
  * Bull Board at /admin/queues, for admins only (HTTP Basic with an admin's email and password, or

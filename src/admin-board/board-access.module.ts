@@ -1,3 +1,4 @@
+import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { JobsModule } from '../jobs/jobs.module';
@@ -12,7 +13,7 @@ import { FailedSignInLimiter } from './failed-sign-in-limiter';
  * module, which cannot see our users). The audit log is JobsModule's.
  */
 @Module({
-  imports: [AuthModule, JobsModule],
+  imports: [RedisModule, AuthModule, JobsModule],
   providers: [FailedSignInLimiter, AdminAuthenticator, BoardAudit, BoardAccessMiddleware],
   exports: [BoardAccessMiddleware],
 })

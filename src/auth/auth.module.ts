@@ -1,3 +1,4 @@
+import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
@@ -13,10 +14,13 @@ import { UserEmail, UserEmailSchema } from './user-email.schema';
 import { UserEmailsMigration } from './user-emails.migration';
 import { User, UserSchema } from './user.schema';
 import { UsersService } from './users.service';
+import { QueuesModule } from '../queues';
 
 /** Users, JWT sign-in, and the global guards: authenticated by default, roles where declared. */
 @Module({
   imports: [
+    RedisModule,
+    QueuesModule,
     MongooseModule.forFeature([
       { name: User.name, schema: UserSchema },
       { name: UserEmail.name, schema: UserEmailSchema },

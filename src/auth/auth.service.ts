@@ -1,9 +1,9 @@
 import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { QueuesService } from '../queues/queues.service';
 import type { AuthResponse, LoginDto, RegisterDto } from './dto/auth.dto';
 import { toPublicUser, User } from './user.schema';
 import { UsersService } from './users.service';
+import { QueuesService } from '../queues';
 
 @Injectable()
 export class AuthService {

@@ -16,7 +16,7 @@ import {
   JobStateConflictError,
   QueueUnavailableError,
   UnknownQueueError,
-} from '../queues/contracts/job-errors';
+} from '../queues';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

@@ -1,3 +1,4 @@
+import { RedisModule } from '../infra/redis/redis.module';
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
@@ -16,7 +17,9 @@ import { UserThrottlerGuard } from './user-throttler.guard';
  */
 @Module({
   imports: [
+    RedisModule,
     ThrottlerModule.forRootAsync({
+      imports: [RedisModule],
       inject: [ConfigService, REDIS_CLIENT],
       useFactory: (config: ConfigService<AppConfig, true>, redis: Redis) => {
         const { limit, ttlMs } = config.get('api', { infer: true }).throttle;

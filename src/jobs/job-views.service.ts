@@ -1,11 +1,8 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { JobNotFoundError } from '../queues/contracts/job-errors';
-import { JobHistory } from '../queues/kernel/job-history';
-import { JobKernel, JobStatus } from '../queues/kernel/job-kernel.service';
-import { QueueOperations } from '../queues/kernel/queue-operations';
-import type { IndexCursor } from '../queues/records/job-index';
 import type { JobPage, JobView } from './dto/job-views.dto';
 import type { UserJobsQuery } from './dto/job-queries.dto';
+import { JobHistory, JobKernel, JobNotFoundError, JobStatus, QueueOperations } from '../queues';
+import type { IndexCursor } from '../queues';
 
 /** Latest time a Date can hold; a cursor past it was not made by this API. */
 const MAX_TIME_MS = 8.64e15;

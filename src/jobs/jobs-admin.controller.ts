@@ -4,15 +4,13 @@ import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
 import { ApiAdmin, ApiBadRequest, ApiNotFound, ErrorBody } from '../http/api-responses';
-import { JobControl } from '../queues/kernel/job-control';
-import { QueueCounts, QueueOperations } from '../queues/kernel/queue-operations';
-import { QueuesService } from '../queues/queues.service';
 import { ApiCancelResponses } from './api-cancel-responses';
 import { AuditLogService, AuditView } from './audit/audit-log.service';
 import { AuditQuery, QueueJobsQuery } from './dto/job-queries.dto';
 import { AcceptedJobView, CancelView, JobView } from './dto/job-views.dto';
 import { toJobView } from './job-views.service';
 import { Dashboard, QueueDashboardService } from './queue-dashboard.service';
+import { JobControl, QueueCounts, QueueOperations, QueuesService } from '../queues';
 
 /**
  * Admin views and operations on every queue. The role is checked on the server for each request

@@ -4,11 +4,11 @@ import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { User } from '../auth/user.schema';
 import { ApiBadRequest, ApiNotFound, ApiSignedIn } from '../http/api-responses';
-import { QueuesService } from '../queues/queues.service';
 import { ApiCancelResponses } from './api-cancel-responses';
 import { UserJobsQuery } from './dto/job-queries.dto';
 import { CancelView, JobPage, JobView } from './dto/job-views.dto';
 import { JobViewsService } from './job-views.service';
+import { QueuesService } from '../queues';
 
 /** A user's own jobs. Another user's job answers 404, as if it did not exist. */
 @ApiTags('jobs (user)')

@@ -1,3 +1,4 @@
+import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { DerivedIndexModule } from '../infra/derived-index/derived-index.module';
@@ -9,10 +10,13 @@ import { JobsAdminController } from './jobs-admin.controller';
 import { JobsUserController } from './jobs-user.controller';
 import { MaintenanceController } from './maintenance.controller';
 import { QueueDashboardService } from './queue-dashboard.service';
+import { QueuesModule } from '../queues';
 
 /** The seed's job endpoints: a user's own jobs, and admin views and operations on every queue. */
 @Module({
   imports: [
+    RedisModule,
+    QueuesModule,
     MongooseModule.forFeature([{ name: AuditEntry.name, schema: AuditEntrySchema }]),
     SchedulerModule,
     DerivedIndexModule,

@@ -3,9 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { ApiConfig } from '../config/api-config';
 import type { AppConfig } from '../config/app-config';
 import type { JobsConfig } from '../config/queue-config';
-import { QueueCounts, QueueOperations } from '../queues/kernel/queue-operations';
-import { ALL_QUEUES, QueueName } from '../queues/contracts/queue-names';
-import { QueueInsights } from '../queues/kernel/queue-insights';
+import { ALL_QUEUES, QueueCounts, QueueInsights, QueueName, QueueOperations } from '../queues';
 
 export interface QueueOverview {
   name: QueueName;

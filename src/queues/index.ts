@@ -19,3 +19,22 @@ export {
   QueueUnavailableError,
   PermanentJobError,
 } from './contracts/job-errors';
+// What the app layer (HTTP, realtime, scheduler, admin board) uses.
+export { ALL_QUEUES } from './contracts/queue-names';
+export { JobControl } from './kernel/job-control';
+export { jobEventsStream } from './kernel/job-events';
+export type { JobEvent } from './kernel/job-events';
+export { JobHistory } from './kernel/job-history';
+export { JobKernel } from './kernel/job-kernel.service';
+export { JobReconciler } from './kernel/job-reconciler.service';
+export { QueueInsights } from './kernel/queue-insights';
+export { QueueOperations } from './kernel/queue-operations';
+export { QueueRegistry } from './kernel/queue-registry';
+export { JobIndex } from './records/job-index';
+export type { IndexCursor } from './records/job-index';
+export { JobIntents } from './records/job-intents';
+export { JOB_STATES } from './records/job-record.schema';
+export { JobRecordsService } from './records/job-records.service';
+export { handOffJobId } from './scheduled-posts/scheduled-posts.processor';
+export { FitsPlatforms } from './social-posting/fits-platforms.validator';
+export { PostContentDto } from './social-posting/post-to-social.payload';

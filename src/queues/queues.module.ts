@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ContentModule } from '../content/content.module';
 import { SocialModule } from '../social/social.module';
 import { ContentGenerationModule } from './content-generation/content-generation.module';
@@ -11,7 +11,6 @@ import { TranscriptGenerationModule } from './transcript-generation/transcript-g
 import { VideoProcessingModule } from './video-processing/video-processing.module';
 
 /** The kernel plus one module per queue; exports the QueuesService facade. */
-@Global()
 @Module({
   imports: [
     QueueKernelModule,
@@ -25,6 +24,7 @@ import { VideoProcessingModule } from './video-processing/video-processing.modul
     ContentModule,
   ],
   providers: [QueuesService],
-  exports: [QueuesService],
+  // The facade and the kernel services (status, control, operations, records) for the app layer.
+  exports: [QueuesService, QueueKernelModule],
 })
 export class QueuesModule {}

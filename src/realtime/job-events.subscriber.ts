@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { watchConnection } from '../infra/redis/connection-watch';
 import { patientRedisOptions } from '../infra/redis/redis-options';
-import { JobEvent, jobEventsStream } from '../queues/kernel/job-events';
+import { JobEvent, jobEventsStream } from '../queues';
 
 const BLOCK_MS = 5000;
 const READ_COUNT = 500;

@@ -16,10 +16,10 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import { AccessTokens } from '../auth/access-tokens.service';
 import { UsersService } from '../auth/users.service';
-import type { JobEvent } from '../queues/kernel/job-events';
-import { ALL_QUEUES } from '../queues/contracts/queue-names';
 import { JobEventsSubscriber } from './job-events.subscriber';
 import { handshakeError, handshakeToken, socketUser } from './socket-auth';
+import { ALL_QUEUES } from '../queues';
+import type { JobEvent } from '../queues';
 
 const userRoom = (userId: string) => `user:${userId}`;
 const queueRoom = (queue: string) => `queue:${queue}`;

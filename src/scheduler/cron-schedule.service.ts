@@ -5,8 +5,8 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { Cron, SchedulerRegistry } from '@nestjs/schedule';
+import { CronTime } from 'cron';
 import { AppConfig, runsWorkers } from '../config/app-config';
 import { cronSlot } from './cron-slot';
 import type { TaskName } from './maintenance-task';
@@ -19,9 +19,10 @@ export interface CronEntry {
 }
 
 /**
- * Starts the crons in worker roles (every minute: the scheduled-posts sweep; 2 AM: the cleanup).
- * Registered through @nestjs/schedule's SchedulerRegistry rather than @Cron decorators, whose
- * arguments are fixed at import time: here the expressions and CRON_TZ come from validated config.
+ * The crons (every minute: the scheduled-posts sweep; 2 AM: the cleanup), declared with @Cron on
+ * the tick methods below. A decorator's arguments are fixed at import time, so each is declared
+ * disabled with its default schedule, and at start-up worker roles apply the validated
+ * CRON_* / CRON_TZ settings to the named job and start it; worker-less roles leave it off.
  * Every instance fires; TaskRunner lets exactly one run each tick.
  */
 @Injectable()
@@ -45,20 +46,30 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
     this.enabled = runsWorkers(config.get('role', { infer: true }));
   }
 
+  @Cron('* * * * *', { name: 'scheduled-posts', disabled: true })
+  scheduledPostsTick(): void {
+    this.fire(this.entry('scheduled-posts'));
+  }
+
+  @Cron('0 2 * * *', { name: 'cleanup', disabled: true })
+  cleanupTick(): void {
+    this.fire(this.entry('cleanup'));
+  }
+
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     for (const entry of this.entries) {
-      const job = CronJob.from({
-        cronTime: entry.expression,
-        timeZone: entry.timeZone,
-        onTick: () => this.fire(entry),
-        start: true,
-      });
-      this.registry.addCronJob(entry.task, job);
+      const job = this.registry.getCronJob(entry.task);
+      job.setTime(new CronTime(entry.expression, entry.timeZone));
+      job.start();
     }
     this.logger.log(
       `crons: ${this.entries.map((e) => `${e.task} "${e.expression}"`).join(', ')} (${this.entries[0].timeZone})`,
     );
+  }
+
+  private entry(task: TaskName): CronEntry {
+    return this.entries.find((e) => e.task === task)!;
   }
 
   private fire(entry: CronEntry): void {
@@ -77,7 +88,8 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
   /** Stops the clocks and lets a running task finish (its lease would otherwise hold 30 s). */
   async beforeApplicationShutdown(): Promise<void> {
     for (const entry of this.entries) {
-      if (this.registry.doesExist('cron', entry.task)) this.registry.deleteCronJob(entry.task);
+      if (this.registry.doesExist('cron', entry.task))
+        void this.registry.getCronJob(entry.task).stop();
     }
     await Promise.all(this.inFlight);
   }

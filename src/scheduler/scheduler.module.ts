@@ -1,3 +1,4 @@
+import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SocialModule } from '../social/social.module';
@@ -7,10 +8,11 @@ import { TaskRunner } from './task-runner.service';
 import { DailyCleanup } from './tasks/daily-cleanup.task';
 import { ReconcileTask } from './tasks/reconcile.task';
 import { ScheduledPostsSweep } from './tasks/scheduled-posts-sweep.task';
+import { QueuesModule } from '../queues';
 
 /** Maintenance tasks, their crons (worker roles) and the runner that makes each tick run once. */
 @Module({
-  imports: [ScheduleModule.forRoot(), SocialModule],
+  imports: [RedisModule, QueuesModule, ScheduleModule.forRoot(), SocialModule],
   providers: [
     ScheduledPostsSweep,
     DailyCleanup,

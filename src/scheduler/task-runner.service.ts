@@ -6,9 +6,9 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { withRedisLease } from '../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
-import { QueueUnavailableError } from '../queues/contracts/job-errors';
 import { MaintenanceTasks } from './maintenance-tasks';
 import { TaskBusyError, TaskName } from './maintenance-task';
+import { QueueUnavailableError } from '../queues';
 
 export type TaskTrigger = 'cron' | 'catch-up' | 'manual';
 

@@ -1,3 +1,4 @@
+import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ContentModule } from '../content/content.module';
@@ -15,6 +16,7 @@ import { SocialPublishingService } from './social-publishing.service';
 
 @Module({
   imports: [
+    RedisModule,
     MongooseModule.forFeature([
       { name: SocialAccount.name, schema: SocialAccountSchema },
       { name: PostLedgerEntry.name, schema: PostLedgerSchema },

@@ -1,5 +1,5 @@
 import type { Content } from '../content/content.schema';
-import type { JobStatus } from '../queues/kernel/job-kernel.service';
+import type { JobStatus } from '../queues';
 
 /** One step of the content's pipeline, from its job's status. */
 function toTimelineStep(job: JobStatus) {

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config';
-import { JobHistory } from '../queues/kernel/job-history';
+import { JobHistory } from '../queues';
 
 /** At most USER_MAX_PENDING_JOBS waiting, delayed or running jobs per user, across all queues. */
 @Injectable()

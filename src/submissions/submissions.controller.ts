@@ -28,7 +28,6 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { CONTENT_PLATFORMS } from '../common/platforms';
 import { MediaFiles } from '../media/media-files';
 import { resolveUpload, UnsafeUploadPathError } from '../media/upload-path';
-import { JobHistory } from '../queues/kernel/job-history';
 import type { User } from '../auth/user.schema';
 import { ContentService } from '../content/content.service';
 import {
@@ -39,8 +38,6 @@ import {
   ErrorBody,
 } from '../http/api-responses';
 import { AcceptedJobView } from '../jobs/dto/job-views.dto';
-import type { AcceptedJob } from '../queues/kernel/job-kernel.service';
-import { QueuesService } from '../queues/queues.service';
 import {
   GenerateContentDto,
   SubmitPostDto,
@@ -50,6 +47,8 @@ import {
 import { SubmissionQuota } from './submission-quota.service';
 import { producedFiles, toContentView } from './content-view';
 import { DiscardUploadOnError } from './discard-upload-on-error.interceptor';
+import { JobHistory, QueuesService } from '../queues';
+import type { AcceptedJob } from '../queues';
 
 function accepted(job: AcceptedJob): AcceptedJobView {
   return { jobId: job.jobId, queue: job.queue, state: job.state };

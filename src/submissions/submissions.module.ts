@@ -12,6 +12,7 @@ import { SocialModule } from '../social/social.module';
 import { SocialAccountsController } from './social-accounts.controller';
 import { SubmissionQuota } from './submission-quota.service';
 import { SubmissionsController } from './submissions.controller';
+import { QueuesModule } from '../queues';
 
 const VIDEO_EXTENSIONS = [
   '.mp4',
@@ -28,6 +29,7 @@ const VIDEO_EXTENSIONS = [
 
 @Module({
   imports: [
+    QueuesModule,
     ContentModule,
     SocialModule,
     MediaModule,

@@ -42,8 +42,13 @@ describe('layers (npm run lint:layers)', () => {
       'src/media/video.service.ts':
         "import { QueuesService } from '../queues/queues.service';\nexport const v = QueuesService;\n",
       'src/queues/queues.service.ts': 'export class QueuesService {}\n',
+      'src/jobs/jobs.controller.ts':
+        "import { QueuesService } from '../queues/queues.service';\nexport const c = QueuesService;\n",
     });
     expect(ok).toBe(false);
+    expect(output).toContain(
+      'app-through-the-barrel: src/jobs/jobs.controller.ts → src/queues/queues.service.ts',
+    );
     expect(output).toContain(
       'integrations-know-no-jobs: src/integrations/social/x.client.ts → src/queues/contracts/job-errors.ts',
     );
@@ -55,7 +60,8 @@ describe('layers (npm run lint:layers)', () => {
   it('accepts imports that go down, and refuses a circle', async () => {
     const down = await layersOf({
       'src/jobs/jobs.controller.ts':
-        "import { QueuesService } from '../queues/queues.service';\nexport const c = QueuesService;\n",
+        "import { QueuesService } from '../queues';\nexport const c = QueuesService;\n",
+      'src/queues/index.ts': "export { QueuesService } from './queues.service';\n",
       'src/queues/queues.service.ts':
         "import { ContentService } from '../content/content.service';\nexport class QueuesService { c = ContentService; }\n",
       'src/content/content.service.ts':

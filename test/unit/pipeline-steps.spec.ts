@@ -1,25 +1,28 @@
 import type { ContentService } from '../../src/content/content.service';
 import { PipelineSteps } from '../../src/queues/pipeline/pipeline-steps';
-import type { QueuesService } from '../../src/queues/queues.service';
+import type { ContentGenerationProducer } from '../../src/queues/content-generation/content-generation.producer';
+import type { TranscriptGenerationProducer } from '../../src/queues/transcript-generation/transcript-generation.producer';
 
 /** Stand-ins for the two services the steps call, recording what they were asked. */
 function steps() {
   const calls: unknown[][] = [];
-  const queues = {
-    addTranscriptJob: (payload: unknown, opts: { jobId: string }) => {
+  const transcripts = {
+    generate: (payload: unknown, opts: { jobId: string }) => {
       calls.push(['transcript', payload, opts.jobId]);
       return Promise.resolve({ jobId: opts.jobId });
     },
-    addContentGenerationJob: (payload: unknown, opts: { jobId: string }) => {
+  } as unknown as TranscriptGenerationProducer;
+  const generation = {
+    generate: (payload: unknown, opts: { jobId: string }) => {
       calls.push(['content', payload, opts.jobId]);
       return Promise.resolve({ jobId: opts.jobId });
     },
-  } as unknown as QueuesService;
+  } as unknown as ContentGenerationProducer;
   const contents = {
     setStatus: (...args: unknown[]) => Promise.resolve(void calls.push(['status', ...args])),
     saveMedia: (...args: unknown[]) => Promise.resolve(void calls.push(['media', ...args])),
   } as unknown as ContentService;
-  return { pipeline: new PipelineSteps(queues, contents), calls };
+  return { pipeline: new PipelineSteps(transcripts, generation, contents), calls };
 }
 
 const video = {

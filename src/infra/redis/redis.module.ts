@@ -1,4 +1,4 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
@@ -23,7 +23,6 @@ function whenReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-@Global()
 @Module({
   providers: [
     {

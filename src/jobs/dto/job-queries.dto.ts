@@ -2,8 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ALL_QUEUES } from '../../queues/contracts/queue-names';
-import { JOB_STATES } from '../../queues/records/job-record.schema';
+import { ALL_QUEUES, JOB_STATES } from '../../queues';
 
 /** ?limit=: a whole number from 1 to 100. */
 function PageSize(byDefault: number): PropertyDecorator {

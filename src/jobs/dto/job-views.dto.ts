@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ALL_QUEUES } from '../../queues/contracts/queue-names';
-import { JOB_STATES } from '../../queues/records/job-record.schema';
+import { ALL_QUEUES, JOB_STATES } from '../../queues';
 
 export class JobTimestamps {
   @ApiProperty() created: string;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QueueKernelModule } from '../kernel/queue-kernel.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { ContentModule } from '../../content/content.module';
 import { MediaModule } from '../../media/media.module';
@@ -6,7 +7,7 @@ import { ContentGenerationProcessor } from './content-generation.processor';
 import { ContentGenerationProducer } from './content-generation.producer';
 
 @Module({
-  imports: [PipelineModule, ContentModule, MediaModule],
+  imports: [QueueKernelModule, PipelineModule, ContentModule, MediaModule],
   providers: [ContentGenerationProducer, ContentGenerationProcessor],
   exports: [ContentGenerationProducer],
 })

@@ -1,5 +1,6 @@
+import { RedisModule } from '../../infra/redis/redis.module';
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
@@ -29,9 +30,9 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
  * BullMQ connection and the six queues, job records, and the kernel services every queue module
  * uses. Workers are registered by WorkerBootstrap, and only in worker roles (manualRegistration).
  */
-@Global()
 @Module({
   imports: [
+    RedisModule,
     DiscoveryModule,
     BullModule.forRootAsync({
       inject: [ConfigService],

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ContentService } from '../../content/content.service';
 import type { VideoMetadata } from '../../integrations/media/media-tools';
 import type { FinishedOutcome } from '../contracts/job-context';
-import { QueuesService } from '../queues.service';
+import { ContentGenerationProducer } from '../content-generation/content-generation.producer';
+import { TranscriptGenerationProducer } from '../transcript-generation/transcript-generation.producer';
 import type { GenerateTranscriptPayload } from '../transcript-generation/generate-transcript.payload';
 import type { ProcessVideoPayload } from '../video-processing/process-video.payload';
 
@@ -16,7 +17,8 @@ import type { ProcessVideoPayload } from '../video-processing/process-video.payl
 @Injectable()
 export class PipelineSteps {
   constructor(
-    private readonly queues: QueuesService,
+    private readonly transcripts: TranscriptGenerationProducer,
+    private readonly contentGeneration: ContentGenerationProducer,
     private readonly contents: ContentService,
   ) {}
 
@@ -39,7 +41,7 @@ export class PipelineSteps {
       await this.contents.setStatus(contentId, 'ready');
       return undefined;
     }
-    const next = await this.queues.addTranscriptJob(
+    const next = await this.transcripts.generate(
       {
         contentId,
         language: pipeline.language,
@@ -60,7 +62,7 @@ export class PipelineSteps {
       await this.contents.setStatus(payload.contentId, 'ready');
       return undefined;
     }
-    const next = await this.queues.addContentGenerationJob(
+    const next = await this.contentGeneration.generate(
       {
         contentId: payload.contentId,
         text: forGeneration(text),

@@ -2,11 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config';
 import type { SchedulerConfig } from '../../config/scheduler-config';
-import { QueueOperations } from '../../queues/kernel/queue-operations';
-import { JobIntents } from '../../queues/records/job-intents';
-import { JobRecordsService } from '../../queues/records/job-records.service';
 import type { MaintenanceTask } from '../maintenance-task';
 import { removeStaleEntries } from './stale-files';
+import { JobIntents, JobRecordsService, QueueOperations } from '../../queues';
 
 /** The media jobs' scratch folders (MediaFiles); nothing else in TEMP_DIR is touched. */
 const SCRATCH_PREFIX = 'job-';

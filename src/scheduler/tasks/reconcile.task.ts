@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { JobReconciler } from '../../queues/kernel/job-reconciler.service';
 import type { MaintenanceTask } from '../maintenance-task';
+import { JobReconciler } from '../../queues';
 
 /** The reconciler's pass on demand (workers also run it every JOB_RECONCILE_INTERVAL_MS). */
 @Injectable()

@@ -1,14 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobKernel } from '../../queues/kernel/job-kernel.service';
-import { JobReconciler } from '../../queues/kernel/job-reconciler.service';
-import { QueueRegistry } from '../../queues/kernel/queue-registry';
-import { JOB_NAMES, QUEUE_NAMES } from '../../queues/contracts/queue-names';
-import { JobIndex } from '../../queues/records/job-index';
-import { JobRecordsService } from '../../queues/records/job-records.service';
-import { handOffJobId } from '../../queues/scheduled-posts/scheduled-posts.processor';
 import type { ScheduledPost } from '../../social/scheduled-post.schema';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import type { MaintenanceTask } from '../maintenance-task';
+import {
+  JOB_NAMES,
+  JobIndex,
+  JobKernel,
+  JobReconciler,
+  JobRecordsService,
+  QUEUE_NAMES,
+  QueueRegistry,
+  handOffJobId,
+} from '../../queues';
 
 const BATCH = 500;
 /** A post younger than this may be between its two writes in the producer: leave it alone. */

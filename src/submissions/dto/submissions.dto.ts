@@ -19,8 +19,7 @@ import {
   type ContentPlatform,
   type PostingPlatform,
 } from '../../common/platforms';
-import { PostContentDto } from '../../queues/social-posting/post-to-social.payload';
-import { FitsPlatforms } from '../../queues/social-posting/fits-platforms.validator';
+import { FitsPlatforms, PostContentDto } from '../../queues';
 
 export class GenerateContentDto {
   @ApiProperty({ maxLength: 50_000 })
