@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ContentService } from '../content/content.service';
-import { ScheduledPostsService } from '../social/scheduled-posts.service';
 import { ContentGenerationProducer } from './content-generation/content-generation.producer';
 import type { GenerateContentPayload } from './content-generation/generate-content.payload';
 import { EmailSendingProducer } from './email-sending/email-sending.producer';
@@ -10,7 +8,7 @@ import { AcceptedJob, AddJobOptions, JobKernel, JobStatus } from './kernel/job-k
 import { CancelOutcome, JobControl } from './kernel/job-control';
 import { QueueCounts, QueueOperations } from './kernel/queue-operations';
 import { JobNameOf, PayloadOf } from './job-registry';
-import { QUEUE_NAMES, QueueName } from './contracts/queue-names';
+import type { QueueName } from './contracts/queue-names';
 import { ScheduledPostsProducer } from './scheduled-posts/scheduled-posts.producer';
 import type {
   PostToSocialPayload,
@@ -21,13 +19,6 @@ import type { GenerateTranscriptPayload } from './transcript-generation/generate
 import { TranscriptGenerationProducer } from './transcript-generation/transcript-generation.producer';
 import type { ProcessVideoPayload } from './video-processing/process-video.payload';
 import { VideoProcessingProducer } from './video-processing/video-processing.producer';
-
-/** The queues of the upload pipeline: a step that ends unfinished fails its content. */
-const PIPELINE_QUEUES: readonly QueueName[] = [
-  QUEUE_NAMES.VIDEO_PROCESSING,
-  QUEUE_NAMES.TRANSCRIPT_GENERATION,
-  QUEUE_NAMES.CONTENT_GENERATION,
-];
 
 /**
  * The seed guide's job queue helpers, by their seed names. Adding validates the payload before
@@ -45,8 +36,6 @@ export class QueuesService {
     private readonly transcripts: TranscriptGenerationProducer,
     private readonly socialPosting: SocialPostingProducer,
     private readonly scheduledPostsProducer: ScheduledPostsProducer,
-    private readonly scheduledPosts: ScheduledPostsService,
-    private readonly contents: ContentService,
   ) {}
 
   addVideoProcessingJob(data: ProcessVideoPayload, options?: AddJobOptions): Promise<AcceptedJob> {
@@ -111,24 +100,9 @@ export class QueuesService {
     return this.operations.clean();
   }
 
-  async cancelJob(queueName: string, jobId: string, reason?: string): Promise<CancelOutcome> {
-    const outcome = await this.control.cancel(queueName, jobId, reason);
-    // A scheduled post whose delayed job was removed ends with it.
-    if (outcome.state === 'cancelled' && queueName === QUEUE_NAMES.SCHEDULED_POSTS) {
-      await this.scheduledPosts.markEnded(jobId, 'cancelled', reason ?? 'cancelled on request');
-    }
-    // A pipeline step cancelled before a worker took it never reaches its processor's
-    // after-finish step: its content's pipeline ends here (an active one ends in the worker).
-    if (outcome.state === 'cancelled') {
-      const job = await this.kernel.find(jobId);
-      if (job.contentId && PIPELINE_QUEUES.includes(job.queue))
-        await this.contents.setStatus(
-          job.contentId,
-          'failed',
-          `${job.queue}: ${job.failedReason ?? `Cancelled: ${reason ?? 'cancelled on request'}`}`,
-        );
-    }
-    return outcome;
+  /** Its queue's after-finish step runs however the job ends (see JobEndHooks). */
+  cancelJob(queueName: string, jobId: string, reason?: string): Promise<CancelOutcome> {
+    return this.control.cancel(queueName, jobId, reason);
   }
 
   retryJob(queueName: string, jobId: string): Promise<AcceptedJob> {

@@ -1,12 +1,10 @@
 import { Processor } from '@nestjs/bullmq';
 import { ContentGenerationService } from '../../content/content-generation.service';
-import type { Job } from 'bullmq';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import type { FinishedOutcome } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
-import type { GenerateContentPayload } from './generate-content.payload';
 
 @Processor(QUEUE_NAMES.CONTENT_GENERATION, workerOptionsSlot(QUEUE_NAMES.CONTENT_GENERATION))
 export class ContentGenerationProcessor extends KernelProcessor<
@@ -25,7 +23,7 @@ export class ContentGenerationProcessor extends KernelProcessor<
     [JOB_NAMES.GENERATE_CONTENT]: (payload, context) => this.generation.generate(payload, context),
   };
 
-  override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
-    return this.pipeline.stepFinished(this.queueName, job.data as GenerateContentPayload, outcome);
+  override onFinished(payload: object, outcome: FinishedOutcome): Promise<void> {
+    return this.pipeline.stepFinished(this.queueName, payload, outcome);
   }
 }

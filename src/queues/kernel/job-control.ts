@@ -10,6 +10,7 @@ import type { FinalRecord } from '../records/record-write-buffer';
 import type { QueueName } from '../contracts/queue-names';
 import { CancelBus } from './cancel-bus';
 import { isCancelledReason, JobStateConflictError } from '../contracts/job-errors';
+import { JobEndHooks } from './job-end-hooks';
 import { JobEventsPublisher } from './job-events';
 import { AcceptedJob, JobKernel } from './job-kernel.service';
 import { JobLookup } from './job-lookup';
@@ -34,6 +35,7 @@ export class JobControl {
     private readonly lookup: JobLookup,
     private readonly cancelBus: CancelBus,
     private readonly events: JobEventsPublisher,
+    private readonly endHooks: JobEndHooks,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -118,6 +120,8 @@ export class JobControl {
       attemptsMade: status.attemptsMade,
       failedReason,
     });
+    // No worker will see this job end: its queue's after-finish step runs here.
+    await this.endHooks.ended(queue, status.data, { state: 'cancelled', reason: failedReason });
   }
 
   /** Failed or cancelled jobs run again from their first attempt; others are a conflict. */

@@ -97,7 +97,7 @@ export class JobLifecycle {
     logger: Logger,
   ): void {
     processor
-      .onFinished?.(job, outcome)
+      .onFinished?.((job.data ?? {}) as object, outcome)
       .catch((error: Error) =>
         logger.error(`after-finish step of job ${job.id} failed: ${error.message}`),
       );

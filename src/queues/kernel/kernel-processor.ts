@@ -72,7 +72,7 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
   @Inject(JobRecordsService) private readonly records: JobRecordsService;
 
   /** Called once per job that finished for good, after its record is updated. */
-  onFinished?(job: Job, outcome: FinishedOutcome): Promise<void>;
+  onFinished?(payload: object, outcome: FinishedOutcome): Promise<void>;
 
   get jobNames(): string[] {
     return Object.keys(this.handlers);

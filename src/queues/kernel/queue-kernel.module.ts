@@ -17,6 +17,7 @@ import { CancelBus } from './cancel-bus';
 import { JobEventsPublisher } from './job-events';
 import { JobKernel } from './job-kernel.service';
 import { JobControl } from './job-control';
+import { JobEndHooks } from './job-end-hooks';
 import { JobHistory } from './job-history';
 import { JobLifecycle } from './job-lifecycle';
 import { JobLookup } from './job-lookup';
@@ -66,6 +67,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueOperations,
     JobLifecycle,
     JobReconciler,
+    JobEndHooks,
     WorkerBootstrap,
   ],
   exports: [

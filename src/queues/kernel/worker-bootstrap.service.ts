@@ -6,16 +6,14 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DiscoveryService } from '@nestjs/core';
 import type { Worker } from 'bullmq';
 import { AppConfig, runsWorkers } from '../../config/app-config';
-import { JOB_PAYLOADS } from '../job-registry';
 import { ALL_QUEUES, QueueName } from '../contracts/queue-names';
 import { CancelBus } from './cancel-bus';
 import { JobLifecycle } from './job-lifecycle';
 import { SHUTDOWN_ABORT } from '../contracts/job-errors';
 import { JobReconciler } from './job-reconciler.service';
-import { KernelProcessor } from './kernel-processor';
+import { JobEndHooks } from './job-end-hooks';
 import { buildWorkerOptions, fillWorkerOptions } from './worker-options';
 
 /**
@@ -31,7 +29,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
   private reconcileTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly discovery: DiscoveryService,
+    private readonly endHooks: JobEndHooks,
     private readonly registrar: BullRegistrar,
     private readonly lifecycle: JobLifecycle,
     private readonly cancelBus: CancelBus,
@@ -42,7 +40,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
   async onApplicationBootstrap(): Promise<void> {
     if (!runsWorkers(this.config.get('role', { infer: true }))) return;
     const redis = this.config.get('redis', { infer: true });
-    const processors = this.processors();
+    const processors = this.endHooks.processors();
     const jobs = this.config.get('jobs', { infer: true });
     const prefix = this.config.get('redisPrefix', { infer: true });
     for (const processor of processors) {
@@ -70,25 +68,6 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
         .catch((e: Error) => this.logger.warn(`reconciler: ${e.message}`));
     reconcile();
     this.reconcileTimer = setInterval(reconcile, jobs.reconcileIntervalMs);
-  }
-
-  /** Every KernelProcessor, checked: one per queue, a handler for every job name of its queue. */
-  private processors(): KernelProcessor[] {
-    const processors = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is KernelProcessor => instance instanceof KernelProcessor);
-    const seen = new Set<QueueName>();
-    for (const processor of processors) {
-      if (seen.has(processor.queueName))
-        throw new Error(`two processors for queue ${processor.queueName}`);
-      seen.add(processor.queueName);
-      const expected = Object.keys(JOB_PAYLOADS[processor.queueName]).sort().join(',');
-      if (processor.jobNames.sort().join(',') !== expected) {
-        throw new Error(`processor for ${processor.queueName} must handle exactly: ${expected}`);
-      }
-    }
-    return processors;
   }
 
   workerFor(queue: QueueName): Worker | undefined {

@@ -1,5 +1,4 @@
 import { Processor } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
@@ -44,9 +43,9 @@ export class ScheduledPostsProcessor extends KernelProcessor<typeof QUEUE_NAMES.
     return { socialJobId: accepted.jobId };
   }
 
-  override async onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
+  override async onFinished(payload: object, outcome: FinishedOutcome): Promise<void> {
     if (outcome.state === 'completed') return;
-    const { scheduledPostId } = job.data as PublishScheduledPostPayload;
+    const { scheduledPostId } = payload as PublishScheduledPostPayload;
     await this.scheduledPosts.markEnded(scheduledPostId, outcome.state, outcome.reason);
   }
 }

@@ -1,5 +1,4 @@
 import { Processor } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import { SocialPublishingService } from '../../social/social-publishing.service';
 import type { FinishedOutcome } from '../contracts/job-context';
@@ -24,8 +23,8 @@ export class SocialPostingProcessor extends KernelProcessor<typeof QUEUE_NAMES.S
   };
 
   /** A scheduled post follows the job it handed off to. */
-  override async onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
-    const { scheduledPostId } = job.data as PostToSocialPayload;
+  override async onFinished(payload: object, outcome: FinishedOutcome): Promise<void> {
+    const { scheduledPostId } = payload as PostToSocialPayload;
     if (!scheduledPostId) return;
     if (outcome.state === 'completed')
       await this.scheduledPosts.markEnded(scheduledPostId, 'published');

@@ -1,12 +1,10 @@
 import { Processor } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { TranscriptService } from '../../media/transcript.service';
 import type { FinishedOutcome } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
-import type { GenerateTranscriptPayload } from './generate-transcript.payload';
 
 @Processor(QUEUE_NAMES.TRANSCRIPT_GENERATION, workerOptionsSlot(QUEUE_NAMES.TRANSCRIPT_GENERATION))
 export class TranscriptGenerationProcessor extends KernelProcessor<
@@ -32,11 +30,7 @@ export class TranscriptGenerationProcessor extends KernelProcessor<
     },
   };
 
-  override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
-    return this.pipeline.stepFinished(
-      this.queueName,
-      job.data as GenerateTranscriptPayload,
-      outcome,
-    );
+  override onFinished(payload: object, outcome: FinishedOutcome): Promise<void> {
+    return this.pipeline.stepFinished(this.queueName, payload, outcome);
   }
 }

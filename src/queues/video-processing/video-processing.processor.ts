@@ -1,12 +1,10 @@
 import { Processor } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { VideoProcessingService } from '../../media/video-processing.service';
 import type { FinishedOutcome } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { workerOptionsSlot } from '../kernel/worker-options';
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
-import type { ProcessVideoPayload } from './process-video.payload';
 
 @Processor(QUEUE_NAMES.VIDEO_PROCESSING, workerOptionsSlot(QUEUE_NAMES.VIDEO_PROCESSING))
 export class VideoProcessingProcessor extends KernelProcessor<typeof QUEUE_NAMES.VIDEO_PROCESSING> {
@@ -30,7 +28,7 @@ export class VideoProcessingProcessor extends KernelProcessor<typeof QUEUE_NAMES
     },
   };
 
-  override onFinished(job: Job, outcome: FinishedOutcome): Promise<void> {
-    return this.pipeline.stepFinished(this.queueName, job.data as ProcessVideoPayload, outcome);
+  override onFinished(payload: object, outcome: FinishedOutcome): Promise<void> {
+    return this.pipeline.stepFinished(this.queueName, payload, outcome);
   }
 }
