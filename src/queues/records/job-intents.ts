@@ -1,3 +1,4 @@
+import { DUPLICATE_KEY } from '../../infra/mongo/duplicate-key';
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -18,7 +19,6 @@ const COLLECTION = 'job_intents';
 /** Adds arriving within this window share one insert (group commit). */
 const BATCH_MS = 2;
 const BATCH_MAX = 200;
-const DUPLICATE_KEY = 11000;
 
 interface Pending {
   intent: JobIntent;

@@ -1,3 +1,4 @@
+import { DUPLICATE_KEY } from '../../infra/mongo/duplicate-key';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
@@ -131,7 +132,14 @@ export class JobRecordsService implements OnApplicationShutdown {
 
   /** Writes a finished job's record now (cancel, reconciler); replaces an older one. */
   async writeFinal(record: FinalRecord): Promise<void> {
-    await this.model.collection.replaceOne({ _id: record._id } as object, record, { upsert: true });
+    const replace = () =>
+      this.model.collection.replaceOne({ _id: record._id } as object, record, { upsert: true });
+    await replace().catch((error: { code?: number }) => {
+      // An upsert racing the worker's own insert of the same record (an admin cancelling a job
+      // as it ends) loses with a duplicate key: the document exists now, so replace it again.
+      if (error?.code === DUPLICATE_KEY) return replace();
+      throw error;
+    });
     await this.index.recorded([indexedOf(record)]);
   }
 

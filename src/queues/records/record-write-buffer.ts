@@ -1,3 +1,4 @@
+import { DUPLICATE_KEY } from '../../infra/mongo/duplicate-key';
 import { Logger } from '@nestjs/common';
 import type { Model, mongo } from 'mongoose';
 import type { JobRecord } from './job-record.schema';
@@ -10,7 +11,6 @@ const MAX_BACKOFF_MS = 5000;
 const CHUNK = 500;
 /** Statements per replace. FerretDB v1 (SQLite) hangs on an update command with 100 or more. */
 const REPLACE_CHUNK = 50;
-const DUPLICATE_KEY = 11000;
 
 /**
  * Write-behind buffer for finished jobs' records: each job's record is written once, whole, when
