@@ -8,8 +8,11 @@ interface Health {
   details: Record<string, { status: string }>;
 }
 
-async function health(app: AppProcess): Promise<{ status: number; body: Health }> {
-  const response = await fetch(`${app.url}/api/health`, { signal: AbortSignal.timeout(5000) });
+async function health(
+  app: AppProcess,
+  path = '/api/health',
+): Promise<{ status: number; body: Health }> {
+  const response = await fetch(`${app.url}${path}`, { signal: AbortSignal.timeout(5000) });
   return { status: response.status, body: (await response.json()) as Health };
 }
 
@@ -74,6 +77,18 @@ describe('GET /api/health through outages', () => {
     const { status, body } = await health(app);
     expect(status).toBe(200);
     expect(body.details).toEqual({ redis: { status: 'up' }, mongo: { status: 'up' } });
+    // Readiness adds the workers of this (all-in-one) role; liveness asks nothing.
+    const ready = await health(app, '/api/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details).toEqual({
+      redis: { status: 'up' },
+      mongo: { status: 'up' },
+      workers: { status: 'up' },
+    });
+    expect(await health(app, '/api/health/live')).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: 'ok', details: {} }),
+    });
   });
 
   it('turns 503 naming redis within 5 s of Redis stopping, and 200 again once it is back', async () => {
@@ -82,6 +97,11 @@ describe('GET /api/health through outages', () => {
     expect(down.body.error.redis.status).toBe('down');
     expect(down.body.error.mongo).toBeUndefined();
     await failsFast(app, /queue is unavailable/);
+    // Alive, not ready.
+    expect((await health(app, '/api/health/live')).status).toBe(200);
+    const notReady = await health(app, '/api/health/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.error.redis.status).toBe('down');
 
     await redis.start();
     const up = await healthBecomes(app, 200, 15_000);

@@ -3,6 +3,7 @@ import { Controller, Get } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators';
 import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health';
+import { WorkersHealthIndicator } from './workers.health';
 
 @Controller('health')
 export class HealthController {
@@ -10,7 +11,30 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
     private readonly mongo: MongooseHealthIndicator,
+    private readonly workers: WorkersHealthIndicator,
   ) {}
+
+  /** The process is up and serving HTTP: no dependency is asked (a liveness probe). */
+  @Public()
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers (no dependency is checked)' })
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Redis, MongoDB and, in worker roles, every queue's worker: 503 naming what is not ready. */
+  @Public()
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: Redis and MongoDB answer, and workers run (worker roles)' })
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.redis.pingCheck('redis'),
+      () => this.mongo.pingCheck('mongo', { timeout: 1500 }),
+      () => this.workers.check('workers'),
+    ]);
+  }
 
   /** 200 when Redis and MongoDB both answer; 503 naming the one that does not. */
   @Public()

@@ -30,6 +30,7 @@ export { JobReconciler } from './kernel/job-reconciler.service';
 export { QueueInsights } from './kernel/queue-insights';
 export { QueueOperations } from './kernel/queue-operations';
 export { QueueRegistry } from './kernel/queue-registry';
+export { WorkerBootstrap } from './kernel/worker-bootstrap.service';
 export { JobIndex } from './records/job-index';
 export type { IndexCursor } from './records/job-index';
 export { JobIntents } from './records/job-intents';

@@ -82,6 +82,16 @@ describe('authorization matrix', () => {
       expect: { anonymous: 200, userA: 200, userB: 200, admin: 200 },
     },
     {
+      name: 'GET /health/live',
+      call: (t) => api.call('get', '/health/live', t),
+      expect: { anonymous: 200, userA: 200, userB: 200, admin: 200 },
+    },
+    {
+      name: 'GET /health/ready',
+      call: (t) => api.call('get', '/health/ready', t),
+      expect: { anonymous: 200, userA: 200, userB: 200, admin: 200 },
+    },
+    {
       name: 'POST /auth/login',
       call: (t) =>
         api

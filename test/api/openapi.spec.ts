@@ -37,6 +37,8 @@ describe('OpenAPI at /api/docs', () => {
     expect(routes.sort()).toEqual(
       [
         'GET /api/health',
+        'GET /api/health/live',
+        'GET /api/health/ready',
         'POST /api/auth/register',
         'POST /api/auth/login',
         'GET /api/auth/me',

@@ -70,6 +70,15 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
     this.reconcileTimer = setInterval(reconcile, jobs.reconcileIntervalMs);
   }
 
+  /**
+   * For readiness: in a role that runs workers, the queues whose worker is missing or not running
+   * (empty when all run); undefined in a role without workers.
+   */
+  workersDown(): QueueName[] | undefined {
+    if (!runsWorkers(this.config.get('role', { infer: true }))) return undefined;
+    return ALL_QUEUES.filter((queue) => !this.workers.get(queue)?.isRunning());
+  }
+
   workerFor(queue: QueueName): Worker | undefined {
     return this.workers.get(queue);
   }
