@@ -1,6 +1,7 @@
 import type { SocialConfig } from '../../config/integrations-config';
 import type { PlatformCredentials } from './platform-credentials';
 import { getJson, postJson, ProviderRefusal } from '../http/provider-http';
+import { toLittleText } from './little-text';
 import { sameText } from './same-text';
 import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
 
@@ -96,9 +97,11 @@ function authorOf(credentials: PlatformCredentials): string {
   return credentials.externalId;
 }
 
+/** The post as LinkedIn's commentary (little text, see toLittleText); at most 3,000 characters. */
 function commentaryOf(post: OutgoingPost): string {
-  const commentary = post.imageUrl ? `${post.text}\n\n${post.imageUrl}` : post.text;
-  return [...commentary].length <= 3000 ? commentary : post.text;
+  const withImage = post.imageUrl ? `${post.text}\n\n${post.imageUrl}` : post.text;
+  const commentary = toLittleText(withImage);
+  return [...commentary].length <= 3000 ? commentary : toLittleText(post.text);
 }
 
 function postRef(id: string): PublishedRef {
