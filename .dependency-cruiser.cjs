@@ -28,7 +28,7 @@ const CONTRACTS = [
 const DOMAIN = '^src/(content|social|media|mail)/';
 const QUEUES = '^src/queues/';
 const APP = [
-  '^src/(auth|http|realtime|scheduler|jobs|submissions|admin-board|health)/',
+  '^src/(auth|http|realtime|scheduler|jobs|submissions|admin-board|health|metrics)/',
   '^src/[^/]+\\.ts$',
 ];
 

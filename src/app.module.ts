@@ -7,6 +7,7 @@ import { HttpModule } from './http/http.module';
 import { JobsModule } from './jobs/jobs.module';
 import { SubmissionsModule } from './submissions/submissions.module';
 import { HealthModule } from './health/health.module';
+import { MetricsEndpointModule } from './metrics/metrics-endpoint.module';
 import { MongoModule } from './infra/mongo/mongo.module';
 import { RedisModule } from './infra/redis/redis.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -27,6 +28,7 @@ export class AppModule {
         RedisModule,
         MongoModule,
         HealthModule,
+        MetricsEndpointModule,
         QueuesModule,
         SchedulerModule,
         // HTTP API (not in worker-only processes). Auth first: its guards run before throttling.

@@ -28,7 +28,10 @@ export async function createApp(
     logger: options.logger ?? logLevelsUpTo(config.logLevel),
   });
   // Bull Board's UI lives at /admin/queues, outside the API prefix (see AdminBoardModule).
-  app.setGlobalPrefix('api', { exclude: [ADMIN_BOARD_ROUTE, `${ADMIN_BOARD_ROUTE}/{*rest}`] });
+  // Prometheus scrapes /metrics, the convention, also outside the prefix.
+  app.setGlobalPrefix('api', {
+    exclude: [ADMIN_BOARD_ROUTE, `${ADMIN_BOARD_ROUTE}/{*rest}`, 'metrics'],
+  });
   if (runsApi(config.role)) setupApi(app, config);
   // Exit 0 after a clean shutdown instead of re-raising the signal (Nest's default).
   if (options.shutdownHooks !== false)

@@ -69,6 +69,7 @@ describe('loadAppConfig', () => {
     [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535 (got "-1")'],
     [{ JWT_SECRET: undefined }, 'JWT_SECRET is required'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters long'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters long'],
     [{ REDIS_PREFIX: 'a:b' }, 'REDIS_PREFIX must be letters, digits, _ . - (1 to 64) (got "a:b")'],
     [
       { CORS_ORIGINS: 'https://app.example.com/,*' },

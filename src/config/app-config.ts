@@ -42,6 +42,8 @@ export interface AppConfig {
   api: ApiConfig;
   scheduler: SchedulerConfig;
   media: MediaConfig;
+  /** Bearer token GET /metrics asks for; without one only loopback addresses may scrape. */
+  metricsToken?: string;
 }
 
 export function runsApi(role: AppRole): boolean {
@@ -94,5 +96,6 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     api: readApiConfig(env, dataDir),
     scheduler: readSchedulerConfig(env, dataDir),
     media: readMediaConfig(env, dataDir),
+    metricsToken: env.optionalSecret('METRICS_TOKEN', 16),
   };
 }

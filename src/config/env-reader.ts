@@ -85,6 +85,11 @@ export class EnvReader {
     return this.has(name) ? this.url(name, protocols) : undefined;
   }
 
+  /** A secret that may be left out; when given it must be at least `minLength` long. */
+  optionalSecret(name: string, minLength: number): string | undefined {
+    return this.raw(name) === undefined ? undefined : this.secret(name, minLength);
+  }
+
   secret(name: string, minLength: number): string {
     const value = this.raw(name);
     if (value === undefined) throw new ConfigError(name, 'is required');

@@ -10,6 +10,7 @@ import type { FinalRecord } from '../records/record-write-buffer';
 import type { QueueName } from '../contracts/queue-names';
 import { CancelBus } from './cancel-bus';
 import { isCancelledReason, JobStateConflictError } from '../contracts/job-errors';
+import { Metrics } from '../../infra/metrics/metrics';
 import { JobEndHooks } from './job-end-hooks';
 import { JobEventsPublisher } from './job-events';
 import { AcceptedJob, JobKernel } from './job-kernel.service';
@@ -36,6 +37,7 @@ export class JobControl {
     private readonly cancelBus: CancelBus,
     private readonly events: JobEventsPublisher,
     private readonly endHooks: JobEndHooks,
+    private readonly metrics: Metrics,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -120,6 +122,7 @@ export class JobControl {
       attemptsMade: status.attemptsMade,
       failedReason,
     });
+    this.metrics.jobEnded(queue, status.name, 'cancelled');
     // No worker will see this job end: its queue's after-finish step runs here.
     await this.endHooks.ended(queue, status.data, { state: 'cancelled', reason: failedReason });
   }

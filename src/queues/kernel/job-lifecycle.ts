@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Metrics } from '../../infra/metrics/metrics';
 import type { Job, Worker } from 'bullmq';
 import { ownerOf } from '../job-registry';
 import { JobIndex } from '../records/job-index';
@@ -20,6 +21,7 @@ export class JobLifecycle {
     private readonly records: JobRecordsService,
     private readonly events: JobEventsPublisher,
     private readonly index: JobIndex,
+    private readonly metrics: Metrics,
   ) {}
 
   attach(worker: Worker, processor: KernelProcessor): void {
@@ -30,7 +32,16 @@ export class JobLifecycle {
 
     // While a job lives, Redis is its truth (views read it there); its record is written once,
     // when it ends. Active and progress therefore cost MongoDB nothing.
+    const seconds = (from?: number, to?: number) =>
+      from && to && to >= from ? (to - from) / 1000 : undefined;
+    const timed = (job: Job) => {
+      const took = seconds(job.processedOn, job.finishedOn ?? Date.now());
+      if (took !== undefined) this.metrics.processing.observe({ queue, name: job.name }, took);
+    };
+
     worker.on('active', (job) => {
+      const waited = seconds(job.timestamp + (job.delay ?? 0), job.processedOn ?? Date.now());
+      if (waited !== undefined) this.metrics.wait.observe({ queue, name: job.name }, waited);
       this.events.publish(event('job:active', job, { state: 'active' }));
       logger.debug(`job ${job.id} active (attempt ${job.attemptsMade + 1})`);
     });
@@ -46,6 +57,8 @@ export class JobLifecycle {
         .catch(throttled(logger, 'quota index'));
 
     worker.on('completed', (job, result) => {
+      this.metrics.jobEnded(queue, job.name, 'completed');
+      timed(job);
       this.records.noteFinished(queue, job, 'completed', { result });
       void ended(job);
       this.events.publish(
@@ -65,12 +78,15 @@ export class JobLifecycle {
       // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
       if (typeof job.finishedOn !== 'number') {
         const state = (job.delay ?? 0) > 0 ? 'delayed' : 'waiting';
+        this.metrics.jobEnded(queue, job.name, 'retried');
         this.events.publish(event('job:retrying', job, { state, failedReason: reason }));
         logger.warn(`job ${job.id} attempt ${job.attemptsMade} failed, will retry: ${reason}`);
         return;
       }
       const state =
         error instanceof JobCancelledError || isCancelledReason(reason) ? 'cancelled' : 'failed';
+      this.metrics.jobEnded(queue, job.name, state);
+      timed(job);
       this.records.noteFinished(queue, job, state, { reason });
       void ended(job);
       this.events.publish(

@@ -13,6 +13,7 @@ import { JobIndexRebuild } from '../records/job-index-rebuild';
 import { JobIntents } from '../records/job-intents';
 import { JobRecordsService } from '../records/job-records.service';
 import { DerivedIndexModule } from '../../infra/derived-index/derived-index.module';
+import { MetricsModule } from '../../infra/metrics/metrics.module';
 import { CancelBus } from './cancel-bus';
 import { JobEventsPublisher } from './job-events';
 import { JobKernel } from './job-kernel.service';
@@ -50,6 +51,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
     MongooseModule.forFeature([{ name: JobRecord.name, schema: JobRecordSchema }]),
     DerivedIndexModule,
+    MetricsModule,
   ],
   providers: [
     QueueRegistry,

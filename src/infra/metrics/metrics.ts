@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Job outcomes counted per queue and job name. */
+export type JobOutcome = 'completed' | 'failed' | 'retried' | 'cancelled';
+
+/**
+ * The process's Prometheus metrics, in a registry of its own (not prom-client's global one, so
+ * several apps in one process — the tests — do not collide). Labels are bounded: queue, job name,
+ * outcome, HTTP method, route template and status class; never ids.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly jobs = new Counter({
+    name: 'click_jobs_total',
+    help: 'Jobs that ended an attempt, by outcome (completed, failed, retried, cancelled)',
+    labelNames: ['queue', 'name', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly processing = new Histogram({
+    name: 'click_job_processing_seconds',
+    help: 'Time from a job attempt starting to the job ending',
+    labelNames: ['queue', 'name'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+    registers: [this.registry],
+  });
+
+  readonly wait = new Histogram({
+    name: 'click_job_wait_seconds',
+    help: 'Time from a job being queued (or due) to a worker starting it',
+    labelNames: ['queue', 'name'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+    registers: [this.registry],
+  });
+
+  readonly http = new Histogram({
+    name: 'click_http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status class',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'click_' });
+  }
+
+  jobEnded(queue: string, name: string, outcome: JobOutcome): void {
+    this.jobs.inc({ queue, name, outcome });
+  }
+}

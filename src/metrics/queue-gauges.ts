@@ -1,0 +1,83 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { Metrics } from '../infra/metrics/metrics';
+import { ALL_QUEUES, QueueCounts, QueueInsights, QueueName, QueueOperations } from '../queues';
+
+/** Scrapes closer together than this share one read of Redis (ten scrapers, one read). */
+const CACHE_MS = 2000;
+
+interface Snapshot {
+  counts: Record<QueueName, QueueCounts>;
+  oldest: Record<QueueName, number | null>;
+}
+
+/**
+ * Per-queue gauges read from Redis at scrape time (BullMQ's counts; the oldest waiting job's age),
+ * cached for CACHE_MS so many scrapers do not multiply the load.
+ */
+@Injectable()
+export class QueueGauges implements OnModuleInit {
+  private cached?: { at: number; value: Promise<Snapshot> };
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly operations: QueueOperations,
+    private readonly insights: QueueInsights,
+  ) {}
+
+  onModuleInit(): void {
+    const read = () => this.snapshot();
+    new Gauge({
+      name: 'click_queue_jobs',
+      help: 'Jobs in each queue by state (waiting includes prioritized)',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.metrics.registry],
+      async collect() {
+        const { counts } = await read();
+        for (const queue of ALL_QUEUES)
+          for (const state of ['waiting', 'active', 'delayed', 'failed', 'completed'] as const)
+            this.set({ queue, state }, counts[queue][state]);
+      },
+    });
+    new Gauge({
+      name: 'click_queue_paused',
+      help: '1 while the queue is paused',
+      labelNames: ['queue'] as const,
+      registers: [this.metrics.registry],
+      async collect() {
+        const { counts } = await read();
+        for (const queue of ALL_QUEUES) this.set({ queue }, counts[queue].paused ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'click_queue_oldest_waiting_seconds',
+      help: 'Age of the oldest waiting job (0 when none waits)',
+      labelNames: ['queue'] as const,
+      registers: [this.metrics.registry],
+      async collect() {
+        const { oldest } = await read();
+        for (const queue of ALL_QUEUES) {
+          const at = oldest[queue];
+          this.set({ queue }, at === null ? 0 : Math.max(0, (Date.now() - at) / 1000));
+        }
+      },
+    });
+  }
+
+  private snapshot(): Promise<Snapshot> {
+    if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.value;
+    const value = (async () => {
+      const counts = await this.operations.allCounts();
+      const oldest = Object.fromEntries(
+        await Promise.all(
+          ALL_QUEUES.map(async (q) => [q, await this.insights.oldestWaitingAt(q)] as const),
+        ),
+      ) as Snapshot['oldest'];
+      return { counts, oldest };
+    })();
+    this.cached = { at: Date.now(), value };
+    // A failed read is not cached: the next scrape tries again.
+    value.catch(() => (this.cached = undefined));
+    return value;
+  }
+}
