@@ -1,5 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import { io } from 'socket.io-client';
 import { QueuesService } from '../src/queues';
+import { TaskRunner } from '../src/scheduler/task-runner.service';
+import { ApiClient } from './support/api-client';
 import { dropTestData, eventually, startTestApp, TestApp } from './support/test-app';
 import { uniqueName } from './support/test-env';
 
@@ -75,6 +78,36 @@ describe('GET /metrics (Prometheus)', () => {
           state,
           counts[state],
         ]);
+  });
+
+  it('shows concurrency in use, the record backlog and its flushes, task runs and sockets', async () => {
+    await app.get(TaskRunner).runNow('reconcile');
+    const alice = await new ApiClient(app.app).register('Alice');
+    const socket = io(`${urlOf(app)}/jobs`, {
+      auth: { token: alice.token },
+      transports: ['websocket'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    try {
+      const text = await (await fetch(`${urlOf(app)}/metrics`)).text();
+      expect(sample(text, 'click_worker_active_jobs', { queue: 'content-generation' })).toBe(0);
+      expect(text).toMatch(/^click_record_backlog \d+$/m);
+      expect(/^click_record_flush_seconds_count (\d+)$/m.exec(text)?.[1]).toMatch(/^[1-9]/);
+      expect(
+        sample(text, 'click_task_runs_total', {
+          task: 'reconcile',
+          trigger: 'manual',
+          outcome: 'ok',
+        }),
+      ).toBe(1);
+      expect(sample(text, 'click_task_duration_seconds_count', { task: 'reconcile' })).toBe(1);
+      expect(text).toMatch(/^click_socket_connections 1$/m);
+    } finally {
+      socket.close();
+    }
   });
 
   it('labels HTTP timings by route template and status class, never by id', async () => {

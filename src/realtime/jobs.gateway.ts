@@ -15,6 +15,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AccessTokens } from '../auth/access-tokens.service';
+import { Metrics } from '../infra/metrics/metrics';
 import { UsersService } from '../auth/users.service';
 import { JobEventsSubscriber } from './job-events.subscriber';
 import { handshakeError, handshakeToken, socketUser } from './socket-auth';
@@ -62,6 +63,7 @@ export class JobsGateway
     private readonly tokens: AccessTokens,
     private readonly users: UsersService,
     private readonly events: JobEventsSubscriber,
+    private readonly metrics: Metrics,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -90,6 +92,8 @@ export class JobsGateway
     // Here, not in the handshake: a client gone before the handshake ended never disconnects.
     const { expiresAt } = socket.data as { expiresAt?: Date };
     if (expiresAt) endAt(socket, expiresAt);
+    this.metrics.sockets.inc();
+    socket.once('disconnect', () => this.metrics.sockets.dec());
     await socket.join(userRoom(socketUser(socket).id));
   }
 

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../infra/metrics/metrics.module';
 import { AuthModule } from '../auth/auth.module';
 import { JobEventsSubscriber } from './job-events.subscriber';
 import { JobsGateway } from './jobs.gateway';
 
 /** socket.io on the API: live job updates (namespace /jobs). */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, MetricsModule],
   providers: [JobEventsSubscriber, JobsGateway],
 })
 export class RealtimeModule {}

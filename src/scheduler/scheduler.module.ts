@@ -1,5 +1,6 @@
 import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../infra/metrics/metrics.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SocialModule } from '../social/social.module';
 import { CronSchedule } from './cron-schedule.service';
@@ -12,7 +13,7 @@ import { QueuesModule } from '../queues';
 
 /** Maintenance tasks, their crons (worker roles) and the runner that makes each tick run once. */
 @Module({
-  imports: [RedisModule, QueuesModule, ScheduleModule.forRoot(), SocialModule],
+  imports: [RedisModule, MetricsModule, QueuesModule, ScheduleModule.forRoot(), SocialModule],
   providers: [
     ScheduledPostsSweep,
     DailyCleanup,

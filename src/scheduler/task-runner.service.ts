@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
+import { Metrics } from '../infra/metrics/metrics';
 import { withRedisLease } from '../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { MaintenanceTasks } from './maintenance-tasks';
@@ -59,6 +60,7 @@ export class TaskRunner {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly tasks: MaintenanceTasks,
     config: ConfigService<AppConfig, true>,
+    private readonly metrics: Metrics,
   ) {
     this.prefix = `${config.get('redisPrefix', { infer: true })}:maintenance`;
   }
@@ -160,6 +162,12 @@ export class TaskRunner {
 
   /** The run (or skipped tick) goes into the history; its tick leaves the open list. */
   private async ended(task: TaskName, tick: string | undefined, run: TaskRun): Promise<void> {
+    this.metrics.taskRuns.inc({ task, trigger: run.trigger, outcome: run.outcome });
+    if (run.outcome !== 'skipped')
+      this.metrics.taskDuration.observe(
+        { task },
+        (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000,
+      );
     const multi = this.redis
       .multi()
       .lpush(this.historyKey(), JSON.stringify(run))

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Job outcomes counted per queue and job name. */
 export type JobOutcome = 'completed' | 'failed' | 'retried' | 'cancelled';
@@ -44,8 +44,63 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly activeJobs = new Gauge({
+    name: 'click_worker_active_jobs',
+    help: 'Jobs this process is running now (worker concurrency in use), by queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
+  readonly recordFlush = new Histogram({
+    name: 'click_record_flush_seconds',
+    help: 'Time to write one batch of final job records to MongoDB',
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly reconcilerRepairs = new Counter({
+    name: 'click_reconciler_repairs_total',
+    help: 'What the reconciler fixed: jobs queued again, records repaired, empty listings dropped',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly taskRuns = new Counter({
+    name: 'click_task_runs_total',
+    help: 'Maintenance task runs (crons, catch-ups, admins) by outcome; skipped ticks too',
+    labelNames: ['task', 'trigger', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly taskDuration = new Histogram({
+    name: 'click_task_duration_seconds',
+    help: 'How long maintenance task runs took',
+    labelNames: ['task'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
+    registers: [this.registry],
+  });
+
+  readonly sockets = new Gauge({
+    name: 'click_socket_connections',
+    help: 'Open socket.io connections on /jobs in this process',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'click_' });
+  }
+
+  /** Reports `read()` as a gauge at scrape time (e.g. the record write-behind backlog). */
+  gaugeOf(name: string, help: string, read: () => number): void {
+    if (this.registry.getSingleMetric(name)) return;
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   jobEnded(queue: string, name: string, outcome: JobOutcome): void {

@@ -42,6 +42,7 @@ export class JobLifecycle {
     worker.on('active', (job) => {
       const waited = seconds(job.timestamp + (job.delay ?? 0), job.processedOn ?? Date.now());
       if (waited !== undefined) this.metrics.wait.observe({ queue, name: job.name }, waited);
+      this.metrics.activeJobs.inc({ queue });
       this.events.publish(event('job:active', job, { state: 'active' }));
       logger.debug(`job ${job.id} active (attempt ${job.attemptsMade + 1})`);
     });
@@ -57,6 +58,7 @@ export class JobLifecycle {
         .catch(throttled(logger, 'quota index'));
 
     worker.on('completed', (job, result) => {
+      this.metrics.activeJobs.dec({ queue });
       this.metrics.jobEnded(queue, job.name, 'completed');
       timed(job);
       this.records.noteFinished(queue, job, 'completed', { result });
@@ -74,6 +76,7 @@ export class JobLifecycle {
 
     worker.on('failed', (job, error) => {
       if (!job) return void logger.error(`a job failed before it was read: ${error.message}`);
+      if (job.processedOn) this.metrics.activeJobs.dec({ queue });
       const reason = explainFailure(error.message);
       // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
       if (typeof job.finishedOn !== 'number') {

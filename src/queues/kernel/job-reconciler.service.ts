@@ -18,6 +18,7 @@ import {
   UNFINISHED_STATES,
 } from '../records/job-record.schema';
 import { ownerOf } from '../job-registry';
+import { Metrics } from '../../infra/metrics/metrics';
 import { explainFailure } from '../contracts/job-errors';
 import { jobEvent, JobEventsPublisher } from './job-events';
 import { JobLookup, LiveJob } from './job-lookup';
@@ -60,6 +61,7 @@ export class JobReconciler {
     private readonly intents: JobIntents,
     private readonly lookup: JobLookup,
     private readonly events: JobEventsPublisher,
+    private readonly metrics: Metrics,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -75,6 +77,9 @@ export class JobReconciler {
       Math.max(this.jobs.reconcileIntervalMs, 10_000),
       () => this.pass(),
     );
+    if (report)
+      for (const kind of ['requeued', 'repaired', 'dropped'] as const)
+        if (report[kind]) this.metrics.reconcilerRepairs.inc({ kind }, report[kind]);
     if (report && (report.requeued || report.repaired || report.dropped)) {
       this.logger.log(
         `checked ${report.checked} jobs: ${report.requeued} queued again, ${report.repaired} records repaired, ${report.dropped} empty listings dropped`,

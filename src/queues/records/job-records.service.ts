@@ -1,3 +1,4 @@
+import { Metrics } from '../../infra/metrics/metrics';
 import { DUPLICATE_KEY } from '../../infra/mongo/duplicate-key';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -60,8 +61,20 @@ export class JobRecordsService implements OnApplicationShutdown {
     @InjectModel(JobRecord.name) private readonly model: Model<JobRecord>,
     private readonly index: JobIndex,
     config: ConfigService<AppConfig, true>,
+    metrics: Metrics,
   ) {
-    this.buffer = new RecordWriteBuffer(model, 50, (written) => this.settled(written));
+    this.buffer = new RecordWriteBuffer(
+      model,
+      50,
+      (written) => this.settled(written),
+      undefined,
+      (seconds) => metrics.recordFlush.observe(seconds),
+    );
+    metrics.gaugeOf(
+      'click_record_backlog',
+      'Final job records waiting to be written to MongoDB in this process',
+      () => this.buffer.size,
+    );
     // FerretDB killed mid-write has acknowledged inserts it then did not keep (found by the
     // chaos suite). So a record's job leaves the reconciler's set only a while after its write,
     // and only if MongoDB did not go away in between; otherwise the reconciler reads it back.

@@ -34,6 +34,8 @@ export class RecordWriteBuffer {
     private readonly flushMs: number,
     private readonly onDurable: (records: FinalRecord[]) => Promise<void>,
     private readonly highWater = 10_000,
+    /** Hears how long each successful batch write took (seconds). */
+    private readonly observeFlush: (seconds: number) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -82,7 +84,9 @@ export class RecordWriteBuffer {
 
   private async write(records: FinalRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += CHUNK) {
+      const started = process.hrtime.bigint();
       const written = await this.writeChunk(records.slice(i, i + CHUNK));
+      if (written) this.observeFlush(Number(process.hrtime.bigint() - started) / 1e9);
       if (!written) {
         this.keep(records.slice(i));
         return;
