@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { JobStateConflictError, QUEUE_NAMES, QueuesService } from '../../src/queues';
 import { JobRecordsService } from '../../src/queues/records/job-records.service';
 import { AppProcess, spawnApp } from '../support/app-process';
-import { HttpFake } from '../support/fakes/http-fake';
+import { chatCompletion, HttpFake } from '../support/fakes/http-fake';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { testEnv, uniqueName } from '../support/test-env';
 
@@ -96,10 +96,7 @@ describe('cancelling jobs', () => {
   });
 
   it('refuses to cancel a finished job and to retry one that did not fail', async () => {
-    llm.on('POST', '/v1/chat/completions', () => ({
-      status: 200,
-      body: { choices: [{ message: { content: '{"text":"Done.","hashtags":[]}' } }] },
-    }));
+    llm.on('POST', '/v1/chat/completions', () => chatCompletion({ text: 'Done.', hashtags: [] }));
     const job = await queues.addContentGenerationJob({
       text: 'Quick.',
       user: { _id: 'u1' },

@@ -8,15 +8,12 @@ import {
   QueuesService,
 } from '../../src/queues';
 import { jobEventsStream, JobEvent } from '../../src/queues/kernel/job-events';
-import { HttpFake } from '../support/fakes/http-fake';
+import { chatCompletion, HttpFake } from '../support/fakes/http-fake';
 import { FakeSmtp } from '../support/fakes/smtp';
 import { dropTestData, eventually, startTestApp } from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 
-const llmAnswer = (text: string) => ({
-  status: 200,
-  body: { choices: [{ message: { content: JSON.stringify({ text, hashtags: ['#Tag'] }) } }] },
-});
+const llmAnswer = (text: string) => chatCompletion({ text, hashtags: ['#Tag'] });
 
 describe('queue kernel', () => {
   let smtp: FakeSmtp;

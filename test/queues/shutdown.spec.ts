@@ -1,13 +1,10 @@
 import { QueuesService } from '../../src/queues';
-import { HttpFake } from '../support/fakes/http-fake';
+import { chatCompletion, HttpFake } from '../support/fakes/http-fake';
 import { AppProcess, spawnApp } from '../support/app-process';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { testEnv, uniqueName } from '../support/test-env';
 
-const reply = {
-  status: 200,
-  body: { choices: [{ message: { content: JSON.stringify({ text: 'Made after all.' }) } }] },
-};
+const reply = chatCompletion({ text: 'Made after all.' });
 
 /**
  * SIGTERM with a job running longer than SHUTDOWN_TIMEOUT_MS: the process stops it when the time

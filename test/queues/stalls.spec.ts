@@ -1,13 +1,10 @@
 import { QueuesService } from '../../src/queues';
-import { HttpFake, RecordedRequest } from '../support/fakes/http-fake';
+import { chatCompletion, HttpFake, RecordedRequest } from '../support/fakes/http-fake';
 import { AppProcess, spawnApp } from '../support/app-process';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { testEnv, uniqueName } from '../support/test-env';
 
-const ok = {
-  status: 200,
-  body: { choices: [{ message: { content: JSON.stringify({ text: 'Survived.' }) } }] },
-};
+const ok = chatCompletion({ text: 'Survived.' });
 
 /**
  * Worker processes killed with SIGKILL while their jobs run: the jobs run again on the next

@@ -32,6 +32,11 @@ export class JobLifecycle {
 
     // While a job lives, Redis is its truth (views read it there); its record is written once,
     // when it ends. Active and progress therefore cost MongoDB nothing.
+    // Jobs this worker runs now; a job failed by the stall check elsewhere was never counted here.
+    const running = new Set<string>();
+    const stopped = (job: Job) => {
+      if (running.delete(job.id!)) this.metrics.activeJobs.set({ queue }, running.size);
+    };
     const seconds = (from?: number, to?: number) =>
       from && to && to >= from ? (to - from) / 1000 : undefined;
     const timed = (job: Job) => {
@@ -42,7 +47,8 @@ export class JobLifecycle {
     worker.on('active', (job) => {
       const waited = seconds(job.timestamp + (job.delay ?? 0), job.processedOn ?? Date.now());
       if (waited !== undefined) this.metrics.wait.observe({ queue, name: job.name }, waited);
-      this.metrics.activeJobs.inc({ queue });
+      running.add(job.id!);
+      this.metrics.activeJobs.set({ queue }, running.size);
       this.events.publish(event('job:active', job, { state: 'active' }));
       logger.debug(`job ${job.id} active (attempt ${job.attemptsMade + 1})`);
     });
@@ -58,7 +64,7 @@ export class JobLifecycle {
         .catch(throttled(logger, 'quota index'));
 
     worker.on('completed', (job, result) => {
-      this.metrics.activeJobs.dec({ queue });
+      stopped(job);
       this.metrics.jobEnded(queue, job.name, 'completed');
       timed(job);
       this.records.noteFinished(queue, job, 'completed', { result });
@@ -76,7 +82,7 @@ export class JobLifecycle {
 
     worker.on('failed', (job, error) => {
       if (!job) return void logger.error(`a job failed before it was read: ${error.message}`);
-      if (job.processedOn) this.metrics.activeJobs.dec({ queue });
+      stopped(job);
       const reason = explainFailure(error.message);
       // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
       if (typeof job.finishedOn !== 'number') {

@@ -46,48 +46,46 @@ export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
    * Jobs accepted but without a final record: unfinished, or lost with a Redis that lost its
    * data. Listed as unfinished; the reconciler queues those that are not in Redis.
    */
-  private async fromIntents(recorded: Set<string>): Promise<number> {
-    let count = 0;
-    let pipeline = this.index.pipeline();
-    for await (const intent of this.intents.all()) {
-      if (recorded.has(intent._id)) continue;
-      const job: IndexedJob = {
-        id: intent._id,
-        queue: intent.queue,
-        ownerId: intent.ownerId,
-        contentId: intent.contentId,
-        createdAt: new Date(intent.createdAt).getTime(),
-      };
-      this.index.addTo(pipeline, job, true);
-      if (++count % PAGE === 0) {
-        await pipeline.exec();
-        pipeline = this.index.pipeline();
-      }
-    }
-    await pipeline.exec();
-    return count;
+  private fromIntents(recorded: Set<string>): Promise<number> {
+    return this.addAll(this.intents.all(), (intent) =>
+      recorded.has(intent._id) ? undefined : true,
+    );
   }
 
-  private async fromRecords(recorded: Set<string>): Promise<number> {
+  private fromRecords(recorded: Set<string>): Promise<number> {
     const cursor = this.model.collection
       .find(
         {},
         { projection: { _id: 1, queue: 1, ownerId: 1, contentId: 1, state: 1, createdAt: 1 } },
       )
       .batchSize(PAGE);
+    return this.addAll(cursor as unknown as AsyncIterable<JobRecord>, (record) => {
+      recorded.add(record._id);
+      return UNFINISHED_STATES.includes(record.state);
+    });
+  }
+
+  /**
+   * Lists every document in the indexes, PAGE at a time in one pipeline. `open` says whether the
+   * job is unfinished, or undefined to leave the document out.
+   */
+  private async addAll<T extends Pick<JobRecord, '_id' | 'queue' | 'ownerId' | 'contentId'>>(
+    docs: AsyncIterable<T & { createdAt: Date | string | number }>,
+    open: (doc: T) => boolean | undefined,
+  ): Promise<number> {
     let count = 0;
     let pipeline = this.index.pipeline();
-    for await (const doc of cursor) {
-      const record = doc as unknown as JobRecord;
-      recorded.add(record._id);
+    for await (const doc of docs) {
+      const unfinished = open(doc);
+      if (unfinished === undefined) continue;
       const job: IndexedJob = {
-        id: record._id,
-        queue: record.queue,
-        ownerId: record.ownerId,
-        contentId: record.contentId,
-        createdAt: new Date(record.createdAt).getTime(),
+        id: doc._id,
+        queue: doc.queue,
+        ownerId: doc.ownerId,
+        contentId: doc.contentId,
+        createdAt: new Date(doc.createdAt).getTime(),
       };
-      this.index.addTo(pipeline, job, UNFINISHED_STATES.includes(record.state));
+      this.index.addTo(pipeline, job, unfinished);
       if (++count % PAGE === 0) {
         await pipeline.exec();
         pipeline = this.index.pipeline();

@@ -10,6 +10,11 @@ export interface RecordedRequest {
 }
 
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+/** An OpenAI-compatible /chat/completions answer whose message is `post` as JSON. */
+export function chatCompletion(post: { text: string; hashtags?: string[] }): Reply {
+  return { status: 200, body: { choices: [{ message: { content: JSON.stringify(post) } }] } };
+}
+
 export type Handler = (
   request: RecordedRequest,
   res: ServerResponse,
