@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminBoardModule } from './admin-board/admin-board.module';
 import { AuthModule } from './auth/auth.module';
@@ -8,11 +8,21 @@ import { JobsModule } from './jobs/jobs.module';
 import { SubmissionsModule } from './submissions/submissions.module';
 import { HealthModule } from './health/health.module';
 import { MetricsEndpointModule } from './metrics/metrics-endpoint.module';
+import { LoggingModule } from './infra/logging/logging.module';
 import { MongoModule } from './infra/mongo/mongo.module';
 import { RedisModule } from './infra/redis/redis.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { QueuesModule } from './queues';
+import { stopTracing } from './tracing';
+
+/** Spans still buffered go to the collector before the process exits. */
+@Injectable()
+class TracingShutdown implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return stopTracing();
+  }
+}
 
 @Module({})
 export class AppModule {
@@ -23,8 +33,10 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
+      providers: [TracingShutdown],
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        LoggingModule,
         RedisModule,
         MongoModule,
         HealthModule,

@@ -1,21 +1,16 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { ADMIN_BOARD_ROUTE } from './admin-board/admin-board-route';
 import { AppModule } from './app.module';
-import { AppConfig, runsApi } from './config/app-config';
+import { AppConfig, LogLevelName, runsApi } from './config/app-config';
 import { setupApi } from './http/setup-api';
 
 export interface CreateAppOptions {
-  logger?: LogLevel[] | false;
+  /** Overrides LOG_LEVEL (tests and benchmarks keep their output to errors). */
+  logLevel?: LogLevelName;
   /** Close cleanly and exit 0 on SIGTERM / SIGINT (off for apps created inside tests). */
   shutdownHooks?: boolean;
-}
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** LOG_LEVEL=warn shows fatal, error and warn; and so on. */
-export function logLevelsUpTo(level: AppConfig['logLevel']): LogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
 }
 
 /** Builds the Nest application for a validated config; shared by main.ts, tests and benchmarks. */
@@ -23,10 +18,12 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), {
-    abortOnError: false,
-    logger: options.logger ?? logLevelsUpTo(config.logLevel),
-  });
+  const app = await NestFactory.create(
+    AppModule.forRoot({ ...config, logLevel: options.logLevel ?? config.logLevel }),
+    // Start-up lines wait for the pino logger (LOG_FORMAT, LOG_LEVEL) instead of Nest's own.
+    { abortOnError: false, bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
   // Bull Board's UI lives at /admin/queues, outside the API prefix (see AdminBoardModule).
   // Prometheus scrapes /metrics, the convention, also outside the prefix.
   app.setGlobalPrefix('api', {

@@ -1,12 +1,12 @@
+// Order matters: the .env file, then tracing (it patches node:http), then everything else.
+import './env-file';
+import './tracing';
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { createApp } from './bootstrap';
 import { loadAppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 
 function readConfig() {
-  // Values already in the environment win over the .env file.
-  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
     return loadAppConfig(process.env);
   } catch (error) {

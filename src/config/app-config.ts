@@ -16,6 +16,8 @@ import { readSchedulerConfig, SchedulerConfig } from './scheduler-config';
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -33,6 +35,13 @@ export interface AppConfig {
   redisPrefix: string;
   shutdownTimeoutMs: number;
   logLevel: LogLevelName;
+  /** json: one JSON object per line (production, log shippers); pretty: for a terminal. */
+  logFormat: LogFormat;
+  /**
+   * OTLP/HTTP collector traces are sent to (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is off without
+   * it. Read here only to validate it: src/tracing.ts starts the SDK before anything else loads.
+   */
+  otlpEndpoint?: string;
   /** Folder for files the app writes (mail outbox, media); absolute. */
   dataDir: string;
   jobs: JobsConfig;
@@ -63,8 +72,13 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     ['mongodb', 'mongodb+srv'],
     'mongodb://127.0.0.1:27017/click-api',
   );
+  const nodeEnv = env.oneOf(
+    'NODE_ENV',
+    ['development', 'production', 'test'] as const,
+    'development',
+  );
   return {
-    nodeEnv: env.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+    nodeEnv,
     host: env.string('HOST', '127.0.0.1'),
     port: env.int('PORT', 3000, 0, 65535),
     role: env.oneOf('APP_ROLE', APP_ROLES, 'all'),
@@ -88,6 +102,8 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     ),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    logFormat: env.oneOf('LOG_FORMAT', LOG_FORMATS, nodeEnv === 'development' ? 'pretty' : 'json'),
+    otlpEndpoint: env.optionalUrl('OTEL_EXPORTER_OTLP_ENDPOINT', ['http', 'https'])?.href,
     dataDir,
     jobs: readJobsConfig(env),
     mail: readMailConfig(env, dataDir),

@@ -1,19 +1,21 @@
 import { RedisModule } from '../infra/redis/redis.module';
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { FailFastMiddleware } from './fail-fast.middleware';
+import { RequestContextInterceptor } from './request-context.interceptor';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { UserThrottlerGuard } from './user-throttler.guard';
 
 /**
  * The API's cross-cutting pieces: the error shape, failing fast while Redis or MongoDB is away,
- * and request throttling (registered after the auth guards, so it can count per user).
+ * request throttling (registered after the auth guards, so it can count per user), and the
+ * request id every job queued by a handler carries into its logs.
  */
 @Module({
   imports: [
@@ -33,6 +35,7 @@ import { UserThrottlerGuard } from './user-throttler.guard';
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_GUARD, useClass: UserThrottlerGuard },
+    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
 })
 export class HttpModule implements NestModule {

@@ -191,7 +191,10 @@ export class TaskRunner {
     const base = this.runBase(task, trigger, tick, startedAt.toISOString());
     try {
       const report = await this.tasks.get(task).run();
-      this.logger.log(`${task} (${trigger}) done in ${Date.now() - startedAt.getTime()} ms`);
+      const line = `${task} (${trigger}) done in ${Date.now() - startedAt.getTime()} ms`;
+      // Routine ticks (every minute, forever) at debug; runs an admin asked for stay visible.
+      if (trigger === 'cron') this.logger.debug(line);
+      else this.logger.log(line);
       return { ...base, finishedAt: new Date().toISOString(), outcome: 'ok', report };
     } catch (error) {
       const message = (error as Error).message;

@@ -20,7 +20,7 @@ export async function startTestApp(
   options: { listen?: boolean } = {},
 ): Promise<TestApp> {
   const config = testConfig(name, overrides);
-  const app = await createApp(config, { logger: ['error'], shutdownHooks: false });
+  const app = await createApp(config, { logLevel: 'error', shutdownHooks: false });
   if (options.listen) await app.listen(0, '127.0.0.1');
   else await app.init();
   return { app, config, get: app.get.bind(app), close: () => app.close() };

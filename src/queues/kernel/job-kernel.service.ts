@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
+import { currentLogContext } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
 import {
   contentOf,
@@ -117,7 +118,13 @@ export class JobKernel {
     const runAt = delayMs > 0 ? new Date(createdAt + delayMs) : undefined;
     const jobOptions = buildJobOptions(
       spec,
-      { jobId, priority: priority as JobPriority, delayMs },
+      {
+        jobId,
+        priority: priority as JobPriority,
+        delayMs,
+        // The request (or the job) this one was queued from, for its worker's log lines.
+        requestId: currentLogContext()?.requestId,
+      },
       this.jobs.backoffDelayMs,
     );
     const accepted: AcceptedJob = {

@@ -9,6 +9,7 @@ import { explainFailure, isCancelledReason, JobCancelledError } from '../contrac
 import { JobEvent, jobEvent, JobEventsPublisher } from './job-events';
 import type { FinishedOutcome } from '../contracts/job-context';
 import type { KernelProcessor } from './kernel-processor';
+import { jobLine, jobLogContext } from './job-log';
 import { throttled } from './queue-registry';
 
 /**
@@ -50,12 +51,12 @@ export class JobLifecycle {
       running.add(job.id!);
       this.metrics.activeJobs.set({ queue }, running.size);
       this.events.publish(event('job:active', job, { state: 'active' }));
-      logger.debug(`job ${job.id} active (attempt ${job.attemptsMade + 1})`);
+      logger.debug(jobLine('job active', jobLogContext(queue, job)));
     });
 
     worker.on('progress', (job, progress) => {
       this.events.publish(event('job:progress', job, { state: 'active', progress }));
-      logger.debug(`job ${job.id} progress ${JSON.stringify(progress)}`);
+      logger.debug({ ...jobLine('job progress', jobLogContext(queue, job)), progress });
     });
 
     const ended = (job: Job) =>
@@ -76,7 +77,7 @@ export class JobLifecycle {
           result,
         }),
       );
-      logger.log(`job ${job.id} completed`);
+      logger.log(jobLine('job completed', jobLogContext(queue, job, job.attemptsMade)));
       this.finish(processor, job, { state: 'completed', result }, logger);
     });
 
@@ -89,7 +90,10 @@ export class JobLifecycle {
         const state = (job.delay ?? 0) > 0 ? 'delayed' : 'waiting';
         this.metrics.jobEnded(queue, job.name, 'retried');
         this.events.publish(event('job:retrying', job, { state, failedReason: reason }));
-        logger.warn(`job ${job.id} attempt ${job.attemptsMade} failed, will retry: ${reason}`);
+        logger.warn({
+          ...jobLine('job attempt failed, will retry', jobLogContext(queue, job, job.attemptsMade)),
+          reason,
+        });
         return;
       }
       const state =
@@ -104,8 +108,12 @@ export class JobLifecycle {
           failedReason: reason,
         }),
       );
-      if (state === 'cancelled') logger.log(`job ${job.id} cancelled: ${reason}`);
-      else logger.warn(`job ${job.id} failed after ${job.attemptsMade} attempt(s): ${reason}`);
+      const line = {
+        ...jobLine(`job ${state}`, jobLogContext(queue, job, job.attemptsMade)),
+        reason,
+      };
+      if (state === 'cancelled') logger.log(line);
+      else logger.warn(line);
       this.finish(processor, job, { state, reason }, logger);
     });
 
@@ -121,10 +129,11 @@ export class JobLifecycle {
     outcome: FinishedOutcome,
     logger: Logger,
   ): void {
-    processor
-      .onFinished?.((job.data ?? {}) as object, outcome)
-      .catch((error: Error) =>
-        logger.error(`after-finish step of job ${job.id} failed: ${error.message}`),
-      );
+    processor.onFinished?.((job.data ?? {}) as object, outcome).catch((error: Error) =>
+      logger.error({
+        ...jobLine('after-finish step failed', jobLogContext(processor.queueName, job)),
+        reason: error.message,
+      }),
+    );
   }
 }

@@ -14,13 +14,26 @@ export function isValidJobId(id: string): boolean {
   return JOB_ID_PATTERN.test(id) && !/^\d+$/.test(id);
 }
 
+/**
+ * Job options as the kernel stores them. BullMQ keeps option keys it does not know, so the id of
+ * the HTTP request that queued a job rides along to the worker's log lines without touching the
+ * payload (which both sides validate strictly).
+ */
+export type KernelJobOptions = JobsOptions & { requestId?: string };
+
+export function requestIdOf(job: { opts: JobsOptions }): string | undefined {
+  const { requestId } = job.opts as KernelJobOptions;
+  return typeof requestId === 'string' ? requestId : undefined;
+}
+
 /** The one place BullMQ job options are built: id, priority, delay, retries, retention. */
 export function buildJobOptions(
   spec: QueueSpec,
-  job: { jobId: string; priority: JobPriority; delayMs: number },
+  job: { jobId: string; priority: JobPriority; delayMs: number; requestId?: string },
   backoffDelayMs: number,
-): JobsOptions {
+): KernelJobOptions {
   return {
+    requestId: job.requestId,
     jobId: job.jobId,
     priority: toBullPriority(job.priority),
     delay: job.delayMs > 0 ? job.delayMs : undefined,

@@ -1,12 +1,14 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
+import { runInLogContext } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
 import { isDatabaseDown } from '../../infra/mongo/database-down';
 import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
 import type { QueueName } from '../contracts/queue-names';
 import { JobRecordsService } from '../records/job-records.service';
+import { jobLogContext } from './job-log';
 import {
   JobCancelledError,
   JobPayloadError,
@@ -110,7 +112,10 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
         throw new DelayedError(`${why}; until ${at.toISOString()}`);
       },
     };
-    const work = handler(payload, context);
+    // Every line the handler logs names the job and the request that queued it.
+    const work = runInLogContext(jobLogContext(this.queueName, job), () =>
+      handler(payload, context),
+    );
     try {
       return await untilAborted(work, abortSignal);
     } catch (error) {

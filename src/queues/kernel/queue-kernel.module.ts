@@ -22,6 +22,7 @@ import { JobEndHooks } from './job-end-hooks';
 import { JobHistory } from './job-history';
 import { JobLifecycle } from './job-lifecycle';
 import { JobLookup } from './job-lookup';
+import { bullTelemetry } from '../../infra/tracing/bullmq-telemetry';
 import { QueueInsights } from './queue-insights';
 import { QueueOperations } from './queue-operations';
 import { JobReconciler } from './job-reconciler.service';
@@ -45,6 +46,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
           connectionName: 'click-api:queue',
         }),
         prefix: config.get('redisPrefix', { infer: true }),
+        telemetry: bullTelemetry(config.get('otlpEndpoint', { infer: true })),
       }),
       extraOptions: { manualRegistration: true },
     }),

@@ -9,6 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Worker } from 'bullmq';
 import { AppConfig, runsWorkers } from '../../config/app-config';
 import { ALL_QUEUES, QueueName } from '../contracts/queue-names';
+import { bullTelemetry } from '../../infra/tracing/bullmq-telemetry';
 import { CancelBus } from './cancel-bus';
 import { JobLifecycle } from './job-lifecycle';
 import { SHUTDOWN_ABORT } from '../contracts/job-errors';
@@ -43,10 +44,11 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
     const processors = this.endHooks.processors();
     const jobs = this.config.get('jobs', { infer: true });
     const prefix = this.config.get('redisPrefix', { infer: true });
+    const telemetry = bullTelemetry(this.config.get('otlpEndpoint', { infer: true }));
     for (const processor of processors) {
       fillWorkerOptions(
         processor.queueName,
-        buildWorkerOptions(jobs.queues[processor.queueName], redis, prefix, jobs),
+        buildWorkerOptions(jobs.queues[processor.queueName], redis, prefix, jobs, telemetry),
       );
     }
     this.registrar.register();

@@ -1,4 +1,4 @@
-import type { WorkerOptions } from 'bullmq';
+import type { Telemetry, WorkerOptions } from 'bullmq';
 import type { RedisConfig } from '../../config/redis-config';
 import { forBullMQ, patientRedisOptions } from '../../infra/redis/redis-options';
 import type { JobsConfig } from '../../config/queue-config';
@@ -28,9 +28,11 @@ export function buildWorkerOptions(
   redis: RedisConfig,
   prefix: string,
   stalls: Pick<JobsConfig, 'maxStalls' | 'lockDurationMs' | 'stalledCheckMs'>,
+  telemetry?: Telemetry,
 ): WorkerOptions {
   return {
     prefix,
+    telemetry,
     concurrency: spec.concurrency,
     // A job whose worker died is not at fault: it runs again (its attempts untouched) up to
     // JOB_MAX_STALLS times, BullMQ's default being once. Past that it is a job that takes its

@@ -1,0 +1,86 @@
+import { RequestMethod } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Params } from 'nestjs-pino';
+import { stdTimeFunctions, type LevelWithSilent } from 'pino';
+import { jobLogFields, REQUEST_ID_PATTERN } from '../../common/log-context';
+import type { LogFormat, LogLevelName } from '../../config/app-config';
+
+/** LOG_LEVEL keeps Nest's names; pino calls Nest's `log` info and `verbose` trace. */
+const PINO_LEVELS: Record<LogLevelName, LevelWithSilent> = {
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+};
+
+/** Probes and scrapers call these every few seconds; their lines would drown the rest. */
+const QUIET_PATHS = /^\/(api\/health(\/|$|\?)|metrics($|\?))/;
+
+/** Query parameters that may carry a credential (Bull Board and socket clients pass `token`). */
+const SECRET_QUERY = /([?&](?:token|access_token|password|secret)=)[^&]*/gi;
+
+export function withoutSecrets(url: string | undefined): string | undefined {
+  return url?.replace(SECRET_QUERY, '$1[redacted]');
+}
+
+/**
+ * The id of a request: the caller's `X-Request-Id` when it is a sane token, otherwise a fresh
+ * UUID; returned in the response's `X-Request-Id` either way.
+ */
+export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/**
+ * nestjs-pino settings. Lines name only what is safe: method, path (credentials in the query
+ * redacted), status, time — never headers (Authorization, cookies) or bodies (passwords, tokens,
+ * e-mail contents). Fields of the request or job being served come from the log context.
+ */
+export function pinoParams(level: LogLevelName, format: LogFormat): Params {
+  return {
+    // Every route (Nest 11's wildcard syntax; the default '*' draws a deprecation warning).
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    pinoHttp: {
+      level: PINO_LEVELS[level],
+      base: { pid: process.pid },
+      messageKey: 'msg',
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: stdTimeFunctions.isoTime,
+      mixin: () => jobLogFields(),
+      genReqId: requestIdFor,
+      customAttributeKeys: { reqId: 'requestId' },
+      quietReqLogger: true,
+      autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      customSuccessMessage: (req, res, took) =>
+        `${req.method} ${withoutSecrets(req.url)} ${res.statusCode} in ${Math.round(took)} ms`,
+      customErrorMessage: (req, res, error) =>
+        `${req.method} ${withoutSecrets(req.url)} ${res.statusCode}: ${error.message}`,
+      serializers: {
+        req: (req: { method?: string; url?: string }) => ({
+          method: req.method,
+          url: withoutSecrets(req.url),
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+      ...(format === 'pretty'
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: {
+                singleLine: true,
+                ignore: 'pid,req,res,responseTime',
+                messageFormat: '[{context}] {msg}',
+              },
+            },
+          }
+        : {}),
+    },
+  };
+}
