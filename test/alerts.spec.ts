@@ -392,7 +392,7 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
       /\$labels\.queu,/,
     );
     expect(broken((t) => t.replace('for: 5m', 'for: 5 minutes'))).toMatch(/is not a duration/);
-    expect(broken((t) => t.replace('(click_queue_paused)', '(click_queue_paused'))).toMatch(
+    expect(broken((t) => t.replace('(click_queue_workers)', '(click_queue_workers'))).toMatch(
       /ClickQueueNoWorker: unclosed/,
     );
     expect(broken((t) => t.replace('severity: warning', 'severity: loud'))).toMatch(

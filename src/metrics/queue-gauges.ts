@@ -9,6 +9,7 @@ const CACHE_MS = 2000;
 interface Snapshot {
   counts: Record<QueueName, QueueCounts>;
   oldest: Record<QueueName, number | null>;
+  workers: Record<QueueName, number>;
 }
 
 /**
@@ -62,6 +63,16 @@ export class QueueGauges implements OnModuleInit {
         }
       },
     });
+    new Gauge({
+      name: 'click_queue_workers',
+      help: 'Worker connections BullMQ sees for the queue, across every process (0: nobody runs its jobs)',
+      labelNames: ['queue'] as const,
+      registers: [this.metrics.registry],
+      async collect() {
+        const { workers } = await read();
+        for (const queue of ALL_QUEUES) this.set({ queue }, workers[queue]);
+      },
+    });
   }
 
   private snapshot(): Promise<Snapshot> {
@@ -73,7 +84,13 @@ export class QueueGauges implements OnModuleInit {
           ALL_QUEUES.map(async (q) => [q, await this.insights.oldestWaitingAt(q)] as const),
         ),
       ) as Snapshot['oldest'];
-      return { counts, oldest };
+      // CLIENT LIST once per queue: fine at scrape time, and the cache keeps it to one per 2 s.
+      const workers = Object.fromEntries(
+        await Promise.all(
+          ALL_QUEUES.map(async (q) => [q, await this.operations.workers(q)] as const),
+        ),
+      ) as Snapshot['workers'];
+      return { counts, oldest, workers };
     })();
     this.cached = { at: Date.now(), value };
     // A failed read is not cached: the next scrape tries again.
