@@ -30,7 +30,7 @@ export function apiConfig(prefix: string, adminPassword: string): AppConfig {
 export async function startApp(
   config: AppConfig,
 ): Promise<{ app: INestApplication; port: number }> {
-  const app = await createApp(config, { logger: ['error', 'warn'], shutdownHooks: false });
+  const app = await createApp(config, { logLevel: 'warn', shutdownHooks: false });
   await app.listen(0, '127.0.0.1');
   const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
   return { app, port };

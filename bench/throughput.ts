@@ -14,6 +14,9 @@
  * the RSS (and heap) of this process, which hosts the kernel worker app, after 10k and after N
  * completed jobs and the growth in % (not forced through a GC: the timed drain is not disturbed).
  *
+ * Each round also runs the kernel side with METRICS_ENABLED=false, and the bench prints the ratio
+ * without metrics beside the one with them (the cost of the job metrics).
+ *
  * Last two lines: `records ratio Y` (median kernel-with-records-durable jobs/s ÷ median raw
  * jobs/s), then `ratio X` (median kernel worker jobs/s ÷ median raw jobs/s).
  *
@@ -52,8 +55,9 @@ const QUEUE = QUEUE_NAMES.CONTENT_GENERATION;
 /** RSS is sampled after this many completed jobs and after N (when N is larger). */
 const RSS_EARLY = 10_000;
 
-function benchConfig(prefix: string, role: 'api' | 'worker'): AppConfig {
+function benchConfig(prefix: string, role: 'api' | 'worker', metrics = true): AppConfig {
   return appConfigFor(prefix, role, {
+    METRICS_ENABLED: String(metrics),
     [`QUEUE_CONTENT_GENERATION_CONCURRENCY`]: String(CONCURRENCY),
     // The bench measures the worker path, not the product's rate limit.
     [`QUEUE_CONTENT_GENERATION_RATE_MAX`]: '1000000',
@@ -158,6 +162,7 @@ async function rawRound(round: number, cpuOf: BenchCpu): Promise<{ rate: number;
 async function kernelRound(
   round: number,
   cpuOf: BenchCpu,
+  metrics = true,
 ): Promise<{
   worker: number;
   endToEnd: number;
@@ -166,7 +171,7 @@ async function kernelRound(
 }> {
   const prefix = `bench_kernel_${round}_${randomBytes(3).toString('hex')}`;
   // Jobs go in through the kernel (records written) before any worker runs.
-  const producerConfig = benchConfig(prefix, 'api');
+  const producerConfig = benchConfig(prefix, 'api', metrics);
   const producer = await NestFactory.createApplicationContext(kernelModule(producerConfig), {
     logger: ['error', 'warn'],
   });
@@ -193,7 +198,7 @@ async function kernelRound(
     cpuOf,
     async () => {
       workerApp = await NestFactory.createApplicationContext(
-        kernelModule(benchConfig(prefix, 'worker')),
+        kernelModule(benchConfig(prefix, 'worker', metrics)),
         { logger: ['error', 'warn'] },
       );
       await workerApp.init();
@@ -242,6 +247,7 @@ async function main(): Promise<void> {
   const raw: number[] = [];
   const kernel: number[] = [];
   const endToEnd: number[] = [];
+  const withoutMetrics: number[] = [];
   // One untimed round of each first: the JIT warms up, and neither side pays for it.
   const warmRaw = await rawRound(0, cpuOf);
   const warmKernel = await kernelRound(0, cpuOf);
@@ -261,10 +267,20 @@ async function main(): Promise<void> {
       `round ${round} kernel ${k.worker.toFixed(0)} jobs/s; records all written at ${k.endToEnd.toFixed(0)} jobs/s   [cpu while draining: ${k.cpu}]`,
     );
     if (k.memory) console.log(`round ${round} ${describeMemory(k.memory)}`);
+    const off = await kernelRound(round, cpuOf, false);
+    withoutMetrics.push(off.worker);
+    console.log(
+      `round ${round} kernel, METRICS_ENABLED=false ${off.worker.toFixed(0)} jobs/s   [cpu while draining: ${off.cpu}]`,
+    );
   }
   const rawMedian = median(raw);
   console.log(
     `median raw ${rawMedian.toFixed(0)} jobs/s, kernel ${median(kernel).toFixed(0)} jobs/s, kernel with records written ${median(endToEnd).toFixed(0)} jobs/s`,
+  );
+  const on = median(kernel) / rawMedian;
+  const off = median(withoutMetrics) / rawMedian;
+  console.log(
+    `ratio without metrics ${off.toFixed(2)}; with metrics ${on.toFixed(2)} (${(((on - off) / off) * 100).toFixed(1)} %)`,
   );
   console.log(`records ratio ${(median(endToEnd) / rawMedian).toFixed(2)}`);
   console.log(`ratio ${(median(kernel) / rawMedian).toFixed(2)}`);

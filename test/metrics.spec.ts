@@ -150,3 +150,31 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     }
   });
 });
+
+describe('METRICS_ENABLED=false', () => {
+  it('keeps no metrics and answers 404 at /metrics, while jobs run as usual', async () => {
+    const app = await startTestApp(
+      uniqueName('metricsoff'),
+      { METRICS_ENABLED: 'false' },
+      { listen: true },
+    );
+    try {
+      const queues = app.get(QueuesService);
+      const job = await queues.addEmailJob({
+        to: 'off@example.com',
+        template: 'welcome',
+        userId: 'o',
+      });
+      await eventually(
+        async () => (await queues.getJobStatus('email-sending', job.jobId)).state === 'completed',
+        15_000,
+      );
+      const response = await fetch(`${urlOf(app)}/metrics`);
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { message: string }).message).toMatch(/METRICS_ENABLED/);
+    } finally {
+      await dropTestData(app);
+      await app.close();
+    }
+  });
+});

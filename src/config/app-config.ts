@@ -53,6 +53,8 @@ export interface AppConfig {
   media: MediaConfig;
   /** Bearer token GET /metrics asks for; without one only loopback addresses may scrape. */
   metricsToken?: string;
+  /** false: no metrics are kept and GET /metrics is 404. */
+  metricsEnabled: boolean;
 }
 
 export function runsApi(role: AppRole): boolean {
@@ -113,5 +115,6 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     scheduler: readSchedulerConfig(env, dataDir),
     media: readMediaConfig(env, dataDir),
     metricsToken: env.optionalSecret('METRICS_TOKEN', 16),
+    metricsEnabled: env.boolean('METRICS_ENABLED', true),
   };
 }

@@ -4,6 +4,7 @@ import {
   ForbiddenException,
   Get,
   Header,
+  NotFoundException,
   Req,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -42,6 +43,8 @@ export class MetricsController {
   @Get()
   @Header('Cache-Control', 'no-store')
   async scrape(@Req() request: Request): Promise<string> {
+    if (!this.metrics.enabled)
+      throw new NotFoundException('Metrics are off (METRICS_ENABLED=false)');
     if (this.token) {
       const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
       if (!given || !sameSecret(given, this.token))

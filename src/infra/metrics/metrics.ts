@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AppConfig } from '../../config/app-config';
 
 /** Job outcomes counted per queue and job name. */
 export type JobOutcome = 'completed' | 'failed' | 'retried' | 'cancelled';
@@ -86,8 +88,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'click_' });
+  /** METRICS_ENABLED=false: nothing is counted and GET /metrics answers 404. */
+  readonly enabled: boolean;
+
+  constructor(@Optional() config?: ConfigService<AppConfig, true>) {
+    this.enabled = config?.get('metricsEnabled', { infer: true }) ?? true;
+    if (this.enabled) collectDefaultMetrics({ register: this.registry, prefix: 'click_' });
+    else switchOff(this);
   }
 
   /** Reports `read()` as a gauge at scrape time (e.g. the record write-behind backlog). */
@@ -105,5 +112,22 @@ export class Metrics {
 
   jobEnded(queue: string, name: string, outcome: JobOutcome): void {
     this.jobs.inc({ queue, name, outcome });
+  }
+}
+
+/** What a switched-off metric does where it is updated: nothing (the job path pays no label hashing). */
+const OFF = {
+  inc: () => undefined,
+  observe: () => undefined,
+  set: () => undefined,
+  startTimer: () => () => 0,
+};
+
+function switchOff(metrics: Metrics): void {
+  metrics.registry.clear();
+  for (const key of Object.keys(metrics) as (keyof Metrics)[]) {
+    const value = metrics[key];
+    if (value instanceof Counter || value instanceof Gauge || value instanceof Histogram)
+      Object.assign(metrics, { [key]: OFF });
   }
 }
