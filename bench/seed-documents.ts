@@ -119,7 +119,7 @@ export class SeedDocuments {
       job.name = 'generate-content';
       job.data = {
         text,
-        user: { _id: ownerId, email: this.userEmail(this.ownerIndex(i)) },
+        userId: ownerId,
         platforms: ['twitter'],
         ...(contentId ? { contentId } : {}),
       };

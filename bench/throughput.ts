@@ -185,7 +185,7 @@ async function kernelRound(
       Array.from({ length: Math.min(20, N - i) }, (_, j) =>
         kernel.add(QUEUE, JOB_NAMES.GENERATE_CONTENT, {
           text: `job ${i + j}`,
-          user: { _id: 'bench' },
+          userId: 'bench',
           platforms: ['twitter'],
         }),
       ),

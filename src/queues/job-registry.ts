@@ -32,13 +32,7 @@ export type PayloadOf<
   N extends JobNameOf<Q>,
 > = Registry[Q][N] extends new () => infer P ? P : never;
 
-/** Every job's owner is named in its payload (`userId` or the seed's `user._id`); system jobs have none. */
-export function ownerOf(payload: object): string | undefined {
-  const withOwner = payload as { userId?: unknown; user?: { _id?: unknown } };
-  if (typeof withOwner.userId === 'string') return withOwner.userId;
-  if (typeof withOwner.user?._id === 'string') return withOwner.user._id;
-  return undefined;
-}
+export { ownerOf } from './contracts/owner';
 
 export function contentOf(payload: object): string | undefined {
   const contentId = (payload as { contentId?: unknown }).contentId;

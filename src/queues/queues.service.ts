@@ -4,6 +4,7 @@ import type { GenerateContentPayload } from './content-generation/generate-conte
 import { EmailSendingProducer } from './email-sending/email-sending.producer';
 import type { SendEmailPayload } from './email-sending/send-email.payload';
 import { JobPayloadError } from './contracts/job-errors';
+import type { OwnedInput } from './contracts/owner';
 import { AcceptedJob, AddJobOptions, JobKernel, JobStatus } from './kernel/job-kernel.service';
 import { CancelOutcome, JobControl } from './kernel/job-control';
 import { QueueCounts, QueueOperations } from './kernel/queue-operations';
@@ -38,12 +39,15 @@ export class QueuesService {
     private readonly scheduledPostsProducer: ScheduledPostsProducer,
   ) {}
 
-  addVideoProcessingJob(data: ProcessVideoPayload, options?: AddJobOptions): Promise<AcceptedJob> {
+  addVideoProcessingJob(
+    data: OwnedInput<ProcessVideoPayload>,
+    options?: AddJobOptions,
+  ): Promise<AcceptedJob> {
     return this.video.process(data, options);
   }
 
   addContentGenerationJob(
-    data: GenerateContentPayload,
+    data: OwnedInput<GenerateContentPayload>,
     options?: AddJobOptions,
   ): Promise<AcceptedJob> {
     return this.contentGeneration.generate(data, options);
@@ -68,7 +72,7 @@ export class QueuesService {
 
   addJob<Q extends QueueName, N extends JobNameOf<Q>>(
     queueName: Q,
-    job: { name: N; data: PayloadOf<Q, N> },
+    job: { name: N; data: OwnedInput<PayloadOf<Q, N>> },
     options?: AddJobOptions,
   ): Promise<AcceptedJob> {
     return this.kernel.add(queueName, job.name, job.data, options);
@@ -77,7 +81,7 @@ export class QueuesService {
   /** A one-time job that runs at `date` (in the future). */
   scheduleJob<Q extends QueueName, N extends JobNameOf<Q>>(
     queueName: Q,
-    job: { name: N; data: PayloadOf<Q, N> },
+    job: { name: N; data: OwnedInput<PayloadOf<Q, N>> },
     date: Date,
   ): Promise<AcceptedJob> {
     if (!(date instanceof Date)) throw new JobPayloadError(['date must be a valid date']);

@@ -82,7 +82,7 @@ export class SubmissionsController {
     return accepted(
       await this.queues.addContentGenerationJob({
         ...dto,
-        user: { _id: user._id.toHexString(), email: user.email },
+        userId: user._id.toHexString(),
       }),
     );
   }
@@ -195,7 +195,7 @@ export class SubmissionsController {
       .addVideoProcessingJob({
         contentId,
         videoPath,
-        user: { _id: userId, email: user.email },
+        userId,
         pipeline: {
           language: dto.language ?? 'en',
           platforms: dto.platforms ?? [...CONTENT_PLATFORMS],

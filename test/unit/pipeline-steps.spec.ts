@@ -28,7 +28,7 @@ function steps() {
 const video = {
   contentId: 'c1',
   videoPath: 'a.mp4',
-  user: { _id: 'u1' },
+  userId: 'u1',
   pipeline: { language: 'en', platforms: ['twitter' as const] },
 };
 

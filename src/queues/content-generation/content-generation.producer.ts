@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ContentService } from '../../content/content.service';
 import { AcceptedJob, AddJobOptions, JobKernel } from '../kernel/job-kernel.service';
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { ownerOf, type OwnedInput } from '../contracts/owner';
 import type { GenerateContentPayload } from './generate-content.payload';
 
 @Injectable()
@@ -12,9 +13,12 @@ export class ContentGenerationProducer {
   ) {}
 
   /** Posts land on `contentId`, which must be the owner's; without one a content document is made. */
-  async generate(payload: GenerateContentPayload, options?: AddJobOptions): Promise<AcceptedJob> {
+  async generate(
+    payload: OwnedInput<GenerateContentPayload>,
+    options?: AddJobOptions,
+  ): Promise<AcceptedJob> {
     let contentId = payload.contentId;
-    const ownerId = payload.user?._id;
+    const ownerId = ownerOf(payload);
     if (contentId && ownerId) await this.contents.findOwned(contentId, ownerId);
     else if (!contentId && ownerId && typeof payload.text === 'string') {
       contentId = await this.contents.create(ownerId, { sourceText: payload.text });

@@ -1,7 +1,5 @@
 import { PlatformList } from '../../common/platform-list.decorator';
-import { Type } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { OwnerRefDto } from '../../common/owner-ref.dto';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CONTENT_PLATFORMS, ContentPlatform } from '../../common/platforms';
 
 export class GenerateContentPayload {
@@ -16,9 +14,11 @@ export class GenerateContentPayload {
   @MaxLength(50_000)
   text: string;
 
-  @ValidateNested()
-  @Type(() => OwnerRefDto)
-  user: OwnerRefDto;
+  /** The owner (the seed's `user: { _id }` is accepted too: see contracts/owner). */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  userId: string;
 
   @PlatformList(CONTENT_PLATFORMS)
   platforms: ContentPlatform[];

@@ -12,6 +12,7 @@ import {
   payloadClassFor,
   PayloadOf,
 } from '../job-registry';
+import { OwnedInput, withOwnerField } from '../contracts/owner';
 import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../contracts/job-priority';
 import { QueueName } from '../contracts/queue-names';
 import { IndexedJob, JobIndex } from '../records/job-index';
@@ -87,7 +88,7 @@ export class JobKernel {
   async add<Q extends QueueName, N extends JobNameOf<Q>>(
     queue: Q,
     name: N,
-    data: PayloadOf<Q, N>,
+    data: OwnedInput<PayloadOf<Q, N>>,
     options: AddJobOptions = {},
   ): Promise<AcceptedJob> {
     const queueName = this.registry.resolve(queue) as Q;
@@ -98,7 +99,7 @@ export class JobKernel {
         `name must be one of ${Object.keys(JOB_PAYLOADS[queueName]).join(', ')}`,
       ]);
     }
-    const payload = validateDto(payloadClass, data) as Record<string, unknown>;
+    const payload = validateDto(payloadClass, withOwnerField(data)) as Record<string, unknown>;
     const priority = options.priority ?? spec.defaultPriority;
     const delayMs = this.delayOf(options);
     const problems: string[] = [];

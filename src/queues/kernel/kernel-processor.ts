@@ -7,6 +7,7 @@ import { isDatabaseDown } from '../../infra/mongo/database-down';
 import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
 import type { QueueName } from '../contracts/queue-names';
+import { withOwnerField } from '../contracts/owner';
 import { JobRecordsService } from '../records/job-records.service';
 import { jobLogContext } from './job-log';
 import {
@@ -91,7 +92,8 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
     }
     let payload: unknown;
     try {
-      payload = validateDto(payloadClass, job.data);
+      // Jobs queued before payloads named their owner `userId` still carry the seed's `user`.
+      payload = validateDto(payloadClass, withOwnerField(job.data));
     } catch (error) {
       if (error instanceof JobPayloadError)
         throw new PermanentJobError(`Invalid payload: ${error.message}`);

@@ -45,7 +45,7 @@ export class PipelineSteps {
       {
         contentId,
         language: pipeline.language,
-        userId: payload.user._id,
+        userId: payload.userId,
         generatePosts: pipeline.platforms,
       },
       { jobId: `${jobId}-transcript` },
@@ -67,7 +67,7 @@ export class PipelineSteps {
         contentId: payload.contentId,
         text: forGeneration(text),
         platforms: payload.generatePosts,
-        user: { _id: payload.userId },
+        userId: payload.userId,
       },
       { jobId: `${jobId}-content` },
     );

@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { LanguageCode } from '../../common/language-code.decorator';
-import { OwnerRefDto } from '../../common/owner-ref.dto';
 import { PlatformList } from '../../common/platform-list.decorator';
 import { CONTENT_PLATFORMS, type ContentPlatform } from '../../common/platforms';
 
@@ -26,9 +25,11 @@ export class ProcessVideoPayload {
   @MaxLength(1024)
   videoPath: string;
 
-  @ValidateNested()
-  @Type(() => OwnerRefDto)
-  user: OwnerRefDto;
+  /** The owner (the seed's `user: { _id }` is accepted too: see contracts/owner). */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  userId: string;
 
   /** Absent: only the video is processed. */
   @IsOptional()
