@@ -27,12 +27,15 @@ import { INestApplicationContext, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
+import { BullModule } from '@nestjs/bullmq';
 import { Queue, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../src/config/app-config';
+import { applyQueueOverride, queueEnvKey } from '../src/config/queue-config';
+import { CONTENT_GENERATION_QUEUE } from '../src/queues/content-generation/content-generation.queue';
 import { MongoModule } from '../src/infra/mongo/mongo.module';
 import { REDIS_CLIENT, RedisModule } from '../src/infra/redis/redis.module';
 import { forBullMQ, patientRedisOptions } from '../src/infra/redis/redis-options';
@@ -72,6 +75,7 @@ function kernelModule(config: AppConfig) {
       RedisModule,
       MongoModule,
       QueueKernelModule,
+      BullModule.registerQueue({ name: QUEUE }),
     ],
     providers: [NoopProcessor],
   })
@@ -123,7 +127,11 @@ async function rawRound(round: number, cpuOf: BenchCpu): Promise<{ rate: number;
   const prefix = `bench_raw_${round}_${randomBytes(3).toString('hex')}`;
   const config = benchConfig(prefix, 'worker');
   // The limiter the kernel's worker runs with (from the same QUEUE_* settings).
-  const rateLimit = config.jobs.queues[QUEUE].rateLimit;
+  const spec = applyQueueOverride(
+    CONTENT_GENERATION_QUEUE.spec,
+    config.jobs.queueOverrides[queueEnvKey(QUEUE)],
+  );
+  const rateLimit = spec.rateLimit;
   const connection = forBullMQ(patientRedisOptions(config.redis));
   const queue = new Queue(QUEUE, { connection, prefix });
   for (let i = 0; i < N; i += 1000) {
@@ -135,7 +143,7 @@ async function rawRound(round: number, cpuOf: BenchCpu): Promise<{ rate: number;
         name: JOB_NAMES.GENERATE_CONTENT,
         data: { n: i + j },
         opts: buildJobOptions(
-          config.jobs.queues[QUEUE],
+          spec,
           { jobId: newJobId(), priority: JOB_PRIORITY.NORMAL, delayMs: 0 },
           config.jobs.backoffDelayMs,
         ),

@@ -1,4 +1,10 @@
-import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminBoardModule } from './admin-board/admin-board.module';
 import { AuthModule } from './auth/auth.module';
@@ -30,7 +36,11 @@ export class AppModule {
    * The config is loaded and validated before Nest starts (see main.ts), so a bad variable is
    * reported as one line instead of a bootstrap stack trace; here it is only handed to Nest.
    */
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * `extraModules`: more modules to run in this app — e.g. a queue's folder module a test brings
+   * (the product's own queues are assembled in src/queues/queue-set.ts).
+   */
+  static forRoot(config: AppConfig, extraModules: Type<unknown>[] = []): DynamicModule {
     return {
       module: AppModule,
       providers: [TracingShutdown],
@@ -42,6 +52,7 @@ export class AppModule {
         HealthModule,
         MetricsEndpointModule,
         QueuesModule,
+        ...extraModules,
         SchedulerModule,
         // HTTP API (not in worker-only processes). Auth first: its guards run before throttling.
         ...(runsApi(config.role)

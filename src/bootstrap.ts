@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ADMIN_BOARD_ROUTE } from './admin-board/admin-board-route';
@@ -11,6 +11,8 @@ export interface CreateAppOptions {
   logLevel?: LogLevelName;
   /** Close cleanly and exit 0 on SIGTERM / SIGINT (off for apps created inside tests). */
   shutdownHooks?: boolean;
+  /** More modules for this app (a queue folder's module, say); see AppModule.forRoot. */
+  extraModules?: Type<unknown>[];
 }
 
 /** Builds the Nest application for a validated config; shared by main.ts, tests and benchmarks. */
@@ -19,7 +21,10 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
   const app = await NestFactory.create(
-    AppModule.forRoot({ ...config, logLevel: options.logLevel ?? config.logLevel }),
+    AppModule.forRoot(
+      { ...config, logLevel: options.logLevel ?? config.logLevel },
+      options.extraModules,
+    ),
     // Start-up lines wait for the pino logger (LOG_FORMAT, LOG_LEVEL) instead of Nest's own.
     { abortOnError: false, bufferLogs: true },
   );

@@ -1,11 +1,11 @@
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
 import { ADMIN_BOARD_ROUTE } from './admin-board-route';
 import { BoardAccessMiddleware } from './board-access.middleware';
 import { BoardAccessModule } from './board-access.module';
-import { ALL_QUEUES } from '../queues';
+import { QueuesModule } from '../queues';
+import { BoardQueues } from './board-queues';
 
 /**
  * Bull Board at /admin/queues, for admins only (HTTP Basic with an admin's email and password, or
@@ -25,8 +25,9 @@ import { ALL_QUEUES } from '../queues';
         boardOptions: { uiConfig: { boardTitle: 'click-api' } },
       }),
     }),
-    // The queues BullModule registered in QueueKernelModule, looked up by name.
-    BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
+    QueuesModule,
   ],
+  // Every queue of the catalogue, added once the queues are known.
+  providers: [BoardQueues],
 })
 export class AdminBoardModule {}

@@ -15,6 +15,11 @@ export class EnvReader {
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   }
 
+  /** Names of the variables that are set (not empty). */
+  names(): string[] {
+    return Object.keys(this.env).filter((name) => this.has(name));
+  }
+
   has(name: string): boolean {
     return this.raw(name) !== undefined;
   }

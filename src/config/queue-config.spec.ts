@@ -1,5 +1,8 @@
 import { EnvReader } from './env-reader';
-import { queueEnvName, readJobsConfig } from './queue-config';
+import { applyQueueOverride, queueEnvName, readJobsConfig } from './queue-config';
+import { VIDEO_PROCESSING_QUEUE } from '../queues/video-processing/video-processing.queue';
+import { SCHEDULED_POSTS_QUEUE } from '../queues/scheduled-posts/scheduled-posts.queue';
+import { EMAIL_SENDING_QUEUE } from '../queues/email-sending/email-sending.queue';
 
 describe('queue settings from the environment', () => {
   it('names overrides QUEUE_<NAME>_<SETTING>', () => {
@@ -7,44 +10,34 @@ describe('queue settings from the environment', () => {
   });
 
   it('keeps the catalogue numbers by default', () => {
-    const { queues } = readJobsConfig(new EnvReader({}));
-    expect(queues['video-processing']).toMatchObject({
+    const { queueOverrides } = readJobsConfig(new EnvReader({}));
+    expect(queueOverrides).toEqual({});
+    expect(applyQueueOverride(VIDEO_PROCESSING_QUEUE.spec)).toMatchObject({
       concurrency: 2,
       rateLimit: { max: 5, durationMs: 60_000 },
       defaultPriority: 5,
     });
-    expect(queues['content-generation']).toMatchObject({
-      concurrency: 5,
-      rateLimit: { max: 20, durationMs: 60_000 },
-    });
-    expect(queues['email-sending']).toMatchObject({
-      concurrency: 10,
-      rateLimit: { max: 100, durationMs: 60_000 },
-    });
-    expect(queues['transcript-generation']).toMatchObject({
-      concurrency: 3,
-      rateLimit: { max: 10, durationMs: 60_000 },
-    });
-    expect(queues['social-posting']).toMatchObject({
-      concurrency: 5,
-      rateLimit: { max: 20, durationMs: 60_000 },
-    });
-    expect(queues['scheduled-posts']).toMatchObject({ concurrency: 5, rateLimit: undefined });
   });
 
   it('applies overrides, and gives a queue without a limit one when asked', () => {
-    const { queues } = readJobsConfig(
+    const { queueOverrides } = readJobsConfig(
       new EnvReader({
         QUEUE_EMAIL_SENDING_CONCURRENCY: '3',
         QUEUE_EMAIL_SENDING_RATE_DURATION_MS: '1000',
         QUEUE_SCHEDULED_POSTS_RATE_MAX: '7',
+        QUEUE_ALERT_BACKLOG: '5',
       }),
     );
-    expect(queues['email-sending']).toMatchObject({
+    expect(Object.keys(queueOverrides).sort()).toEqual(['EMAIL_SENDING', 'SCHEDULED_POSTS']);
+    expect(
+      applyQueueOverride(EMAIL_SENDING_QUEUE.spec, queueOverrides.EMAIL_SENDING),
+    ).toMatchObject({
       concurrency: 3,
       rateLimit: { max: 100, durationMs: 1000 },
     });
-    expect(queues['scheduled-posts'].rateLimit).toEqual({ max: 7, durationMs: 60_000 });
+    expect(
+      applyQueueOverride(SCHEDULED_POSTS_QUEUE.spec, queueOverrides.SCHEDULED_POSTS).rateLimit,
+    ).toEqual({ max: 7, durationMs: 60_000 });
   });
 
   it('names the bad variable', () => {

@@ -1,10 +1,20 @@
-import { QUEUE_CATALOGUE, QueueSpec, RateLimit } from '../queues/contracts/queue-catalogue';
-import { ALL_QUEUES, QueueName } from '../queues/contracts/queue-names';
+import type { QueueSpec, RateLimit } from '../queues/contracts/queue-catalogue';
 import { EnvReader } from './env-reader';
 
+/** A deployment's QUEUE_<NAME>_* settings for one queue. */
+export interface QueueOverride {
+  concurrency?: number;
+  rateMax?: number;
+  rateDurationMs?: number;
+}
+
 export interface JobsConfig {
-  /** Catalogue numbers with this deployment's QUEUE_<NAME>_* overrides applied. */
-  queues: Record<QueueName, QueueSpec>;
+  /**
+   * QUEUE_<NAME>_CONCURRENCY / _RATE_MAX / _RATE_DURATION_MS, by <NAME> (the queue name
+   * upper-cased, dashes to underscores). Read for any name: the queues are known only once the app
+   * has found them, and the kernel's QueueCatalogue refuses a setting that names no queue.
+   */
+  queueOverrides: Record<string, QueueOverride>;
   /** First retry waits this long; each next one twice as long. */
   backoffDelayMs: number;
   /** Job records stay in MongoDB this long after Redis has dropped the job. */
@@ -21,31 +31,45 @@ export interface JobsConfig {
   stalledCheckMs: number;
 }
 
-/** QUEUE_<NAME>_...: the queue name upper-cased, dashes to underscores. */
-export function queueEnvName(queue: QueueName, setting: string): string {
-  return `QUEUE_${queue.toUpperCase().replace(/-/g, '_')}_${setting}`;
+/** <NAME> in QUEUE_<NAME>_...: the queue name upper-cased, dashes to underscores. */
+export function queueEnvKey(queue: string): string {
+  return queue.toUpperCase().replace(/-/g, '_');
 }
 
-function readQueue(env: EnvReader, spec: QueueSpec): QueueSpec {
-  const concurrency = env.int(queueEnvName(spec.name, 'CONCURRENCY'), spec.concurrency, 1, 1000);
-  const max = env.optionalInt(queueEnvName(spec.name, 'RATE_MAX'), 1, 1_000_000);
-  const durationMs = env.optionalInt(queueEnvName(spec.name, 'RATE_DURATION_MS'), 1, 86_400_000);
+export function queueEnvName(queue: string, setting: string): string {
+  return `QUEUE_${queueEnvKey(queue)}_${setting}`;
+}
+
+const SETTING = /^QUEUE_([A-Z0-9_]+)_(CONCURRENCY|RATE_MAX|RATE_DURATION_MS)$/;
+
+function readOverrides(env: EnvReader): Record<string, QueueOverride> {
+  const overrides: Record<string, QueueOverride> = {};
+  for (const variable of env.names()) {
+    const match = SETTING.exec(variable);
+    if (!match) continue;
+    const override = (overrides[match[1]] ??= {});
+    if (match[2] === 'CONCURRENCY') override.concurrency = env.int(variable, 1, 1, 1000);
+    else if (match[2] === 'RATE_MAX') override.rateMax = env.int(variable, 1, 1, 1_000_000);
+    else override.rateDurationMs = env.int(variable, 1, 1, 86_400_000);
+  }
+  return overrides;
+}
+
+/** A queue's catalogue row with a deployment's overrides applied. */
+export function applyQueueOverride(spec: QueueSpec, override: QueueOverride = {}): QueueSpec {
   let rateLimit: RateLimit | undefined = spec.rateLimit;
-  if (max !== undefined || durationMs !== undefined) {
+  if (override.rateMax !== undefined || override.rateDurationMs !== undefined) {
     rateLimit = {
-      max: max ?? spec.rateLimit?.max ?? 1,
-      durationMs: durationMs ?? spec.rateLimit?.durationMs ?? 60_000,
+      max: override.rateMax ?? spec.rateLimit?.max ?? 1,
+      durationMs: override.rateDurationMs ?? spec.rateLimit?.durationMs ?? 60_000,
     };
   }
-  return { ...spec, concurrency, rateLimit };
+  return { ...spec, concurrency: override.concurrency ?? spec.concurrency, rateLimit };
 }
 
 export function readJobsConfig(env: EnvReader): JobsConfig {
-  const queues = Object.fromEntries(
-    ALL_QUEUES.map((name) => [name, readQueue(env, QUEUE_CATALOGUE[name])]),
-  ) as Record<QueueName, QueueSpec>;
   return {
-    queues,
+    queueOverrides: readOverrides(env),
     backoffDelayMs: env.int('JOB_BACKOFF_DELAY_MS', 5000, 0),
     recordRetentionDays: env.int('JOB_RECORD_RETENTION_DAYS', 90, 1),
     reconcileIntervalMs: env.int('JOB_RECONCILE_INTERVAL_MS', 30_000, 100),

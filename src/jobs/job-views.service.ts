@@ -1,7 +1,14 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import type { JobPage, JobView } from './dto/job-views.dto';
 import type { UserJobsQuery } from './dto/job-queries.dto';
-import { JobHistory, JobKernel, JobNotFoundError, JobStatus, QueueOperations } from '../queues';
+import {
+  JobHistory,
+  JobKernel,
+  JobNotFoundError,
+  JobStatus,
+  QueueOperations,
+  QueueRegistry,
+} from '../queues';
 import type { IndexCursor } from '../queues';
 
 /** Latest time a Date can hold; a cursor past it was not made by this API. */
@@ -44,9 +51,13 @@ export class JobViewsService {
     private readonly history: JobHistory,
     private readonly kernel: JobKernel,
     private readonly operations: QueueOperations,
+    private readonly registry: QueueRegistry,
   ) {}
 
   async list(ownerId: string, query: UserJobsQuery): Promise<JobPage> {
+    // The queues are known at run time (the catalogue), so the filter is checked here.
+    if (query.queue !== undefined && !this.registry.has(query.queue))
+      throw new BadRequestException([`queue must be one of ${this.registry.names().join(', ')}`]);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !after)
       throw new BadRequestException(['cursor is not a cursor this API gave out']);

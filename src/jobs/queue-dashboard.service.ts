@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ApiConfig } from '../config/api-config';
 import type { AppConfig } from '../config/app-config';
-import type { JobsConfig } from '../config/queue-config';
-import { ALL_QUEUES, QueueCounts, QueueInsights, QueueName, QueueOperations } from '../queues';
+import { QueueCounts, QueueInsights, QueueName, QueueOperations, QueueRegistry } from '../queues';
 
 export interface QueueOverview {
   name: QueueName;
@@ -32,22 +31,21 @@ export interface Dashboard {
 /** Everything an operator looks at first, per queue, with alerts past the configured thresholds. */
 @Injectable()
 export class QueueDashboardService {
-  private readonly jobs: JobsConfig;
   private readonly alerts: ApiConfig['alerts'];
 
   constructor(
     private readonly operations: QueueOperations,
     private readonly insights: QueueInsights,
+    private readonly registry: QueueRegistry,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.jobs = config.get('jobs', { infer: true });
     this.alerts = config.get('api', { infer: true }).alerts;
   }
 
   async build(): Promise<Dashboard> {
     const now = Date.now();
     const [queues, failures] = await Promise.all([
-      Promise.all(ALL_QUEUES.map((q) => this.overview(q, now))),
+      Promise.all(this.registry.names().map((q) => this.overview(q, now))),
       this.insights.recentFailures(10),
     ]);
     const alerts: Dashboard['alerts'] = [];
@@ -83,7 +81,7 @@ export class QueueDashboardService {
   }
 
   private async overview(name: QueueName, now: number): Promise<QueueOverview> {
-    const spec = this.jobs.queues[name];
+    const spec = this.registry.spec(name);
     const [counts, oldest, workers] = await Promise.all([
       this.operations.counts(name),
       this.insights.oldestWaitingAt(name),

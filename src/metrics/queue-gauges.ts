@@ -1,12 +1,14 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { Metrics } from '../infra/metrics/metrics';
-import { ALL_QUEUES, QueueCounts, QueueInsights, QueueName, QueueOperations } from '../queues';
+import { QueueCounts, QueueInsights, QueueName, QueueOperations, QueueRegistry } from '../queues';
 
 /** Scrapes closer together than this share one read of Redis (ten scrapers, one read). */
 const CACHE_MS = 2000;
 
 interface Snapshot {
+  /** The catalogue's queues (fixed once the app is up). */
+  names: QueueName[];
   counts: Record<QueueName, QueueCounts>;
   oldest: Record<QueueName, number | null>;
   workers: Record<QueueName, number>;
@@ -24,6 +26,7 @@ export class QueueGauges implements OnModuleInit {
     private readonly metrics: Metrics,
     private readonly operations: QueueOperations,
     private readonly insights: QueueInsights,
+    private readonly registry: QueueRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -34,8 +37,8 @@ export class QueueGauges implements OnModuleInit {
       labelNames: ['queue', 'state'] as const,
       registers: [this.metrics.registry],
       async collect() {
-        const { counts } = await read();
-        for (const queue of ALL_QUEUES)
+        const { names, counts } = await read();
+        for (const queue of names)
           for (const state of ['waiting', 'active', 'delayed', 'failed', 'completed'] as const)
             this.set({ queue, state }, counts[queue][state]);
       },
@@ -46,8 +49,8 @@ export class QueueGauges implements OnModuleInit {
       labelNames: ['queue'] as const,
       registers: [this.metrics.registry],
       async collect() {
-        const { counts } = await read();
-        for (const queue of ALL_QUEUES) this.set({ queue }, counts[queue].paused ? 1 : 0);
+        const { names, counts } = await read();
+        for (const queue of names) this.set({ queue }, counts[queue].paused ? 1 : 0);
       },
     });
     new Gauge({
@@ -56,8 +59,8 @@ export class QueueGauges implements OnModuleInit {
       labelNames: ['queue'] as const,
       registers: [this.metrics.registry],
       async collect() {
-        const { oldest } = await read();
-        for (const queue of ALL_QUEUES) {
+        const { names, oldest } = await read();
+        for (const queue of names) {
           const at = oldest[queue];
           this.set({ queue }, at === null ? 0 : Math.max(0, (Date.now() - at) / 1000));
         }
@@ -69,8 +72,8 @@ export class QueueGauges implements OnModuleInit {
       labelNames: ['queue'] as const,
       registers: [this.metrics.registry],
       async collect() {
-        const { workers } = await read();
-        for (const queue of ALL_QUEUES) this.set({ queue }, workers[queue]);
+        const { names, workers } = await read();
+        for (const queue of names) this.set({ queue }, workers[queue]);
       },
     });
   }
@@ -78,19 +81,18 @@ export class QueueGauges implements OnModuleInit {
   private snapshot(): Promise<Snapshot> {
     if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.value;
     const value = (async () => {
+      const names = this.registry.names();
       const counts = await this.operations.allCounts();
       const oldest = Object.fromEntries(
         await Promise.all(
-          ALL_QUEUES.map(async (q) => [q, await this.insights.oldestWaitingAt(q)] as const),
+          names.map(async (q) => [q, await this.insights.oldestWaitingAt(q)] as const),
         ),
       ) as Snapshot['oldest'];
       // CLIENT LIST once per queue: fine at scrape time, and the cache keeps it to one per 2 s.
       const workers = Object.fromEntries(
-        await Promise.all(
-          ALL_QUEUES.map(async (q) => [q, await this.operations.workers(q)] as const),
-        ),
+        await Promise.all(names.map(async (q) => [q, await this.operations.workers(q)] as const)),
       ) as Snapshot['workers'];
-      return { counts, oldest, workers };
+      return { names, counts, oldest, workers };
     })();
     this.cached = { at: Date.now(), value };
     // A failed read is not cached: the next scrape tries again.

@@ -3,9 +3,12 @@ export { QueuesService } from './queues.service';
 export { QueuesModule } from './queues.module';
 export { JOB_PRIORITY } from './contracts/job-priority';
 export type { JobPriority } from './contracts/job-priority';
-export { QUEUE_NAMES, JOB_NAMES } from './contracts/queue-names';
-export type { QueueName } from './contracts/queue-names';
-export { QUEUE_CATALOGUE } from './contracts/queue-catalogue';
+export { QUEUE_NAMES, JOB_NAMES, BUILT_IN_QUEUES } from './contracts/queue-names';
+export type { BuiltInQueueName, QueueName } from './contracts/queue-names';
+export { defineQueue } from './contracts/queue-catalogue';
+export type { QueueDefinition, QueueSpec } from './contracts/queue-catalogue';
+export { QUEUE_SET } from './queue-set';
+export type { QueueEntry } from './queue-set';
 export type { JobNameOf, PayloadOf } from './job-registry';
 export type { AcceptedJob, AddJobOptions, JobStatus } from './kernel/job-kernel.service';
 export type { CancelOutcome } from './kernel/job-control';
@@ -20,7 +23,7 @@ export {
   PermanentJobError,
 } from './contracts/job-errors';
 // What the app layer (HTTP, realtime, scheduler, admin board) uses.
-export { ALL_QUEUES } from './contracts/queue-names';
+export { QueueCatalogue } from './kernel/queue-catalogue.service';
 export { JobControl } from './kernel/job-control';
 export { jobEventsStream } from './kernel/job-events';
 export type { JobEvent } from './kernel/job-events';

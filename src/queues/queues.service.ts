@@ -9,7 +9,7 @@ import { AcceptedJob, AddJobOptions, JobKernel, JobStatus } from './kernel/job-k
 import { CancelOutcome, JobControl } from './kernel/job-control';
 import { QueueCounts, QueueOperations } from './kernel/queue-operations';
 import { JobNameOf, PayloadOf } from './job-registry';
-import type { QueueName } from './contracts/queue-names';
+import type { BuiltInQueueName, QueueName } from './contracts/queue-names';
 import { ScheduledPostsProducer } from './scheduled-posts/scheduled-posts.producer';
 import type {
   PostToSocialPayload,
@@ -70,22 +70,34 @@ export class QueuesService {
     return this.scheduledPostsProducer.schedule(data, date);
   }
 
-  addJob<Q extends QueueName, N extends JobNameOf<Q>>(
+  /** A job on a built-in queue, its payload typed by the queue's definition. */
+  addJob<Q extends BuiltInQueueName, N extends JobNameOf<Q>>(
     queueName: Q,
     job: { name: N; data: OwnedInput<PayloadOf<Q, N>> },
     options?: AddJobOptions,
+  ): Promise<AcceptedJob>;
+  /** A job on a queue added to the app beyond the built-in six (validated at run time). */
+  addJob<Q extends string>(
+    queueName: Q extends BuiltInQueueName ? never : Q,
+    job: { name: string; data: object },
+    options?: AddJobOptions,
+  ): Promise<AcceptedJob>;
+  addJob(
+    queueName: string,
+    job: { name: string; data: unknown },
+    options?: AddJobOptions,
   ): Promise<AcceptedJob> {
-    return this.kernel.add(queueName, job.name, job.data, options);
+    return this.kernel.add(queueName, job.name, job.data as object, options);
   }
 
   /** A one-time job that runs at `date` (in the future). */
-  scheduleJob<Q extends QueueName, N extends JobNameOf<Q>>(
+  scheduleJob<Q extends BuiltInQueueName, N extends JobNameOf<Q>>(
     queueName: Q,
     job: { name: N; data: OwnedInput<PayloadOf<Q, N>> },
     date: Date,
   ): Promise<AcceptedJob> {
     if (!(date instanceof Date)) throw new JobPayloadError(['date must be a valid date']);
-    return this.kernel.add(queueName, job.name, job.data, { runAt: date });
+    return this.kernel.add(queueName, job.name, job.data as object, { runAt: date });
   }
 
   getJobStatus(queueName: string, jobId: string): Promise<JobStatus> {

@@ -19,7 +19,7 @@ import { Metrics } from '../infra/metrics/metrics';
 import { UsersService } from '../auth/users.service';
 import { JobEventsSubscriber } from './job-events.subscriber';
 import { handshakeError, handshakeToken, socketUser } from './socket-auth';
-import { ALL_QUEUES } from '../queues';
+import { QueueRegistry } from '../queues';
 import type { JobEvent } from '../queues';
 
 const userRoom = (userId: string) => `user:${userId}`;
@@ -64,6 +64,7 @@ export class JobsGateway
     private readonly users: UsersService,
     private readonly events: JobEventsSubscriber,
     private readonly metrics: Metrics,
+    private readonly registry: QueueRegistry,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -178,8 +179,8 @@ export class JobsGateway
       return { ok: false, error: 'Only admins can watch jobs other than their own' };
     const queue = body?.queue;
     if (queue === undefined) return EVERY_JOB_ROOM;
-    if (typeof queue !== 'string' || !(ALL_QUEUES as readonly string[]).includes(queue))
-      return { ok: false, error: `queue must be one of ${ALL_QUEUES.join(', ')}` };
+    if (typeof queue !== 'string' || !this.registry.has(queue))
+      return { ok: false, error: `queue must be one of ${this.registry.names().join(', ')}` };
     return queueRoom(queue);
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QueuesModule } from '../queues';
 import { MetricsModule } from '../infra/metrics/metrics.module';
 import { AuthModule } from '../auth/auth.module';
 import { JobEventsSubscriber } from './job-events.subscriber';
@@ -6,7 +7,7 @@ import { JobsGateway } from './jobs.gateway';
 
 /** socket.io on the API: live job updates (namespace /jobs). */
 @Module({
-  imports: [AuthModule, MetricsModule],
+  imports: [AuthModule, MetricsModule, QueuesModule],
   providers: [JobEventsSubscriber, JobsGateway],
 })
 export class RealtimeModule {}

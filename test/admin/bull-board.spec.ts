@@ -7,7 +7,7 @@ import type { App } from 'supertest/types';
 import { UsersService } from '../../src/auth/users.service';
 import { REDIS_CLIENT } from '../../src/infra/redis/redis.module';
 import { QUEUE_NAMES, QueuesService } from '../../src/queues';
-import { ALL_QUEUES } from '../../src/queues/contracts/queue-names';
+import { BUILT_IN_QUEUES as ALL_QUEUES } from '../../src/queues/contracts/queue-names';
 import { SocialAccountsService } from '../../src/social/social-accounts.service';
 import { ApiClient, Session } from '../support/api-client';
 import { HttpFake, RecordedRequest } from '../support/fakes/http-fake';

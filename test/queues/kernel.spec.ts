@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { ALL_QUEUES } from '../../src/queues/contracts/queue-names';
+import { BUILT_IN_QUEUES as ALL_QUEUES } from '../../src/queues/contracts/queue-names';
 import {
   JobIdConflictError,
   JOB_PRIORITY,

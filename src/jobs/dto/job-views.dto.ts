@@ -1,5 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ALL_QUEUES, JOB_STATES } from '../../queues';
+import { BUILT_IN_QUEUES, JOB_STATES } from '../../queues';
+
+const QUEUE_PROPERTY = {
+  example: 'email-sending',
+  description: `the queue (built in: ${BUILT_IN_QUEUES.join(', ')})`,
+};
 
 export class JobTimestamps {
   @ApiProperty() created: string;
@@ -11,7 +16,7 @@ export class JobTimestamps {
 /** One job as its owner sees it. */
 export class JobView {
   @ApiProperty() id: string;
-  @ApiProperty({ enum: ALL_QUEUES }) queue: string;
+  @ApiProperty(QUEUE_PROPERTY) queue: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: JOB_STATES }) state: string;
   @ApiProperty({ oneOf: [{ type: 'number' }, { type: 'object' }] }) progress: unknown;
@@ -36,7 +41,7 @@ export class JobPage {
 /** 202 answer of every submission. */
 export class AcceptedJobView {
   @ApiProperty() jobId: string;
-  @ApiProperty({ enum: ALL_QUEUES }) queue: string;
+  @ApiProperty(QUEUE_PROPERTY) queue: string;
   @ApiProperty({ enum: JOB_STATES }) state: string;
 }
 

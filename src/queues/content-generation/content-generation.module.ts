@@ -1,5 +1,7 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
+import { CONTENT_GENERATION_QUEUE } from './content-generation.queue';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { ContentModule } from '../../content/content.module';
 import { MediaModule } from '../../media/media.module';
@@ -7,7 +9,13 @@ import { ContentGenerationProcessor } from './content-generation.processor';
 import { ContentGenerationProducer } from './content-generation.producer';
 
 @Module({
-  imports: [QueueKernelModule, PipelineModule, ContentModule, MediaModule],
+  imports: [
+    QueueKernelModule,
+    BullModule.registerQueue({ name: CONTENT_GENERATION_QUEUE.spec.name }),
+    PipelineModule,
+    ContentModule,
+    MediaModule,
+  ],
   providers: [ContentGenerationProducer, ContentGenerationProcessor],
   exports: [ContentGenerationProducer],
 })

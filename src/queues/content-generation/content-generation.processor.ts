@@ -1,16 +1,14 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { ContentGenerationService } from '../../content/content-generation.service';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import type { FinishedOutcome } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
-import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { JOB_NAMES } from '../contracts/queue-names';
+import { CONTENT_GENERATION_QUEUE } from './content-generation.queue';
 
-@Processor(QUEUE_NAMES.CONTENT_GENERATION, workerOptionsSlot(QUEUE_NAMES.CONTENT_GENERATION))
-export class ContentGenerationProcessor extends KernelProcessor<
-  typeof QUEUE_NAMES.CONTENT_GENERATION
-> {
-  readonly queueName = QUEUE_NAMES.CONTENT_GENERATION;
+@Injectable()
+export class ContentGenerationProcessor extends KernelProcessor<typeof CONTENT_GENERATION_QUEUE> {
+  readonly definition = CONTENT_GENERATION_QUEUE;
 
   constructor(
     private readonly generation: ContentGenerationService,
@@ -19,7 +17,7 @@ export class ContentGenerationProcessor extends KernelProcessor<
     super();
   }
 
-  protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.CONTENT_GENERATION> = {
+  protected readonly handlers: JobHandlers<typeof CONTENT_GENERATION_QUEUE> = {
     [JOB_NAMES.GENERATE_CONTENT]: (payload, context) => this.generation.generate(payload, context),
   };
 

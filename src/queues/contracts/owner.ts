@@ -31,3 +31,9 @@ export function ownerOf(payload: unknown): string | undefined {
   const data = withOwnerField(payload);
   return isRecord(data) && typeof data.userId === 'string' ? data.userId : undefined;
 }
+
+/** The content item a payload belongs to, if any. */
+export function contentOf(payload: unknown): string | undefined {
+  const contentId = isRecord(payload) ? payload.contentId : undefined;
+  return typeof contentId === 'string' ? contentId : undefined;
+}

@@ -1,5 +1,4 @@
-import { JOB_PRIORITY, JobPriority } from './job-priority';
-import { QUEUE_NAMES, QueueName } from './queue-names';
+import type { JobPriority } from './job-priority';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -11,7 +10,7 @@ export interface RateLimit {
 }
 
 export interface QueueSpec {
-  name: QueueName;
+  name: string;
   purpose: string;
   /** Jobs one worker process runs at once. */
   concurrency: number;
@@ -26,58 +25,28 @@ export const REDIS_RETENTION = {
   failedMs: 7 * DAY_MS,
 } as const;
 
-const perMinute = (max: number): RateLimit => ({ max, durationMs: 60_000 });
+export const perMinute = (max: number): RateLimit => ({ max, durationMs: 60_000 });
+
+/** A payload class: validated with class-validator on add and again in the worker. */
+export type PayloadClass = new () => object;
 
 /**
- * The one table of queues and the numbers the product promises. Concurrency and rate limits can be
- * overridden per deployment with QUEUE_<NAME>_CONCURRENCY / _RATE_MAX / _RATE_DURATION_MS.
+ * A queue as its folder defines it: its catalogue row (name and the numbers the product promises;
+ * a deployment overrides concurrency and rate limit with QUEUE_<NAME>_CONCURRENCY / _RATE_MAX /
+ * _RATE_DURATION_MS) and its job names with their payload classes.
  */
-export const QUEUE_CATALOGUE: Readonly<Record<QueueName, QueueSpec>> = {
-  [QUEUE_NAMES.VIDEO_PROCESSING]: {
-    name: QUEUE_NAMES.VIDEO_PROCESSING,
-    purpose: 'Process uploaded videos',
-    concurrency: 2,
-    rateLimit: perMinute(5),
-    defaultPriority: JOB_PRIORITY.HIGH,
-    attempts: 3,
-  },
-  [QUEUE_NAMES.CONTENT_GENERATION]: {
-    name: QUEUE_NAMES.CONTENT_GENERATION,
-    purpose: 'Generate social media content',
-    concurrency: 5,
-    rateLimit: perMinute(20),
-    defaultPriority: JOB_PRIORITY.NORMAL,
-    attempts: 3,
-  },
-  [QUEUE_NAMES.EMAIL_SENDING]: {
-    name: QUEUE_NAMES.EMAIL_SENDING,
-    purpose: 'Send emails',
-    concurrency: 10,
-    rateLimit: perMinute(100),
-    defaultPriority: JOB_PRIORITY.NORMAL,
-    attempts: 3,
-  },
-  [QUEUE_NAMES.TRANSCRIPT_GENERATION]: {
-    name: QUEUE_NAMES.TRANSCRIPT_GENERATION,
-    purpose: 'Generate video transcripts',
-    concurrency: 3,
-    rateLimit: perMinute(10),
-    defaultPriority: JOB_PRIORITY.NORMAL,
-    attempts: 3,
-  },
-  [QUEUE_NAMES.SOCIAL_POSTING]: {
-    name: QUEUE_NAMES.SOCIAL_POSTING,
-    purpose: 'Post to social platforms',
-    concurrency: 5,
-    rateLimit: perMinute(20),
-    defaultPriority: JOB_PRIORITY.NORMAL,
-    attempts: 3,
-  },
-  [QUEUE_NAMES.SCHEDULED_POSTS]: {
-    name: QUEUE_NAMES.SCHEDULED_POSTS,
-    purpose: 'Schedule future posts',
-    concurrency: 5,
-    defaultPriority: JOB_PRIORITY.NORMAL,
-    attempts: 3,
-  },
-};
+export interface QueueDefinition<
+  Name extends string = string,
+  Jobs extends Readonly<Record<string, PayloadClass>> = Readonly<Record<string, PayloadClass>>,
+> {
+  spec: QueueSpec & { name: Name };
+  jobs: Jobs;
+}
+
+/** Keeps the literal names of a definition, so the typed helpers can be derived from it. */
+export function defineQueue<
+  const Name extends string,
+  const Jobs extends Readonly<Record<string, PayloadClass>>,
+>(definition: QueueDefinition<Name, Jobs>): QueueDefinition<Name, Jobs> {
+  return definition;
+}

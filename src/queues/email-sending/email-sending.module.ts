@@ -1,11 +1,17 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
+import { EMAIL_SENDING_QUEUE } from './email-sending.queue';
 import { MailModule } from '../../mail/mail.module';
 import { EmailSendingProcessor } from './email-sending.processor';
 import { EmailSendingProducer } from './email-sending.producer';
 
 @Module({
-  imports: [QueueKernelModule, MailModule],
+  imports: [
+    QueueKernelModule,
+    BullModule.registerQueue({ name: EMAIL_SENDING_QUEUE.spec.name }),
+    MailModule,
+  ],
   providers: [EmailSendingProducer, EmailSendingProcessor],
   exports: [EmailSendingProducer],
 })

@@ -1,18 +1,18 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { MailService } from '../../mail/mail.service';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
-import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { JOB_NAMES } from '../contracts/queue-names';
+import { EMAIL_SENDING_QUEUE } from './email-sending.queue';
 
-@Processor(QUEUE_NAMES.EMAIL_SENDING, workerOptionsSlot(QUEUE_NAMES.EMAIL_SENDING))
-export class EmailSendingProcessor extends KernelProcessor<typeof QUEUE_NAMES.EMAIL_SENDING> {
-  readonly queueName = QUEUE_NAMES.EMAIL_SENDING;
+@Injectable()
+export class EmailSendingProcessor extends KernelProcessor<typeof EMAIL_SENDING_QUEUE> {
+  readonly definition = EMAIL_SENDING_QUEUE;
 
   constructor(private readonly mail: MailService) {
     super();
   }
 
-  protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.EMAIL_SENDING> = {
+  protected readonly handlers: JobHandlers<typeof EMAIL_SENDING_QUEUE> = {
     [JOB_NAMES.SEND_EMAIL]: (email, { jobId, deferUntil }) =>
       this.mail.send(email, { id: jobId, deferUntil }),
   };

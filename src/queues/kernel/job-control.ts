@@ -160,7 +160,7 @@ export class JobControl {
     } else {
       // Gone from Redis (removed on cancel, or past its 7 days): queue it again from the record.
       const record = (await this.records.findById(jobId))!;
-      const spec = this.jobs.queues[queueName];
+      const spec = this.registry.spec(queueName);
       await this.records.update(jobId, reset, unset);
       await (
         await this.registry.use(queueName)

@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
-import { ownerOf } from '../job-registry';
+import { ownerOf } from '../contracts/owner';
 import type { QueueName } from '../contracts/queue-names';
 import { JobState, SYSTEM_OWNER } from '../records/job-record.schema';
 

@@ -4,15 +4,7 @@ import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
 import { currentLogContext } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
-import {
-  contentOf,
-  JobNameOf,
-  JOB_PAYLOADS,
-  ownerOf,
-  payloadClassFor,
-  PayloadOf,
-} from '../job-registry';
-import { OwnedInput, withOwnerField } from '../contracts/owner';
+import { contentOf, ownerOf, withOwnerField } from '../contracts/owner';
 import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../contracts/job-priority';
 import { QueueName } from '../contracts/queue-names';
 import { IndexedJob, JobIndex } from '../records/job-index';
@@ -28,6 +20,7 @@ import {
 import { buildJobOptions, isValidJobId, newJobId } from './job-options';
 import { JobLookup } from './job-lookup';
 import { JobStatus, statusFromJob, statusFromRecord } from './job-status';
+import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
 
 export { statusFromRecord };
@@ -70,6 +63,7 @@ export class JobKernel {
 
   constructor(
     private readonly registry: QueueRegistry,
+    private readonly catalogue: QueueCatalogue,
     private readonly records: JobRecordsService,
     private readonly index: JobIndex,
     private readonly intents: JobIntents,
@@ -85,18 +79,18 @@ export class JobKernel {
    * when there is none): never a job its owner cannot see, never an accepted job that Redis alone
    * holds. If Redis or MongoDB refuses, the listing is removed and the caller told (503).
    */
-  async add<Q extends QueueName, N extends JobNameOf<Q>>(
-    queue: Q,
-    name: N,
-    data: OwnedInput<PayloadOf<Q, N>>,
+  async add(
+    queue: QueueName,
+    name: string,
+    data: object,
     options: AddJobOptions = {},
   ): Promise<AcceptedJob> {
-    const queueName = this.registry.resolve(queue) as Q;
-    const spec = this.jobs.queues[queueName];
-    const payloadClass = payloadClassFor(queueName, name);
+    const queueName = this.catalogue.resolve(queue);
+    const spec = this.catalogue.spec(queueName);
+    const payloadClass = this.catalogue.payloadClass(queueName, name);
     if (!payloadClass) {
       throw new JobPayloadError([
-        `name must be one of ${Object.keys(JOB_PAYLOADS[queueName]).join(', ')}`,
+        `name must be one of ${this.catalogue.jobNames(queueName).join(', ')}`,
       ]);
     }
     const payload = validateDto(payloadClass, withOwnerField(data)) as Record<string, unknown>;

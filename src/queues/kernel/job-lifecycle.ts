@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Metrics } from '../../infra/metrics/metrics';
 import type { Job, Worker } from 'bullmq';
-import { ownerOf } from '../job-registry';
+import { ownerOf } from '../contracts/owner';
 import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { SYSTEM_OWNER } from '../records/job-record.schema';

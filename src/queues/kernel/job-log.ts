@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { LogContext } from '../../common/log-context';
-import { ownerOf } from '../job-registry';
+import { ownerOf } from '../contracts/owner';
 import { requestIdOf } from './job-options';
 
 /** Who a job's log lines name: queue, id, attempt, owner, and the request that queued it. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
-import { ALL_QUEUES, QueueName } from '../contracts/queue-names';
+import type { QueueName } from '../contracts/queue-names';
 import type { JobRef } from '../records/job-ref';
 import { JobRecord, JobState } from '../records/job-record.schema';
 import { JobRecordsService } from '../records/job-records.service';
@@ -45,6 +45,8 @@ export class JobLookup {
   }
 
   private async read(queue: QueueName, jobId: string): Promise<LiveJob | undefined> {
+    // A queue this app no longer runs (its jobs are still listed): its records answer.
+    if (!this.registry.has(queue)) return undefined;
     const bullQueue = await this.registry.use(queue);
     let job = await bullQueue.getJob(jobId);
     if (!job) return undefined;
@@ -77,11 +79,12 @@ export class JobLookup {
   }
 
   private async queueHolding(jobId: string): Promise<QueueName | undefined> {
+    const names = this.registry.names();
     const found = await Promise.all(
-      ALL_QUEUES.map((queue) => this.redis.exists(this.registry.get(queue).toKey(jobId))),
+      names.map((queue) => this.redis.exists(this.registry.get(queue).toKey(jobId))),
     ).catch((error: unknown) => {
       throw new QueueUnavailableError(error);
     });
-    return ALL_QUEUES[found.findIndex((n) => n > 0)];
+    return names[found.findIndex((n) => n > 0)];
   }
 }

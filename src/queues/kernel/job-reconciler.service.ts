@@ -17,7 +17,7 @@ import {
   SYSTEM_OWNER,
   UNFINISHED_STATES,
 } from '../records/job-record.schema';
-import { ownerOf } from '../job-registry';
+import { ownerOf } from '../contracts/owner';
 import { Metrics } from '../../infra/metrics/metrics';
 import { explainFailure } from '../contracts/job-errors';
 import { jobEvent, JobEventsPublisher } from './job-events';
@@ -153,7 +153,7 @@ export class JobReconciler {
       });
     await queue.add(record.name, record.data, {
       ...buildJobOptions(
-        this.jobs.queues[record.queue],
+        this.registry.spec(record.queue),
         { jobId: record._id, priority: record.priority as JobPriority, delayMs },
         this.jobs.backoffDelayMs,
       ),

@@ -1,5 +1,5 @@
 import type { Job, JobProgress } from 'bullmq';
-import { contentOf, ownerOf } from '../job-registry';
+import { contentOf, ownerOf } from '../contracts/owner';
 import { explainFailure } from '../contracts/job-errors';
 import { fromBullPriority, JobPriority } from '../contracts/job-priority';
 import type { QueueName } from '../contracts/queue-names';

@@ -1,12 +1,10 @@
-import { WorkerHost } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { runInLogContext } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
 import { isDatabaseDown } from '../../infra/mongo/database-down';
-import { JobNameOf, payloadClassFor, PayloadOf } from '../job-registry';
+import type { PayloadClass, QueueDefinition } from '../contracts/queue-catalogue';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
-import type { QueueName } from '../contracts/queue-names';
 import { withOwnerField } from '../contracts/owner';
 import { JobRecordsService } from '../records/job-records.service';
 import { jobLogContext } from './job-log';
@@ -23,8 +21,12 @@ const OUTAGE_RETRY_MS = 2000;
 /** After a shutdown abort, how long a handler gets to stop before its job is handed back. */
 const SETTLE_AFTER_SHUTDOWN_MS = 3000;
 
-export type JobHandlers<Q extends QueueName> = {
-  [N in JobNameOf<Q>]: (payload: PayloadOf<Q, N>, context: JobContext) => Promise<unknown>;
+/** One handler per job name of the queue, each typed by its payload class. */
+export type JobHandlers<D extends QueueDefinition> = {
+  [N in keyof D['jobs'] & string]: (
+    payload: D['jobs'][N] extends PayloadClass ? InstanceType<D['jobs'][N]> : never,
+    context: JobContext,
+  ) => Promise<unknown>;
 };
 
 function abortReason(signal: AbortSignal): string {
@@ -63,13 +65,19 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Base of every queue's @Processor. It validates the payload against the job registry, runs the
- * typed handler with an AbortSignal and turns a cancel into a non-retried JobCancelledError.
- * Records, events and logs are attached to the worker by JobLifecycle.
+ * Base of every queue's processor. Its definition makes the queue known to the kernel (see
+ * QueueCatalogue); WorkerBootstrap gives it a BullMQ Worker in the roles that run workers. It
+ * validates each payload against the definition, runs the typed handler with an AbortSignal and
+ * turns a cancel into a non-retried JobCancelledError. Records, events and logs are attached to
+ * the worker by JobLifecycle.
  */
-export abstract class KernelProcessor<Q extends QueueName = QueueName> extends WorkerHost {
-  abstract readonly queueName: Q;
-  protected abstract readonly handlers: JobHandlers<Q>;
+export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinition> {
+  abstract readonly definition: D;
+  protected abstract readonly handlers: JobHandlers<D>;
+
+  get queueName(): D['spec']['name'] {
+    return this.definition.spec.name;
+  }
 
   // Property injection keeps each queue's processor constructor about its own services only.
   @Inject(JobRecordsService) private readonly records: JobRecordsService;
@@ -86,7 +94,7 @@ export abstract class KernelProcessor<Q extends QueueName = QueueName> extends W
     const handler = (
       this.handlers as Record<string, (p: unknown, c: JobContext) => Promise<unknown>>
     )[job.name];
-    const payloadClass = payloadClassFor(this.queueName, job.name);
+    const payloadClass = (this.definition.jobs as Record<string, PayloadClass>)[job.name];
     if (!handler || !payloadClass) {
       throw new PermanentJobError(`Unknown job "${job.name}" for queue ${this.queueName}`);
     }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
-import { ALL_QUEUES, QueueName } from '../contracts/queue-names';
+import type { QueueName } from '../contracts/queue-names';
 import { isCancelledReason } from '../contracts/job-errors';
 import { JobStatus, statusFromJob } from './job-status';
 import { QueueRegistry } from './queue-registry';
@@ -44,7 +44,7 @@ export class QueueInsights {
   /** The latest failed jobs across queues (not the cancelled ones), newest first. */
   async recentFailures(limit: number): Promise<JobStatus[]> {
     const perQueue = await Promise.all(
-      ALL_QUEUES.map(async (name) => {
+      this.registry.names().map(async (name) => {
         const queue = await this.registry.use(name);
         // Cancelled jobs sit in the same set; read a few more so they can be left out.
         const jobs = await queue.getJobs(['failed'], 0, limit * 3 - 1, false);

@@ -6,7 +6,6 @@ import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import type { AppConfig } from '../../config/app-config';
 import { failFastRedisOptions, forBullMQ } from '../../infra/redis/redis-options';
-import { ALL_QUEUES } from '../contracts/queue-names';
 import { JobRecord, JobRecordSchema } from '../records/job-record.schema';
 import { JobIndex } from '../records/job-index';
 import { JobIndexRebuild } from '../records/job-index-rebuild';
@@ -26,12 +25,14 @@ import { bullTelemetry } from '../../infra/tracing/bullmq-telemetry';
 import { QueueInsights } from './queue-insights';
 import { QueueOperations } from './queue-operations';
 import { JobReconciler } from './job-reconciler.service';
+import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
 import { WorkerBootstrap } from './worker-bootstrap.service';
 
 /**
- * BullMQ connection and the six queues, job records, and the kernel services every queue module
- * uses. Workers are registered by WorkerBootstrap, and only in worker roles (manualRegistration).
+ * BullMQ's connection, job records, and the kernel services every queue module uses. Each queue's
+ * module registers its own BullMQ queue; QueueCatalogue finds the queues through their processors,
+ * and WorkerBootstrap starts their workers in the roles that run them.
  */
 @Module({
   imports: [
@@ -48,14 +49,13 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
         prefix: config.get('redisPrefix', { infer: true }),
         telemetry: bullTelemetry(config.get('otlpEndpoint', { infer: true })),
       }),
-      extraOptions: { manualRegistration: true },
     }),
-    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
     MongooseModule.forFeature([{ name: JobRecord.name, schema: JobRecordSchema }]),
     DerivedIndexModule,
     MetricsModule,
   ],
   providers: [
+    QueueCatalogue,
     QueueRegistry,
     JobIndex,
     JobIndexRebuild,
@@ -76,6 +76,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
   ],
   exports: [
     BullModule,
+    QueueCatalogue,
     QueueRegistry,
     JobIndex,
     JobIntents,

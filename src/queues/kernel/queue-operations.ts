@@ -3,7 +3,7 @@ import type { Job, Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { REDIS_RETENTION } from '../contracts/queue-catalogue';
-import { ALL_QUEUES, QueueName } from '../contracts/queue-names';
+import type { QueueName } from '../contracts/queue-names';
 import type { JobState } from '../records/job-record.schema';
 import { toJobState } from './job-state';
 import { JobStatus, statusFromJob } from './job-status';
@@ -107,23 +107,23 @@ export class QueueOperations {
 
   async allCounts(): Promise<Record<QueueName, QueueCounts>> {
     const entries = await Promise.all(
-      ALL_QUEUES.map(async (q) => [q, await this.counts(q)] as const),
+      this.registry.names().map(async (q) => [q, await this.counts(q)] as const),
     );
-    return Object.fromEntries(entries) as Record<QueueName, QueueCounts>;
+    return Object.fromEntries(entries);
   }
 
   /** Removes completed jobs older than 24 h and failed ones older than 7 days from every queue. */
   /** Removes finished jobs past their retention from every queue, in batches (one Lua call each). */
   async clean(): Promise<Record<QueueName, { completed: number; failed: number }>> {
     const entries = await Promise.all(
-      ALL_QUEUES.map(async (name) => {
+      this.registry.names().map(async (name) => {
         const queue = await this.registry.use(name);
         const completed = await cleanInBatches(queue, REDIS_RETENTION.completedMs, 'completed');
         const failed = await cleanInBatches(queue, REDIS_RETENTION.failedMs, 'failed');
         return [name, { completed, failed }] as const;
       }),
     );
-    return Object.fromEntries(entries) as Record<QueueName, { completed: number; failed: number }>;
+    return Object.fromEntries(entries);
   }
 }
 

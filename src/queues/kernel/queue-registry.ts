@@ -2,8 +2,10 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
-import { ALL_QUEUES, isQueueName, QueueName } from '../contracts/queue-names';
-import { QueueUnavailableError, UnknownQueueError } from '../contracts/job-errors';
+import type { QueueSpec } from '../contracts/queue-catalogue';
+import type { QueueName } from '../contracts/queue-names';
+import { QueueUnavailableError } from '../contracts/job-errors';
+import { QueueCatalogue } from './queue-catalogue.service';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -17,16 +19,22 @@ export function throttled(logger: Logger, label: string, everyMs = 30_000): (err
   };
 }
 
-/** The six BullMQ Queue objects by name, each with an error listener so an outage cannot crash us. */
+/**
+ * The BullMQ Queue object of every queue in the catalogue (each queue's module registers it with
+ * BullModule), each with an error listener so an outage cannot crash us.
+ */
 @Injectable()
 export class QueueRegistry implements OnModuleInit, BeforeApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly logger = new Logger('Queues');
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly catalogue: QueueCatalogue,
+  ) {}
 
   onModuleInit(): void {
-    for (const name of ALL_QUEUES) {
+    for (const name of this.catalogue.names()) {
       const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
       queue.on('error', throttled(this.logger, name));
       this.queues.set(name, queue);
@@ -64,8 +72,21 @@ export class QueueRegistry implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Resolves a name from outside (URL, admin input); unknown names list the valid ones. */
   resolve(name: string): QueueName {
-    if (!isQueueName(name)) throw new UnknownQueueError(name, ALL_QUEUES);
-    return name;
+    return this.catalogue.resolve(name);
+  }
+
+  has(name: string): boolean {
+    return this.queues.has(name);
+  }
+
+  /** Every queue's name (the catalogue's). */
+  names(): QueueName[] {
+    return [...this.queues.keys()];
+  }
+
+  /** The queue's catalogue row with this deployment's overrides. */
+  spec(name: QueueName): QueueSpec {
+    return this.catalogue.spec(name);
   }
 
   all(): [QueueName, Queue][] {

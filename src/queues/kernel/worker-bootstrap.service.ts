@@ -1,4 +1,3 @@
-import { BullRegistrar } from '@nestjs/bullmq';
 import {
   BeforeApplicationShutdown,
   Injectable,
@@ -6,21 +5,22 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { AppConfig, runsWorkers } from '../../config/app-config';
-import { ALL_QUEUES, QueueName } from '../contracts/queue-names';
+import type { QueueName } from '../contracts/queue-names';
 import { bullTelemetry } from '../../infra/tracing/bullmq-telemetry';
 import { CancelBus } from './cancel-bus';
 import { JobLifecycle } from './job-lifecycle';
 import { SHUTDOWN_ABORT } from '../contracts/job-errors';
+import { throttled } from './queue-registry';
 import { JobReconciler } from './job-reconciler.service';
-import { JobEndHooks } from './job-end-hooks';
-import { buildWorkerOptions, fillWorkerOptions } from './worker-options';
+import { QueueCatalogue } from './queue-catalogue.service';
+import { buildWorkerOptions } from './worker-options';
 
 /**
- * Starts workers only in the roles that run them (APP_ROLE worker or all): applies each queue's
- * configured concurrency and rate limit, registers the @Processor classes with BullMQ, wires their
- * events, listens for cancel requests and runs the reconciler. On shutdown it lets running jobs
+ * Starts workers only in the roles that run them (APP_ROLE worker or all): one BullMQ Worker per
+ * queue the catalogue knows, with the queue's configured concurrency and rate limit, running its
+ * processor; wires their events, listens for cancel requests and runs the reconciler. On shutdown it lets running jobs
  * finish for SHUTDOWN_TIMEOUT_MS, then stops them (they are retried by the next worker).
  */
 @Injectable()
@@ -30,8 +30,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
   private reconcileTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly endHooks: JobEndHooks,
-    private readonly registrar: BullRegistrar,
+    private readonly catalogue: QueueCatalogue,
     private readonly lifecycle: JobLifecycle,
     private readonly cancelBus: CancelBus,
     private readonly reconciler: JobReconciler,
@@ -41,26 +40,33 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
   async onApplicationBootstrap(): Promise<void> {
     if (!runsWorkers(this.config.get('role', { infer: true }))) return;
     const redis = this.config.get('redis', { infer: true });
-    const processors = this.endHooks.processors();
     const jobs = this.config.get('jobs', { infer: true });
     const prefix = this.config.get('redisPrefix', { infer: true });
     const telemetry = bullTelemetry(this.config.get('otlpEndpoint', { infer: true }));
-    for (const processor of processors) {
-      fillWorkerOptions(
-        processor.queueName,
-        buildWorkerOptions(jobs.queues[processor.queueName], redis, prefix, jobs, telemetry),
+    for (const processor of this.catalogue.processors()) {
+      const queue = processor.queueName;
+      const options = buildWorkerOptions(
+        this.catalogue.spec(queue),
+        redis,
+        prefix,
+        jobs,
+        telemetry,
       );
-    }
-    this.registrar.register();
-    for (const processor of processors) {
-      this.lifecycle.attach(processor.worker, processor);
-      this.workers.set(processor.queueName, processor.worker);
+      // Three parameters: BullMQ passes an AbortSignal only to a processor that declares one.
+      const worker = new Worker(
+        queue,
+        (job, token, signal) => processor.process(job, token, signal),
+        { ...options, autorun: false },
+      );
+      this.lifecycle.attach(worker, processor);
+      this.workers.set(queue, worker);
+      void worker.run().catch(throttled(this.logger, `worker ${queue}`));
     }
     await this.cancelBus.listen(({ queue, jobId, reason }) => {
       if (this.workers.get(queue)?.cancelJob(jobId, reason))
         this.logger.log(`cancelling active job ${jobId} (${queue})`);
     });
-    const idle = ALL_QUEUES.filter((q) => !this.workers.has(q));
+    const idle = this.catalogue.names().filter((q) => !this.workers.has(q));
     this.logger.log(
       `workers running for ${[...this.workers.keys()].join(', ')}${idle.length ? `; no worker yet for ${idle.join(', ')}` : ''}`,
     );
@@ -78,7 +84,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
    */
   workersDown(): QueueName[] | undefined {
     if (!runsWorkers(this.config.get('role', { infer: true }))) return undefined;
-    return ALL_QUEUES.filter((queue) => !this.workers.get(queue)?.isRunning());
+    return this.catalogue.names().filter((queue) => !this.workers.get(queue)?.isRunning());
   }
 
   workerFor(queue: QueueName): Worker | undefined {

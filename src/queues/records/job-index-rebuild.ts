@@ -4,8 +4,7 @@ import type { Job } from 'bullmq';
 import type { Model } from 'mongoose';
 import { DerivedIndex, DerivedIndexes } from '../../infra/derived-index/derived-indexes.service';
 import { QueueRegistry } from '../kernel/queue-registry';
-import { contentOf, ownerOf } from '../job-registry';
-import { ALL_QUEUES } from '../contracts/queue-names';
+import { contentOf, ownerOf } from '../contracts/owner';
 import { IndexedJob, JobIndex } from './job-index';
 import { JobIntents } from './job-intents';
 import { JobRecord, SYSTEM_OWNER, UNFINISHED_STATES } from './job-record.schema';
@@ -97,7 +96,7 @@ export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
 
   private async fromLiveJobs(): Promise<number> {
     let count = 0;
-    for (const name of ALL_QUEUES) {
+    for (const name of this.registry.names()) {
       const queue = await this.registry.use(name);
       for (let start = 0; ; start += PAGE) {
         const jobs = (await queue.getJobs([...LIVE_STATES], start, start + PAGE - 1, true)).filter(

@@ -8,7 +8,7 @@ import type { Model, mongo } from 'mongoose';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_RETENTION } from '../contracts/queue-catalogue';
 import type { QueueName } from '../contracts/queue-names';
-import { contentOf, ownerOf } from '../job-registry';
+import { contentOf, ownerOf } from '../contracts/owner';
 import { fromBullPriority } from '../contracts/job-priority';
 import { IndexedJob, JobIndex } from './job-index';
 import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from './job-record.schema';

@@ -1,8 +1,8 @@
-import { isQueueName, QueueName } from '../contracts/queue-names';
+import { QUEUE_NAME_PATTERN, QueueName } from '../contracts/queue-names';
 
 /**
  * A job as the Redis indexes name it: `<jobId>#<queue>`. The queue rides along so a listing can
- * read the live job without probing six queues; the id comes first and `#` sorts below every id
+ * read the live job without probing every queue; the id comes first and `#` sorts below every id
  * character, so members with equal scores order exactly as job ids do (the old `_id` tie-break).
  */
 export interface JobRef {
@@ -17,5 +17,6 @@ export function toRef(job: JobRef): string {
 export function fromRef(member: string): JobRef | undefined {
   const at = member.lastIndexOf('#');
   const queue = member.slice(at + 1);
-  return at > 0 && isQueueName(queue) ? { id: member.slice(0, at), queue } : undefined;
+  // Well-formed is enough here: a queue this app no longer runs is found by no lookup.
+  return at > 0 && QUEUE_NAME_PATTERN.test(queue) ? { id: member.slice(0, at), queue } : undefined;
 }

@@ -1,12 +1,19 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
+import { SCHEDULED_POSTS_QUEUE } from './scheduled-posts.queue';
 import { SocialModule } from '../../social/social.module';
 import { SocialPostingModule } from '../social-posting/social-posting.module';
 import { ScheduledPostsProcessor } from './scheduled-posts.processor';
 import { ScheduledPostsProducer } from './scheduled-posts.producer';
 
 @Module({
-  imports: [QueueKernelModule, SocialModule, SocialPostingModule],
+  imports: [
+    QueueKernelModule,
+    BullModule.registerQueue({ name: SCHEDULED_POSTS_QUEUE.spec.name }),
+    SocialModule,
+    SocialPostingModule,
+  ],
   providers: [ScheduledPostsProducer, ScheduledPostsProcessor],
   exports: [ScheduledPostsProducer],
 })

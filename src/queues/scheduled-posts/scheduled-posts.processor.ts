@@ -1,9 +1,9 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
-import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { JOB_NAMES } from '../contracts/queue-names';
+import { SCHEDULED_POSTS_QUEUE } from './scheduled-posts.queue';
 import { SocialPostingProducer } from '../social-posting/social-posting.producer';
 import type { PublishScheduledPostPayload } from './publish-scheduled-post.payload';
 
@@ -12,9 +12,9 @@ export function handOffJobId(scheduledJobId: string): string {
   return `${scheduledJobId}-post`;
 }
 
-@Processor(QUEUE_NAMES.SCHEDULED_POSTS, workerOptionsSlot(QUEUE_NAMES.SCHEDULED_POSTS))
-export class ScheduledPostsProcessor extends KernelProcessor<typeof QUEUE_NAMES.SCHEDULED_POSTS> {
-  readonly queueName = QUEUE_NAMES.SCHEDULED_POSTS;
+@Injectable()
+export class ScheduledPostsProcessor extends KernelProcessor<typeof SCHEDULED_POSTS_QUEUE> {
+  readonly definition = SCHEDULED_POSTS_QUEUE;
 
   constructor(
     private readonly socialPosting: SocialPostingProducer,
@@ -23,7 +23,7 @@ export class ScheduledPostsProcessor extends KernelProcessor<typeof QUEUE_NAMES.
     super();
   }
 
-  protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.SCHEDULED_POSTS> = {
+  protected readonly handlers: JobHandlers<typeof SCHEDULED_POSTS_QUEUE> = {
     [JOB_NAMES.PUBLISH_SCHEDULED_POST]: (payload, context) => this.handOff(payload, context),
   };
 

@@ -1,15 +1,15 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import { SocialPublishingService } from '../../social/social-publishing.service';
 import type { FinishedOutcome } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
-import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { JOB_NAMES } from '../contracts/queue-names';
+import { SOCIAL_POSTING_QUEUE } from './social-posting.queue';
 import type { PostToSocialPayload } from './post-to-social.payload';
 
-@Processor(QUEUE_NAMES.SOCIAL_POSTING, workerOptionsSlot(QUEUE_NAMES.SOCIAL_POSTING))
-export class SocialPostingProcessor extends KernelProcessor<typeof QUEUE_NAMES.SOCIAL_POSTING> {
-  readonly queueName = QUEUE_NAMES.SOCIAL_POSTING;
+@Injectable()
+export class SocialPostingProcessor extends KernelProcessor<typeof SOCIAL_POSTING_QUEUE> {
+  readonly definition = SOCIAL_POSTING_QUEUE;
 
   constructor(
     private readonly publishing: SocialPublishingService,
@@ -18,7 +18,7 @@ export class SocialPostingProcessor extends KernelProcessor<typeof QUEUE_NAMES.S
     super();
   }
 
-  protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.SOCIAL_POSTING> = {
+  protected readonly handlers: JobHandlers<typeof SOCIAL_POSTING_QUEUE> = {
     [JOB_NAMES.POST_TO_SOCIAL]: (payload, context) => this.publishing.publish(payload, context),
   };
 

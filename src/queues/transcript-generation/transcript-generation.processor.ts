@@ -1,16 +1,16 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { TranscriptService } from '../../media/transcript.service';
 import type { FinishedOutcome } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
-import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { JOB_NAMES } from '../contracts/queue-names';
+import { TRANSCRIPT_GENERATION_QUEUE } from './transcript-generation.queue';
 
-@Processor(QUEUE_NAMES.TRANSCRIPT_GENERATION, workerOptionsSlot(QUEUE_NAMES.TRANSCRIPT_GENERATION))
+@Injectable()
 export class TranscriptGenerationProcessor extends KernelProcessor<
-  typeof QUEUE_NAMES.TRANSCRIPT_GENERATION
+  typeof TRANSCRIPT_GENERATION_QUEUE
 > {
-  readonly queueName = QUEUE_NAMES.TRANSCRIPT_GENERATION;
+  readonly definition = TRANSCRIPT_GENERATION_QUEUE;
 
   constructor(
     private readonly transcripts: TranscriptService,
@@ -19,7 +19,7 @@ export class TranscriptGenerationProcessor extends KernelProcessor<
     super();
   }
 
-  protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.TRANSCRIPT_GENERATION> = {
+  protected readonly handlers: JobHandlers<typeof TRANSCRIPT_GENERATION_QUEUE> = {
     [JOB_NAMES.GENERATE_TRANSCRIPT]: async (payload, context) => {
       await this.pipeline.started(payload.contentId);
       const { result, text } = await this.transcripts.generate(payload, context);

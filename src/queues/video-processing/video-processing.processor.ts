@@ -1,14 +1,14 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { VideoProcessingService } from '../../media/video-processing.service';
 import type { FinishedOutcome } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
-import { workerOptionsSlot } from '../kernel/worker-options';
-import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { JOB_NAMES } from '../contracts/queue-names';
+import { VIDEO_PROCESSING_QUEUE } from './video-processing.queue';
 
-@Processor(QUEUE_NAMES.VIDEO_PROCESSING, workerOptionsSlot(QUEUE_NAMES.VIDEO_PROCESSING))
-export class VideoProcessingProcessor extends KernelProcessor<typeof QUEUE_NAMES.VIDEO_PROCESSING> {
-  readonly queueName = QUEUE_NAMES.VIDEO_PROCESSING;
+@Injectable()
+export class VideoProcessingProcessor extends KernelProcessor<typeof VIDEO_PROCESSING_QUEUE> {
+  readonly definition = VIDEO_PROCESSING_QUEUE;
 
   constructor(
     private readonly videos: VideoProcessingService,
@@ -17,7 +17,7 @@ export class VideoProcessingProcessor extends KernelProcessor<typeof QUEUE_NAMES
     super();
   }
 
-  protected readonly handlers: JobHandlers<typeof QUEUE_NAMES.VIDEO_PROCESSING> = {
+  protected readonly handlers: JobHandlers<typeof VIDEO_PROCESSING_QUEUE> = {
     [JOB_NAMES.PROCESS_VIDEO]: async (payload, context) => {
       await this.pipeline.started(payload.contentId);
       const processed = await this.videos.process(payload, context);

@@ -1,0 +1,17 @@
+import { JOB_PRIORITY } from '../contracts/job-priority';
+import { defineQueue, perMinute } from '../contracts/queue-catalogue';
+import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
+import { ProcessVideoPayload } from './process-video.payload';
+
+/** The video-processing queue: its catalogue row and its jobs. */
+export const VIDEO_PROCESSING_QUEUE = defineQueue({
+  spec: {
+    name: QUEUE_NAMES.VIDEO_PROCESSING,
+    purpose: 'Process uploaded videos',
+    concurrency: 2,
+    rateLimit: perMinute(5),
+    defaultPriority: JOB_PRIORITY.HIGH,
+    attempts: 3,
+  },
+  jobs: { [JOB_NAMES.PROCESS_VIDEO]: ProcessVideoPayload },
+});
