@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { createApp } from '../../src/bootstrap';
@@ -17,10 +17,14 @@ export interface TestApp {
 export async function startTestApp(
   name: string,
   overrides: Env = {},
-  options: { listen?: boolean } = {},
+  options: { listen?: boolean; extraModules?: Type<unknown>[] } = {},
 ): Promise<TestApp> {
   const config = testConfig(name, overrides);
-  const app = await createApp(config, { logLevel: 'error', shutdownHooks: false });
+  const app = await createApp(config, {
+    logLevel: 'error',
+    shutdownHooks: false,
+    extraModules: options.extraModules,
+  });
   if (options.listen) await app.listen(0, '127.0.0.1');
   else await app.init();
   return { app, config, get: app.get.bind(app), close: () => app.close() };
