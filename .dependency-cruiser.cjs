@@ -1,9 +1,9 @@
 /**
  * The layers of src/, one way only (lower never imports higher), checked by `npm run lint`:
  *
- *   catalogue   src/queues/contracts/{queue-names,queue-catalogue,job-priority}.ts — plain data
+ *   catalogue   src/queues/contracts/{queue-names,queue-catalogue,job-priority}.ts — names, types
  *   common      src/common            — validation helpers, the platform vocabulary
- *   config      src/config            — validated configuration (reads the catalogue's queue rows)
+ *   config      src/config            — validated configuration (QUEUE_<NAME>_* for any name)
  *   infra       src/infra             — Redis and MongoDB plumbing
  *   integrations src/integrations     — ports and adapters to the outside world; no job types
  *   contracts   src/queues/contracts, src/queues/<queue>/*.payload.ts (+ its validators)
