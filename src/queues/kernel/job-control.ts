@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
-import { JobPriority } from '../contracts/job-priority';
 import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { FINISHED_STATES, JobRecord } from '../records/job-record.schema';
@@ -15,7 +14,7 @@ import { JobEndHooks } from './job-end-hooks';
 import { JobEventsPublisher } from './job-events';
 import { AcceptedJob, JobKernel } from './job-kernel.service';
 import { JobLookup } from './job-lookup';
-import { buildJobOptions } from './job-options';
+import { JobReconciler } from './job-reconciler.service';
 import type { JobStatus } from './job-status';
 import { QueueRegistry } from './queue-registry';
 
@@ -38,6 +37,7 @@ export class JobControl {
     private readonly events: JobEventsPublisher,
     private readonly endHooks: JobEndHooks,
     private readonly metrics: Metrics,
+    private readonly reconciler: JobReconciler,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -158,21 +158,11 @@ export class JobControl {
       await this.records.update(jobId, reset, unset);
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     } else {
-      // Gone from Redis (removed on cancel, or past its 7 days): queue it again from the record.
+      // Gone from Redis (removed on cancel, or past its 7 days): queued again from its record,
+      // the way the reconciler queues a job Redis lost.
       const record = (await this.records.findById(jobId))!;
-      const spec = this.registry.spec(queueName);
       await this.records.update(jobId, reset, unset);
-      await (
-        await this.registry.use(queueName)
-      ).add(
-        record.name,
-        record.data,
-        buildJobOptions(
-          spec,
-          { jobId, priority: record.priority as JobPriority, delayMs: 0 },
-          this.jobs.backoffDelayMs,
-        ),
-      );
+      await this.reconciler.requeue({ ...record, ...reset, runAt: undefined });
     }
     return {
       jobId,
