@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { runInLogContext } from '../common/log-context';
+import { runWithRequestId } from '../common/log-context';
 
 /**
  * Runs each HTTP handler inside a log context holding the request's id (set by pino-http from
@@ -13,7 +13,7 @@ export class RequestContextInterceptor implements NestInterceptor {
     const { id } = context.switchToHttp().getRequest<{ id?: unknown }>();
     if (typeof id !== 'string') return next.handle();
     return new Observable((subscriber) =>
-      runInLogContext({ requestId: id }, () => next.handle().subscribe(subscriber)),
+      runWithRequestId(id, () => next.handle().subscribe(subscriber)),
     );
   }
 }

@@ -56,14 +56,22 @@ export class MailService {
    */
   async send(
     payload: SendEmailPayload,
-    job?: { id: string; deferUntil?: (at: Date, why: string) => Promise<never> },
+    job?: {
+      id: string;
+      deferUntil?: (at: Date, why: string) => Promise<never>;
+      /** The job's fields for log lines (JobContext.logFields). */
+      logFields?: Readonly<Record<string, unknown>>;
+    },
   ): Promise<SentMail> {
     if (!MAIL_TEMPLATES.includes(payload.template))
       throw new PermanentJobError(`Unknown email template "${payload.template}"`);
     if (!job) return this.deliver(payload);
     const before = await this.ledger.find(job.id);
     if (before?.state === 'sent') {
-      this.logger.log(`job ${job.id}: its email was accepted before; not sent again`);
+      this.logger.log({
+        msg: `job ${job.id}: its email was accepted before; not sent again`,
+        ...job.logFields,
+      });
       const { messageId, accepted, outboxFile } = before;
       return { messageId, accepted, ...(outboxFile ? { outboxFile } : {}) };
     }
@@ -74,20 +82,26 @@ export class MailService {
       await job.deferUntil(new Date(inFlightUntil), 'an earlier attempt may still be sending');
     const messageId = `<${job.id}@${this.messageDomain}>`;
     await this.ledger.sending(job.id, messageId);
-    const sent = await this.deliver(payload, { messageId, jobId: job.id }).catch(
-      async (error: unknown) => {
-        // The server said no, or was never reached: nothing was sent, so a retry may send at once.
-        if (definitelyNotSent(error)) await this.ledger.forget(job.id);
-        throw error;
-      },
-    );
+    const sent = await this.deliver(payload, {
+      messageId,
+      jobId: job.id,
+      logFields: job.logFields,
+    }).catch(async (error: unknown) => {
+      // The server said no, or was never reached: nothing was sent, so a retry may send at once.
+      if (definitelyNotSent(error)) await this.ledger.forget(job.id);
+      throw error;
+    });
     await this.ledger.sent({ _id: job.id, ...sent });
     return sent;
   }
 
   private async deliver(
     payload: SendEmailPayload,
-    ids: { messageId?: string; jobId?: string } = {},
+    ids: {
+      messageId?: string;
+      jobId?: string;
+      logFields?: Readonly<Record<string, unknown>>;
+    } = {},
   ): Promise<SentMail> {
     const context = payload.data ?? {};
     const subject =
@@ -109,7 +123,10 @@ export class MailService {
     const accepted = (info.accepted ?? []).map((a) => (typeof a === 'string' ? a : a.address));
     if (this.mail.smtpUrl) return { messageId: info.messageId, accepted };
     const outboxFile = await this.writeToOutbox(info, ids.jobId);
-    this.logger.log(`no SMTP_URL: wrote ${path.basename(outboxFile)} for ${payload.to}`);
+    this.logger.log({
+      msg: `no SMTP_URL: wrote ${path.basename(outboxFile)} for ${payload.to}`,
+      ...ids.logFields,
+    });
     return {
       messageId: info.messageId,
       accepted: [payload.to],

@@ -151,7 +151,10 @@ export class SocialPublishingService {
       return outcomeOf(await this.ledger.markUncertain(context.jobId, platform, why));
     }
     if (found) {
-      this.logger.log(`job ${context.jobId}: ${platform} already has the post (${found.postId})`);
+      this.logger.log({
+        msg: `${platform} already has the post (${found.postId})`,
+        ...context.logFields,
+      });
       return this.recordPosted(payload, platform, found, context);
     }
     if (await this.ledger.reclaimUnknown(context.jobId, platform)) return undefined;
@@ -179,7 +182,7 @@ export class SocialPublishingService {
         publishedAt: new Date(),
       });
     }
-    this.logger.log(`job ${context.jobId}: posted to ${platform} (${published.postId})`);
+    this.logger.log({ msg: `posted to ${platform} (${published.postId})`, ...context.logFields });
     return outcomeOf(entry);
   }
 
@@ -234,9 +237,10 @@ export class SocialPublishingService {
     waitMs: number,
     summary: string,
   ): Promise<never> {
-    this.logger.warn(
-      `job ${context.jobId}: rate limited, trying again in ${Math.ceil(waitMs / 1000)} s (${summary})`,
-    );
+    this.logger.warn({
+      msg: `rate limited, trying again in ${Math.ceil(waitMs / 1000)} s (${summary})`,
+      ...context.logFields,
+    });
     return context.deferUntil(new Date(Date.now() + waitMs), 'rate limited');
   }
 }

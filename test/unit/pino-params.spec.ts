@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { jobLogFields, runInLogContext } from '../../src/common/log-context';
+import { currentRequestId, runWithRequestId } from '../../src/common/log-context';
 import { requestIdFor, withoutSecrets } from '../../src/infra/logging/pino-params';
 
 function exchange(header?: string) {
@@ -30,22 +30,13 @@ describe('log fields', () => {
     expect(withoutSecrets('/api/jobs/user?limit=20')).toBe('/api/jobs/user?limit=20');
   });
 
-  it('adds job fields only inside a job, with the request id that queued it', async () => {
-    expect(jobLogFields()).toEqual({});
-    expect(runInLogContext({ requestId: 'r1' }, () => jobLogFields())).toEqual({});
-    const inJob = await runInLogContext(
-      { requestId: 'r1', job: { queue: 'email-sending', jobId: 'j1', attempt: 2, ownerId: 'u1' } },
-      async () => {
-        await new Promise((r) => setTimeout(r, 1));
-        return jobLogFields();
-      },
-    );
-    expect(inJob).toEqual({
-      queue: 'email-sending',
-      jobId: 'j1',
-      attempt: 2,
-      ownerId: 'u1',
-      requestId: 'r1',
+  it('keeps the request id across awaits inside the handler, and nowhere else', async () => {
+    expect(currentRequestId()).toBeUndefined();
+    const seen = await runWithRequestId('r1', async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return currentRequestId();
     });
+    expect(seen).toBe('r1');
+    expect(currentRequestId()).toBeUndefined();
   });
 });

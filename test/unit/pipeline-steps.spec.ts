@@ -35,7 +35,7 @@ const video = {
 describe('PipelineSteps: video → transcript → content', () => {
   it('queues the transcript under an id derived from the video job', async () => {
     const { pipeline, calls } = steps();
-    const next = await pipeline.afterVideo(video, { audioCodec: 'aac' } as never, 'v9');
+    const next = await pipeline.afterVideo(video, { audioCodec: 'aac' } as never, { jobId: 'v9' });
     expect(next).toEqual({ transcriptJobId: 'v9-transcript' });
     expect(calls).toEqual([
       [
@@ -46,9 +46,35 @@ describe('PipelineSteps: video → transcript → content', () => {
     ]);
   });
 
+  it('carries the request id of the first step to the jobs it queues', async () => {
+    const seen: unknown[] = [];
+    const record = (payload: unknown, opts: unknown) => {
+      seen.push(opts);
+      return Promise.resolve({ jobId: 'next' });
+    };
+    const pipeline = new PipelineSteps(
+      { generate: record } as unknown as TranscriptGenerationProducer,
+      { generate: record } as unknown as ContentGenerationProducer,
+      {} as ContentService,
+    );
+    await pipeline.afterVideo(video, { audioCodec: 'aac' } as never, {
+      jobId: 'v9',
+      requestId: 'req-1',
+    });
+    const transcript = { contentId: 'c1', language: 'en', userId: 'u1', generatePosts: ['x'] };
+    await pipeline.afterTranscript(transcript as never, 'words', {
+      jobId: 't1',
+      requestId: 'req-1',
+    });
+    expect(seen).toEqual([
+      { jobId: 'v9-transcript', requestId: 'req-1' },
+      { jobId: 't1-content', requestId: 'req-1' },
+    ]);
+  });
+
   it('stops at a silent video, saying why, and marks the content ready', async () => {
     const { pipeline, calls } = steps();
-    expect(await pipeline.afterVideo(video, {} as never, 'v9')).toBeUndefined();
+    expect(await pipeline.afterVideo(video, {} as never, { jobId: 'v9' })).toBeUndefined();
     expect(calls).toEqual([
       ['media', 'c1', 'transcript', { skipped: 'the video has no audio track' }],
       ['status', 'c1', 'ready'],
@@ -58,7 +84,7 @@ describe('PipelineSteps: video → transcript → content', () => {
   it('cuts a long transcript at a word before generating, and fails the content with a step', async () => {
     const { pipeline, calls } = steps();
     const transcript = { contentId: 'c1', language: 'en', userId: 'u1', generatePosts: ['x'] };
-    await pipeline.afterTranscript(transcript as never, 'word '.repeat(20_000), 't1');
+    await pipeline.afterTranscript(transcript as never, 'word '.repeat(20_000), { jobId: 't1' });
     const [, payload, id] = calls[0] as [string, { text: string }, string];
     expect(id).toBe('t1-content');
     expect(payload.text.length).toBeLessThanOrEqual(50_000);

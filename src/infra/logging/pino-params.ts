@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
 import { stdTimeFunctions, type LevelWithSilent } from 'pino';
-import { jobLogFields, REQUEST_ID_PATTERN } from '../../common/log-context';
+import { REQUEST_ID_PATTERN } from '../../common/log-context';
 import type { LogFormat, LogLevelName } from '../../config/app-config';
 
 /** LOG_LEVEL keeps Nest's names; pino calls Nest's `log` info and `verbose` trace. */
@@ -39,19 +39,26 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
 /**
  * nestjs-pino settings. Lines name only what is safe: method, path (credentials in the query
  * redacted), status, time — never headers (Authorization, cookies) or bodies (passwords, tokens,
- * e-mail contents). Fields of the request or job being served come from the log context.
+ * e-mail contents). Lines written while serving a request carry its `requestId`; job lines carry
+ * the job's fields (see JobContext.logFields).
  */
 export function pinoParams(level: LogLevelName, format: LogFormat): Params {
   return {
-    // Every route (Nest 11's wildcard syntax; the default '*' draws a deprecation warning).
+    // Every route (Nest 11's wildcard syntax; the default '*' draws a deprecation warning) but
+    // probes and scrapes: unlogged anyway, and the per-request store nestjs-pino keeps (an
+    // AsyncLocalStorage) would, once used, slow every await of a worker-only process on Node 20.
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    exclude: [
+      { path: 'health', method: RequestMethod.ALL },
+      { path: 'health/*path', method: RequestMethod.ALL },
+      { path: 'metrics', method: RequestMethod.ALL },
+    ],
     pinoHttp: {
       level: PINO_LEVELS[level],
       base: { pid: process.pid },
       messageKey: 'msg',
       formatters: { level: (label) => ({ level: label }) },
       timestamp: stdTimeFunctions.isoTime,
-      mixin: () => jobLogFields(),
       genReqId: requestIdFor,
       customAttributeKeys: { reqId: 'requestId' },
       quietReqLogger: true,

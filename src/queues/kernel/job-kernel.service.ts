@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
-import { currentLogContext } from '../../common/log-context';
+import { currentRequestId } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
 import { contentOf, ownerOf, withOwnerField } from '../contracts/owner';
 import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../contracts/job-priority';
@@ -40,6 +40,8 @@ export interface AddJobOptions {
    * instead of failing. For jobs a completed action owes (the welcome email of a new account).
    */
   deferIfQueueDown?: boolean;
+  /** The request (or job) this job comes from; by default the HTTP request being served. */
+  requestId?: string;
 }
 
 export interface AcceptedJob {
@@ -118,7 +120,7 @@ export class JobKernel {
         priority: priority as JobPriority,
         delayMs,
         // The request (or the job) this one was queued from, for its worker's log lines.
-        requestId: currentLogContext()?.requestId,
+        requestId: options.requestId ?? currentRequestId(),
       },
       this.jobs.backoffDelayMs,
     );

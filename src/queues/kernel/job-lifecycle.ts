@@ -9,7 +9,7 @@ import { explainFailure, isCancelledReason, JobCancelledError } from '../contrac
 import { JobEvent, jobEvent, JobEventsPublisher } from './job-events';
 import type { FinishedOutcome } from '../contracts/job-context';
 import type { KernelProcessor } from './kernel-processor';
-import { jobLine, jobLogContext } from './job-log';
+import { jobLine, jobLogFields } from './job-log';
 import { throttled } from './queue-registry';
 
 /**
@@ -51,12 +51,12 @@ export class JobLifecycle {
       running.add(job.id!);
       this.metrics.activeJobs.set({ queue }, running.size);
       this.events.publish(event('job:active', job, { state: 'active' }));
-      logger.debug(jobLine('job active', jobLogContext(queue, job)));
+      logger.debug(jobLine('job active', jobLogFields(queue, job)));
     });
 
     worker.on('progress', (job, progress) => {
       this.events.publish(event('job:progress', job, { state: 'active', progress }));
-      logger.debug({ ...jobLine('job progress', jobLogContext(queue, job)), progress });
+      logger.debug({ ...jobLine('job progress', jobLogFields(queue, job)), progress });
     });
 
     const ended = (job: Job) =>
@@ -77,7 +77,7 @@ export class JobLifecycle {
           result,
         }),
       );
-      logger.log(jobLine('job completed', jobLogContext(queue, job, job.attemptsMade)));
+      logger.log(jobLine('job completed', jobLogFields(queue, job, job.attemptsMade)));
       this.finish(processor, job, { state: 'completed', result }, logger);
     });
 
@@ -91,7 +91,7 @@ export class JobLifecycle {
         this.metrics.jobEnded(queue, job.name, 'retried');
         this.events.publish(event('job:retrying', job, { state, failedReason: reason }));
         logger.warn({
-          ...jobLine('job attempt failed, will retry', jobLogContext(queue, job, job.attemptsMade)),
+          ...jobLine('job attempt failed, will retry', jobLogFields(queue, job, job.attemptsMade)),
           reason,
         });
         return;
@@ -109,7 +109,7 @@ export class JobLifecycle {
         }),
       );
       const line = {
-        ...jobLine(`job ${state}`, jobLogContext(queue, job, job.attemptsMade)),
+        ...jobLine(`job ${state}`, jobLogFields(queue, job, job.attemptsMade)),
         reason,
       };
       if (state === 'cancelled') logger.log(line);
@@ -131,7 +131,7 @@ export class JobLifecycle {
   ): void {
     processor.onFinished?.((job.data ?? {}) as object, outcome).catch((error: Error) =>
       logger.error({
-        ...jobLine('after-finish step failed', jobLogContext(processor.queueName, job)),
+        ...jobLine('after-finish step failed', jobLogFields(processor.queueName, job)),
         reason: error.message,
       }),
     );

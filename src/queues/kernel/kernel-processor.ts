@@ -1,13 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
-import { runInLogContext } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
 import { isDatabaseDown } from '../../infra/mongo/database-down';
 import type { PayloadClass, QueueDefinition } from '../contracts/queue-catalogue';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
 import { withOwnerField } from '../contracts/owner';
 import { JobRecordsService } from '../records/job-records.service';
-import { jobLogContext } from './job-log';
+import { jobLogFields } from './job-log';
+import { requestIdOf } from './job-options';
 import {
   JobCancelledError,
   JobPayloadError,
@@ -121,11 +121,10 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
         await job.moveToDelayed(at.getTime(), token);
         throw new DelayedError(`${why}; until ${at.toISOString()}`);
       },
+      requestId: requestIdOf(job),
+      logFields: jobLogFields(this.queueName, job),
     };
-    // Every line the handler logs names the job and the request that queued it.
-    const work = runInLogContext(jobLogContext(this.queueName, job), () =>
-      handler(payload, context),
-    );
+    const work = handler(payload, context);
     try {
       return await untilAborted(work, abortSignal);
     } catch (error) {

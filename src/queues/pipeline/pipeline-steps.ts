@@ -1,3 +1,4 @@
+import type { JobContext } from '../contracts/job-context';
 import { Injectable } from '@nestjs/common';
 import { ContentService } from '../../content/content.service';
 import type { VideoMetadata } from '../../integrations/media/media-tools';
@@ -14,6 +15,9 @@ import type { ProcessVideoPayload } from '../video-processing/process-video.payl
  * job records answer with the job already made, never a second one. A step that fails for good
  * marks the content failed with its reason, and nothing after it runs.
  */
+/** The step's job that queues the next one: its id names the next job, its request id carries on. */
+export type StepJob = Pick<JobContext, 'jobId' | 'requestId'>;
+
 @Injectable()
 export class PipelineSteps {
   constructor(
@@ -29,7 +33,7 @@ export class PipelineSteps {
   async afterVideo(
     payload: ProcessVideoPayload,
     metadata: VideoMetadata,
-    jobId: string,
+    from: StepJob,
   ): Promise<{ transcriptJobId: string } | undefined> {
     const { contentId, pipeline } = payload;
     if (pipeline && !metadata.audioCodec) {
@@ -48,7 +52,7 @@ export class PipelineSteps {
         userId: payload.userId,
         generatePosts: pipeline.platforms,
       },
-      { jobId: `${jobId}-transcript` },
+      { jobId: `${from.jobId}-transcript`, requestId: from.requestId },
     );
     return { transcriptJobId: next.jobId };
   }
@@ -56,7 +60,7 @@ export class PipelineSteps {
   async afterTranscript(
     payload: GenerateTranscriptPayload,
     text: string,
-    jobId: string,
+    from: StepJob,
   ): Promise<{ contentJobId: string } | undefined> {
     if (!payload.generatePosts) {
       await this.contents.setStatus(payload.contentId, 'ready');
@@ -69,7 +73,7 @@ export class PipelineSteps {
         platforms: payload.generatePosts,
         userId: payload.userId,
       },
-      { jobId: `${jobId}-content` },
+      { jobId: `${from.jobId}-content`, requestId: from.requestId },
     );
     return { contentJobId: next.jobId };
   }

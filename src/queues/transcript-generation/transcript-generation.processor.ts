@@ -25,7 +25,7 @@ export class TranscriptGenerationProcessor extends KernelProcessor<
       const { result, text } = await this.transcripts.generate(payload, context);
       context.signal.throwIfAborted();
       // The next step is queued as this job's last act (see PipelineSteps).
-      const next = await this.pipeline.afterTranscript(payload, text, context.jobId);
+      const next = await this.pipeline.afterTranscript(payload, text, context);
       return next ? { ...result, next } : result;
     },
   };

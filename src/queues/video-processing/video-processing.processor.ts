@@ -23,7 +23,7 @@ export class VideoProcessingProcessor extends KernelProcessor<typeof VIDEO_PROCE
       const processed = await this.videos.process(payload, context);
       context.signal.throwIfAborted();
       // The next step is queued as this job's last act (see PipelineSteps).
-      const next = await this.pipeline.afterVideo(payload, processed.metadata, context.jobId);
+      const next = await this.pipeline.afterVideo(payload, processed.metadata, context);
       return next ? { ...processed, next } : processed;
     },
   };
