@@ -5,6 +5,7 @@ import { DerivedIndexModule } from '../infra/derived-index/derived-index.module'
 import { SchedulerModule } from '../scheduler/scheduler.module';
 import { AuditEntry, AuditEntrySchema } from './audit/audit-entry.schema';
 import { AuditLogService } from './audit/audit-log.service';
+import { FailuresController } from './failures.controller';
 import { JobViewsService } from './job-views.service';
 import { JobsAdminController } from './jobs-admin.controller';
 import { JobsUserController } from './jobs-user.controller';
@@ -22,7 +23,7 @@ import { QueuesModule } from '../queues';
     DerivedIndexModule,
   ],
   // The user controller first: its /jobs/user routes must not be taken by an admin pattern.
-  controllers: [JobsUserController, MaintenanceController, JobsAdminController],
+  controllers: [JobsUserController, MaintenanceController, FailuresController, JobsAdminController],
   providers: [JobViewsService, QueueDashboardService, AuditLogService],
   exports: [JobViewsService, AuditLogService],
 })

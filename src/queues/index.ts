@@ -24,6 +24,10 @@ export {
 } from './contracts/job-errors';
 // What the app layer (HTTP, realtime, scheduler, admin board) uses.
 export { QueueCatalogue } from './kernel/queue-catalogue.service';
+export { FailureGroups } from './failures/failure-groups';
+export type { FailureGroup } from './failures/failure-groups';
+export { FailureActions } from './failures/failure-actions';
+export type { GroupActionResult } from './failures/failure-actions';
 export { JobControl } from './kernel/job-control';
 export { jobEventsStream } from './kernel/job-events';
 export type { JobEvent } from './kernel/job-events';

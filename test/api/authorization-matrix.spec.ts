@@ -170,6 +170,21 @@ describe('authorization matrix', () => {
       expect: onlyAdmin(200),
     },
     {
+      name: 'GET /jobs/failures',
+      call: (t) => api.call('get', '/jobs/failures', t),
+      expect: onlyAdmin(200),
+    },
+    {
+      name: 'POST /jobs/failures/:group/retry',
+      call: (t) => api.call('post', '/jobs/failures/0123456789abcdef/retry', t),
+      expect: onlyAdmin(404),
+    },
+    {
+      name: 'POST /jobs/failures/:group/discard',
+      call: (t) => api.call('post', '/jobs/failures/0123456789abcdef/discard', t),
+      expect: onlyAdmin(404),
+    },
+    {
       name: 'GET /jobs/audit',
       call: (t) => api.call('get', '/jobs/audit', t),
       expect: onlyAdmin(200),

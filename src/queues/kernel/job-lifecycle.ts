@@ -10,6 +10,7 @@ import { JobEvent, jobEvent, JobEventsPublisher } from './job-events';
 import type { FinishedOutcome } from '../contracts/job-context';
 import type { KernelProcessor } from './kernel-processor';
 import { jobLine, jobLogFields } from './job-log';
+import { FailureGroups } from '../failures/failure-groups';
 import { throttled } from './queue-registry';
 
 /**
@@ -23,6 +24,7 @@ export class JobLifecycle {
     private readonly events: JobEventsPublisher,
     private readonly index: JobIndex,
     private readonly metrics: Metrics,
+    private readonly failures: FailureGroups,
   ) {}
 
   attach(worker: Worker, processor: KernelProcessor): void {
@@ -102,6 +104,16 @@ export class JobLifecycle {
       timed(job);
       this.records.noteFinished(queue, job, state, { reason });
       void ended(job);
+      if (state === 'failed')
+        void this.failures
+          .noteFailed({
+            id: job.id!,
+            queue,
+            name: job.name,
+            reason,
+            failedAt: job.finishedOn ?? Date.now(),
+          })
+          .catch(throttled(logger, 'failure groups'));
       this.events.publish(
         event(state === 'cancelled' ? 'job:cancelled' : 'job:failed', job, {
           state,

@@ -22,6 +22,7 @@ import { Metrics } from '../../infra/metrics/metrics';
 import { explainFailure } from '../contracts/job-errors';
 import { jobEvent, JobEventsPublisher } from './job-events';
 import { JobLookup, LiveJob } from './job-lookup';
+import { FailureGroups } from '../failures/failure-groups';
 import { buildJobOptions } from './job-options';
 import { QueueRegistry } from './queue-registry';
 
@@ -62,6 +63,7 @@ export class JobReconciler {
     private readonly lookup: JobLookup,
     private readonly events: JobEventsPublisher,
     private readonly metrics: Metrics,
+    private readonly failures: FailureGroups,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -206,8 +208,19 @@ export class JobReconciler {
     // Announced first: the record's write closes the job's checks, and a crash in between must
     // leave the job for the next pass, which announces it again (readers drop the repeat).
     await this.announce(ref, live, final);
-    if (!written) await this.records.writeFinal(final);
-    if (!written) return 'repaired';
+    if (!written) {
+      // Its worker died before telling anyone: the failure groups hear of it here (idempotent).
+      if (final.state === 'failed')
+        await this.failures.noteFailed({
+          id: ref.id,
+          queue: ref.queue,
+          name: live.job.name,
+          reason: final.failedReason ?? '',
+          failedAt: live.job.finishedOn ?? Date.now(),
+        });
+      await this.records.writeFinal(final);
+      return 'repaired';
+    }
     await this.index.closeChecks([ref]);
     return 'confirmed';
   }

@@ -25,6 +25,8 @@ import { bullTelemetry } from '../../infra/tracing/bullmq-telemetry';
 import { QueueInsights } from './queue-insights';
 import { QueueOperations } from './queue-operations';
 import { JobReconciler } from './job-reconciler.service';
+import { FailureActions } from '../failures/failure-actions';
+import { FailureGroups } from '../failures/failure-groups';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
 import { WorkerBootstrap } from './worker-bootstrap.service';
@@ -57,6 +59,8 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
   providers: [
     QueueCatalogue,
     QueueRegistry,
+    FailureGroups,
+    FailureActions,
     JobIndex,
     JobIndexRebuild,
     JobIntents,
@@ -78,6 +82,8 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     BullModule,
     QueueCatalogue,
     QueueRegistry,
+    FailureGroups,
+    FailureActions,
     JobIndex,
     JobIntents,
     JobRecordsService,
