@@ -84,6 +84,17 @@ export function routes(
       () => ({ token: tokens.admin }),
     ),
     http(
+      'GET /api/jobs/failures',
+      'GET',
+      () => '/api/jobs/failures',
+      200,
+      () => ({ token: tokens.admin }),
+      (body) => {
+        const groups = (body as unknown[]).length;
+        if (groups === 0) warnOnce('failures', 'no failure groups listed');
+      },
+    ),
+    http(
       'GET /api/jobs/audit?limit=50',
       'GET',
       () => '/api/jobs/audit?limit=50',

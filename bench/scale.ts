@@ -41,6 +41,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../src/config/app-config';
+import { FailureGroups } from '../src/queues';
 import { ADMIN_EMAIL, apiConfig, login, rebuildDerivedIndexes, startApp } from './app-under-test';
 import { measurePair, ms, PairResult, pairRoutes, printTable, warmUp } from './scale-measure';
 import { Route, routes } from './scale-routes';
@@ -88,10 +89,48 @@ async function prepare(target: Instance, cpu: BenchCpu): Promise<Route[]> {
   before = cpu.sample();
   const rebuilt = await rebuildDerivedIndexes(app);
   console.log(`derived indexes: ${rebuilt}  [cpu: ${BenchCpu.report(before, cpu.sample())}]`);
+  before = cpu.sample();
+  const failed = await seedFailureGroups(app, seeder);
+  console.log(
+    `failure groups: ${failed} failed jobs noted  [cpu: ${BenchCpu.report(before, cpu.sample())}]`,
+  );
   return routes(app, client, seeder, {
     hot: await login(client, seeder.userEmail(seeder.hotUserIndex), PASSWORD),
     admin: await login(client, ADMIN_EMAIL, target.adminPassword),
   });
+}
+
+/**
+ * The failed records join their failure groups, as they would have when they failed (the groups
+ * are kept as jobs fail, so seeding has to say so): reasons in a handful of shapes, each with the
+ * job's own number, so the large dataset has as many groups as the small one, 100× fuller.
+ */
+async function seedFailureGroups(app: INestApplication, seeder: Seeder): Promise<number> {
+  const groups = app.get(FailureGroups, { strict: false });
+  const shapes = [
+    'provider answered 503 for item',
+    'timed out after 30000 ms on item',
+    'HTTP 429 for item',
+  ];
+  let noted = 0;
+  for (let i = 0; i < seeder.records; i += 500) {
+    const batch: Promise<void>[] = [];
+    for (let j = i; j < Math.min(i + 500, seeder.records); j++) {
+      if (seeder.stateOf(j) !== 'failed') continue;
+      batch.push(
+        groups.noteFailed({
+          id: seeder.recordId(j),
+          queue: seeder.queueOf(j),
+          name: 'bench',
+          reason: `${shapes[j % shapes.length]} ${j}`,
+          failedAt: Date.now() - (seeder.records - j),
+        }),
+      );
+    }
+    await Promise.all(batch);
+    noted += batch.length;
+  }
+  return noted;
 }
 
 /** Closes the app, drops the database and the Redis prefix; reports, never throws. */
