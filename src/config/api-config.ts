@@ -16,6 +16,8 @@ export interface ApiConfig {
   alerts: { backlog: number; oldestWaitingMs: number };
   /** Browser origins allowed to call the API and open sockets from another site; empty: none. */
   corsOrigins: string[];
+  /** Jobs one admin search page looks at, at most, for the filters no listing serves. */
+  searchWindow: number;
 }
 
 function origins(env: EnvReader, name: string): string[] {
@@ -69,5 +71,6 @@ export function readApiConfig(env: EnvReader, dataDir: string): ApiConfig {
       oldestWaitingMs: env.int('QUEUE_ALERT_OLDEST_WAITING_MS', 15 * 60_000, 1000),
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    searchWindow: env.int('SEARCH_WINDOW', 10_000, 100, 1_000_000),
   };
 }

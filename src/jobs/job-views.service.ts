@@ -14,11 +14,11 @@ import type { IndexCursor } from '../queues';
 /** Latest time a Date can hold; a cursor past it was not made by this API. */
 const MAX_TIME_MS = 8.64e15;
 
-function encodeCursor(cursor: IndexCursor): string {
+export function encodeCursor(cursor: IndexCursor): string {
   return Buffer.from(`${cursor.createdAt}.${cursor.member}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): IndexCursor | undefined {
+export function decodeCursor(cursor: string): IndexCursor | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const dot = text.indexOf('.');
   const [ms, member] = [text.slice(0, dot), text.slice(dot + 1)];

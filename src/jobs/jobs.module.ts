@@ -7,6 +7,8 @@ import { AuditEntry, AuditEntrySchema } from './audit/audit-entry.schema';
 import { AuditLogService } from './audit/audit-log.service';
 import { FailuresController } from './failures.controller';
 import { JobViewsService } from './job-views.service';
+import { SearchController } from './search.controller';
+import { AuthModule } from '../auth/auth.module';
 import { JobsAdminController } from './jobs-admin.controller';
 import { JobsUserController } from './jobs-user.controller';
 import { MaintenanceController } from './maintenance.controller';
@@ -16,6 +18,7 @@ import { QueuesModule } from '../queues';
 /** The seed's job endpoints: a user's own jobs, and admin views and operations on every queue. */
 @Module({
   imports: [
+    AuthModule,
     RedisModule,
     QueuesModule,
     MongooseModule.forFeature([{ name: AuditEntry.name, schema: AuditEntrySchema }]),
@@ -23,7 +26,13 @@ import { QueuesModule } from '../queues';
     DerivedIndexModule,
   ],
   // The user controller first: its /jobs/user routes must not be taken by an admin pattern.
-  controllers: [JobsUserController, MaintenanceController, FailuresController, JobsAdminController],
+  controllers: [
+    JobsUserController,
+    MaintenanceController,
+    FailuresController,
+    SearchController,
+    JobsAdminController,
+  ],
   providers: [JobViewsService, QueueDashboardService, AuditLogService],
   exports: [JobViewsService, AuditLogService],
 })

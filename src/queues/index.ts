@@ -32,6 +32,8 @@ export { JobControl } from './kernel/job-control';
 export { jobEventsStream } from './kernel/job-events';
 export type { JobEvent } from './kernel/job-events';
 export { JobHistory } from './kernel/job-history';
+export { JobSearch } from './kernel/job-search';
+export type { SearchFilter, SearchPage } from './kernel/job-search';
 export { JobKernel } from './kernel/job-kernel.service';
 export { JobReconciler } from './kernel/job-reconciler.service';
 export { QueueInsights } from './kernel/queue-insights';

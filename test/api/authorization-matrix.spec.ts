@@ -170,6 +170,11 @@ describe('authorization matrix', () => {
       expect: onlyAdmin(200),
     },
     {
+      name: 'GET /jobs/search',
+      call: (t) => api.call('get', '/jobs/search?q=x', t),
+      expect: onlyAdmin(200),
+    },
+    {
       name: 'GET /jobs/failures',
       call: (t) => api.call('get', '/jobs/failures', t),
       expect: onlyAdmin(200),

@@ -57,6 +57,7 @@ describe('OpenAPI at /api/docs', () => {
         'POST /api/jobs/queues/{queueName}/retry-failed',
         'GET /api/jobs/audit',
         'GET /api/jobs/failures',
+        'GET /api/jobs/search',
         'POST /api/jobs/failures/{groupId}/retry',
         'POST /api/jobs/failures/{groupId}/discard',
         'GET /api/jobs/maintenance',

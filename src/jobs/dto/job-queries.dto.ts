@@ -1,7 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { BUILT_IN_QUEUES, JOB_STATES } from '../../queues';
 
 /** ?limit=: a whole number from 1 to 100. */
@@ -68,4 +78,61 @@ export class AuditQuery {
   @IsOptional()
   @Matches(/^[0-9a-f]{24}$/, { message: 'cursor is not a cursor this API gave out' })
   cursor?: string;
+}
+
+export class JobSearchQuery {
+  @ApiPropertyOptional({ description: "the owner's e-mail address or user id" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  owner?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  contentId?: string;
+
+  @ApiPropertyOptional({ description: "a queue's name" })
+  @IsOptional()
+  @IsString()
+  queue?: string;
+
+  @ApiPropertyOptional({ enum: JOB_STATES })
+  @IsOptional()
+  @IsIn(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` })
+  state?: (typeof JOB_STATES)[number];
+
+  @ApiPropertyOptional({ description: 'job name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'created at or after (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'created at or before (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
+
+  @ApiPropertyOptional({
+    description: 'words to find in payload text (e-mail to/subject, post text, content text)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @PageSize(20)
+  limit?: number;
 }

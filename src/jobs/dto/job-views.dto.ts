@@ -53,3 +53,10 @@ export class CancelView {
   })
   cancelRequested?: boolean;
 }
+
+export class JobSearchPage extends JobPage {
+  @ApiProperty({ description: 'jobs looked at for this page (at most SEARCH_WINDOW)' })
+  scanned: number;
+  @ApiProperty({ description: 'true when nothing older can match: the search reached the end' })
+  complete: boolean;
+}

@@ -138,7 +138,7 @@ export class JobHistory {
 }
 
 /** Redis away on a request: a 503 ("queue unavailable"), not a 500. */
-async function redisRead<T>(read: Promise<T>): Promise<T> {
+export async function redisRead<T>(read: Promise<T>): Promise<T> {
   try {
     return await read;
   } catch (error) {
@@ -151,7 +151,7 @@ function isMongoError(error: unknown): boolean {
   return /^Mongo/.test((error as Error)?.name ?? '');
 }
 
-function cursorOf(entry: IndexEntry): IndexCursor {
+export function cursorOf(entry: IndexEntry): IndexCursor {
   return { createdAt: entry.createdAt, member: toRef(entry.ref) };
 }
 

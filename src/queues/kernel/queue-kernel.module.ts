@@ -27,6 +27,7 @@ import { QueueOperations } from './queue-operations';
 import { JobReconciler } from './job-reconciler.service';
 import { FailureActions } from '../failures/failure-actions';
 import { FailureGroups } from '../failures/failure-groups';
+import { JobSearch } from './job-search';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
 import { WorkerBootstrap } from './worker-bootstrap.service';
@@ -67,6 +68,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobRecordsService,
     JobLookup,
     JobHistory,
+    JobSearch,
     QueueInsights,
     JobEventsPublisher,
     CancelBus,
@@ -89,6 +91,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobRecordsService,
     JobLookup,
     JobHistory,
+    JobSearch,
     QueueInsights,
     JobEventsPublisher,
     JobKernel,

@@ -10,6 +10,8 @@ import { JobIntents } from './job-intents';
 import { JobRecord, SYSTEM_OWNER, UNFINISHED_STATES } from './job-record.schema';
 
 const PAGE = 1000;
+/** The index's key layout; 2 added `q:<queue>` and `all`. */
+const LAYOUT = '2';
 const LIVE_STATES = ['wait', 'prioritized', 'delayed', 'active', 'waiting-children'] as const;
 
 /**
@@ -31,14 +33,26 @@ export class JobIndexRebuild implements DerivedIndex, OnModuleInit {
     private readonly indexes: DerivedIndexes,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     this.indexes.register(this);
+    await this.checkLayout();
+  }
+
+  /**
+   * An index of an older layout (without the per-queue and all-jobs listings of layout 2) is
+   * rebuilt once; the layout is marked when a rebuild completes.
+   */
+  async checkLayout(): Promise<void> {
+    if (!(await this.index.hasLayout(LAYOUT).catch(() => true)))
+      await this.indexes.invalidate(this.name).catch(() => undefined);
   }
 
   async rebuild(): Promise<number> {
     const recorded = new Set<string>();
     const records = await this.fromRecords(recorded);
-    return records + (await this.fromIntents(recorded)) + (await this.fromLiveJobs());
+    const total = records + (await this.fromIntents(recorded)) + (await this.fromLiveJobs());
+    await this.index.markLayout(LAYOUT);
+    return total;
   }
 
   /**

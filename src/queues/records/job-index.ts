@@ -29,6 +29,7 @@ export interface IndexCursor {
  * The Redis side of job history, derived from the records and the live jobs (see JobIndexRebuild):
  * - `idx:jobs:u:<owner>` and `idx:jobs:u:<owner>:q:<queue>`: a user's jobs by creation time;
  * - `idx:jobs:c:<content>`: a content item's jobs (its pipeline timeline);
+ * - `idx:jobs:q:<queue>` and `idx:jobs:all`: a queue's jobs and every job (admin search);
  * - `idx:jobs:open:u:<owner>`: the user's unfinished jobs (the quota is its SCARD);
  * - `idx:jobs:open`: every job whose record is not final yet, scored by when the reconciler
  *   should look at it next.
@@ -117,21 +118,52 @@ export class JobIndex {
   }
 
   /** A user's jobs newest first, strictly after `after`; at most `count`. */
-  async page(
+  page(
     ownerId: string,
     queue: string | undefined,
     after: IndexCursor | undefined,
     count: number,
   ): Promise<IndexEntry[]> {
-    const key = queue ? this.userQueue(ownerId, queue) : this.user(ownerId);
+    return this.pageOf(queue ? this.userQueue(ownerId, queue) : this.user(ownerId), after, count);
+  }
+
+  /**
+   * Jobs newest first from the narrowest listing the scope names — an owner's (of a queue), a
+   * content item's, a queue's, or every job's — created within [from, to], strictly after `after`.
+   */
+  scopePage(
+    scope: { ownerId?: string; contentId?: string; queue?: string },
+    range: { from?: number; to?: number },
+    after: IndexCursor | undefined,
+    count: number,
+  ): Promise<IndexEntry[]> {
+    const key = scope.ownerId
+      ? scope.queue
+        ? this.userQueue(scope.ownerId, scope.queue)
+        : this.user(scope.ownerId)
+      : scope.contentId
+        ? this.content(scope.contentId)
+        : scope.queue
+          ? this.queueKey(scope.queue)
+          : this.allKey;
+    return this.pageOf(key, after, count, range);
+  }
+
+  private async pageOf(
+    key: string,
+    after: IndexCursor | undefined,
+    count: number,
+    range: { from?: number; to?: number } = {},
+  ): Promise<IndexEntry[]> {
     const out: IndexEntry[] = [];
+    const top = Math.min(after?.createdAt ?? Infinity, range.to ?? Infinity);
     let offset = 0;
     const batch = count + 10;
     while (out.length < count) {
       const rows = await this.redis.zrevrangebyscore(
         key,
-        after ? after.createdAt : '+inf',
-        '-inf',
+        top === Infinity ? '+inf' : top,
+        range.from ?? '-inf',
         'WITHSCORES',
         'LIMIT',
         offset,
@@ -195,9 +227,31 @@ export class JobIndex {
   }
 
   private listKeys(job: Omit<IndexedJob, 'createdAt'>): string[] {
-    const keys = [this.user(job.ownerId), this.userQueue(job.ownerId, job.queue)];
+    const keys = [
+      this.user(job.ownerId),
+      this.userQueue(job.ownerId, job.queue),
+      this.queueKey(job.queue),
+      this.allKey,
+    ];
     if (job.contentId) keys.push(this.content(job.contentId));
     return keys;
+  }
+
+  async hasLayout(layout: string): Promise<boolean> {
+    return (await this.redis.get(`${this.base}:layout`)) === layout;
+  }
+
+  async markLayout(layout: string): Promise<void> {
+    await this.redis.set(`${this.base}:layout`, layout);
+  }
+
+  /** Every job, by creation time (admin search). */
+  private get allKey(): string {
+    return `${this.base}:all`;
+  }
+
+  private queueKey(queue: string): string {
+    return `${this.base}:q:${queue}`;
   }
 
   private get openKey(): string {
@@ -228,6 +282,8 @@ for i = 3, #ARGV, 5 do
   local ref, owner, queue, content, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   redis.call('zadd', base .. ':u:' .. owner, at, ref)
   redis.call('zadd', base .. ':u:' .. owner .. ':q:' .. queue, at, ref)
+  redis.call('zadd', base .. ':q:' .. queue, at, ref)
+  redis.call('zadd', base .. ':all', at, ref)
   if content ~= '' then redis.call('zadd', base .. ':c:' .. content, at, ref) end
   redis.call('srem', base .. ':open:u:' .. owner, ref)
   if close then redis.call('zrem', base .. ':open', ref) end
