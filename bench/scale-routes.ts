@@ -47,6 +47,23 @@ export function routes(
   const accounts = app.get(SocialAccountsService, { strict: false });
   const ledger = app.get(PostLedgerService, { strict: false });
   const sweep = app.get(ScheduledPostsSweep, { strict: false });
+  /** Each search filter once, with a page the data fills (label, query, items expected at least). */
+  const searches = (): [string, () => string, number][] => [
+    [
+      'owner=<email>',
+      () => `owner=${encodeURIComponent(seeder.userEmail(seeder.hotUserIndex))}&limit=20`,
+      20,
+    ],
+    ['contentId', () => `contentId=${hotContent}`, 1],
+    ['queue&state', () => 'queue=content-generation&state=completed&limit=20', 20],
+    ['name', () => 'name=post-to-social&limit=20', 20],
+    [
+      'from&to',
+      () => `from=${new Date(0).toISOString()}&to=${new Date().toISOString()}&limit=20`,
+      20,
+    ],
+    ['q', () => 'q=paragraph&limit=20', 20],
+  ];
   return [
     http(
       'GET /api/jobs/user?limit=20',
@@ -93,6 +110,19 @@ export function routes(
         const groups = (body as unknown[]).length;
         if (groups === 0) warnOnce('failures', 'no failure groups listed');
       },
+    ),
+    ...searches().map(([label, query, minItems]) =>
+      http(
+        `GET /api/jobs/search?${label}`,
+        'GET',
+        () => `/api/jobs/search?${query()}`,
+        200,
+        () => ({ token: tokens.admin }),
+        (body) => {
+          const items = (body as { items?: unknown[] }).items?.length ?? 0;
+          if (items < minItems) warnOnce(label, `search ${label} returned ${items} items`);
+        },
+      ),
     ),
     http(
       'GET /api/jobs/audit?limit=50',
