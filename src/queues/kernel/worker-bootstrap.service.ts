@@ -66,10 +66,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
       if (this.workers.get(queue)?.cancelJob(jobId, reason))
         this.logger.log(`cancelling active job ${jobId} (${queue})`);
     });
-    const idle = this.catalogue.names().filter((q) => !this.workers.has(q));
-    this.logger.log(
-      `workers running for ${[...this.workers.keys()].join(', ')}${idle.length ? `; no worker yet for ${idle.join(', ')}` : ''}`,
-    );
+    this.logger.log(`workers running for ${[...this.workers.keys()].join(', ')}`);
     const reconcile = () =>
       void this.reconciler
         .runOnce()
