@@ -358,6 +358,7 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
       'ClickQueueFailureRatio',
       'ClickQueueNoWorker',
       'ClickRecordBacklogGrowing',
+      'ClickProviderBreakerOpen',
     ]);
   });
 

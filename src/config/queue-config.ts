@@ -29,6 +29,19 @@ export interface JobsConfig {
   lockDurationMs: number;
   /** How often workers look for stalled jobs. */
   stalledCheckMs: number;
+  /** Circuit breakers per provider (BREAKER_*). */
+  breaker: BreakerConfig;
+}
+
+export interface BreakerConfig {
+  /** Calls looked at: those of the last `windowMs`. */
+  windowMs: number;
+  /** The breaker opens only with at least this many calls in the window… */
+  minCalls: number;
+  /** …of which at least this share (in %) failed for the provider's reasons. */
+  failurePercent: number;
+  /** Open this long (at least; a 429's Retry-After can make it longer), then one trial call. */
+  cooldownMs: number;
 }
 
 /** <NAME> in QUEUE_<NAME>_...: the queue name upper-cased, dashes to underscores. */
@@ -77,5 +90,11 @@ export function readJobsConfig(env: EnvReader): JobsConfig {
     maxStalls: env.int('JOB_MAX_STALLS', 5, 0, 1000),
     lockDurationMs: env.int('JOB_LOCK_DURATION_MS', 30_000, 1000),
     stalledCheckMs: env.int('JOB_STALLED_CHECK_MS', 30_000, 500),
+    breaker: {
+      windowMs: env.int('BREAKER_WINDOW_MS', 60_000, 1000, 3_600_000),
+      minCalls: env.int('BREAKER_MIN_CALLS', 10, 1, 100_000),
+      failurePercent: env.int('BREAKER_FAILURE_PERCENT', 50, 1, 100),
+      cooldownMs: env.int('BREAKER_COOLDOWN_MS', 30_000, 100, 3_600_000),
+    },
   };
 }

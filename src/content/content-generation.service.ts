@@ -23,13 +23,15 @@ export class ContentGenerationService {
 
   async generate(
     payload: GenerateContentPayload,
-    context: Pick<JobContext, 'signal' | 'progress'>,
+    context: Pick<JobContext, 'signal' | 'progress' | 'viaProvider'>,
   ): Promise<GenerationResult> {
     const posts: GeneratedPost[] = [];
     for (const [index, platform] of payload.platforms.entries()) {
       const rules = PLATFORM_RULES[platform];
-      const draft = await this.generator
-        .generate({ text: payload.text, platform, rules }, context.signal)
+      const draft = await context
+        .viaProvider('llm', () =>
+          this.generator.generate({ text: payload.text, platform, rules }, context.signal),
+        )
         .catch((error: unknown) => Promise.reject(asJobFailure(error)));
       posts.push({
         platform,

@@ -8,6 +8,7 @@ import { AuditLogService } from './audit/audit-log.service';
 import { FailuresController } from './failures.controller';
 import { JobViewsService } from './job-views.service';
 import { SearchController } from './search.controller';
+import { BreakersController } from './breakers.controller';
 import { AuthModule } from '../auth/auth.module';
 import { JobsAdminController } from './jobs-admin.controller';
 import { JobsUserController } from './jobs-user.controller';
@@ -31,6 +32,7 @@ import { QueuesModule } from '../queues';
     MaintenanceController,
     FailuresController,
     SearchController,
+    BreakersController,
     JobsAdminController,
   ],
   providers: [JobViewsService, QueueDashboardService, AuditLogService],

@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ApiConfig } from '../config/api-config';
 import type { AppConfig } from '../config/app-config';
-import { QueueCounts, QueueInsights, QueueName, QueueOperations, QueueRegistry } from '../queues';
+import {
+  BreakerView,
+  CircuitBreakers,
+  QueueCounts,
+  QueueInsights,
+  QueueName,
+  QueueOperations,
+  QueueRegistry,
+} from '../queues';
 
 export interface QueueOverview {
   name: QueueName;
@@ -25,6 +33,8 @@ export interface Dashboard {
     finishedAt?: string;
   }[];
   alerts: { queue: QueueName; kind: 'backlog' | 'oldest-waiting'; message: string }[];
+  /** Each provider's circuit breaker. */
+  breakers: BreakerView[];
   generatedAt: string;
 }
 
@@ -37,6 +47,7 @@ export class QueueDashboardService {
     private readonly operations: QueueOperations,
     private readonly insights: QueueInsights,
     private readonly registry: QueueRegistry,
+    private readonly breakers: CircuitBreakers,
     config: ConfigService<AppConfig, true>,
   ) {
     this.alerts = config.get('api', { infer: true }).alerts;
@@ -44,9 +55,10 @@ export class QueueDashboardService {
 
   async build(): Promise<Dashboard> {
     const now = Date.now();
-    const [queues, failures] = await Promise.all([
+    const [queues, failures, breakers] = await Promise.all([
       Promise.all(this.registry.names().map((q) => this.overview(q, now))),
       this.insights.recentFailures(10),
+      this.breakers.states(),
     ]);
     const alerts: Dashboard['alerts'] = [];
     for (const q of queues) {
@@ -76,6 +88,7 @@ export class QueueDashboardService {
         finishedAt: job.timestamps.finished,
       })),
       alerts,
+      breakers,
       generatedAt: new Date(now).toISOString(),
     };
   }

@@ -65,8 +65,8 @@ export class TranscriptService {
         .extractAudio(video, audio, engine.audioFormat, signal)
         .catch(permanentWhen(UnreadableMediaError));
       await context.progress(40);
-      const transcript = await engine
-        .transcribe(audio, payload.language, signal)
+      const transcript = await context
+        .viaProvider('speech', () => engine.transcribe(audio, payload.language, signal))
         .catch((error: unknown) => Promise.reject(asJobFailure(error)));
       if (!transcript.text.trim()) throw new PermanentJobError('No speech was recognised');
       await context.progress(90);

@@ -1,7 +1,14 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { Metrics } from '../infra/metrics/metrics';
-import { QueueCounts, QueueInsights, QueueName, QueueOperations, QueueRegistry } from '../queues';
+import {
+  CircuitBreakers,
+  QueueCounts,
+  QueueInsights,
+  QueueName,
+  QueueOperations,
+  QueueRegistry,
+} from '../queues';
 
 /** Scrapes closer together than this share one read of Redis (ten scrapers, one read). */
 const CACHE_MS = 2000;
@@ -27,6 +34,7 @@ export class QueueGauges implements OnModuleInit {
     private readonly operations: QueueOperations,
     private readonly insights: QueueInsights,
     private readonly registry: QueueRegistry,
+    private readonly breakers: CircuitBreakers,
   ) {}
 
   onModuleInit(): void {
@@ -64,6 +72,17 @@ export class QueueGauges implements OnModuleInit {
           const at = oldest[queue];
           this.set({ queue }, at === null ? 0 : Math.max(0, (Date.now() - at) / 1000));
         }
+      },
+    });
+    const breakers = this.breakers;
+    new Gauge({
+      name: 'click_breaker_open',
+      help: "1 while a provider's circuit breaker holds its jobs back (open or half-open), else 0",
+      labelNames: ['provider'] as const,
+      registers: [this.metrics.registry],
+      async collect() {
+        for (const view of await breakers.states())
+          this.set({ provider: view.provider }, view.state === 'closed' ? 0 : 1);
       },
     });
     new Gauge({

@@ -24,6 +24,10 @@ export {
 } from './contracts/job-errors';
 // What the app layer (HTTP, realtime, scheduler, admin board) uses.
 export { QueueCatalogue } from './kernel/queue-catalogue.service';
+export { CircuitBreakers } from './breakers/circuit-breakers';
+export type { BreakerView } from './breakers/circuit-breakers';
+export { PROVIDERS, isProviderName } from './contracts/providers';
+export type { ProviderName } from './contracts/providers';
 export { FailureGroups } from './failures/failure-groups';
 export type { FailureGroup } from './failures/failure-groups';
 export { FailureActions } from './failures/failure-actions';

@@ -170,6 +170,21 @@ describe('authorization matrix', () => {
       expect: onlyAdmin(200),
     },
     {
+      name: 'GET /jobs/breakers',
+      call: (t) => api.call('get', '/jobs/breakers', t),
+      expect: onlyAdmin(200),
+    },
+    {
+      name: 'POST /jobs/breakers/:provider/open',
+      call: (t) => api.call('post', '/jobs/breakers/linkedin/open', t),
+      expect: onlyAdmin(200),
+    },
+    {
+      name: 'POST /jobs/breakers/:provider/close',
+      call: (t) => api.call('post', '/jobs/breakers/linkedin/close', t),
+      expect: onlyAdmin(200),
+    },
+    {
       name: 'GET /jobs/search',
       call: (t) => api.call('get', '/jobs/search?q=x', t),
       expect: onlyAdmin(200),

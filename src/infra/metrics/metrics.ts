@@ -82,6 +82,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly breakerChanges = new Counter({
+    name: 'click_breaker_transitions_total',
+    help: 'Circuit breaker state changes per provider (to open or closed)',
+    labelNames: ['provider', 'state'] as const,
+    registers: [this.registry],
+  });
+
   readonly sockets = new Gauge({
     name: 'click_socket_connections',
     help: 'Open socket.io connections on /jobs in this process',

@@ -1,4 +1,5 @@
 import type { JobProgress } from 'bullmq';
+import type { ProviderName } from './providers';
 import type { QueueName } from './queue-names';
 
 /** What a job handler gets besides its payload. Handlers see no BullMQ job: the kernel moves it. */
@@ -20,6 +21,12 @@ export interface JobContext {
    * AsyncLocalStorage, which on Node 20 slows every await of the worker by a fifth.
    */
   logFields: Readonly<Record<string, unknown>>;
+  /**
+   * Runs `call` against an outside provider through its circuit breaker: while the breaker is
+   * open the job is put back until it may try again (no attempt spent, this run ends); the call's
+   * outcome (a timeout, refused connection, 5xx or 429 counts against the provider) is recorded.
+   */
+  viaProvider<T>(provider: ProviderName, call: () => Promise<T>): Promise<T>;
 }
 
 /** How a job ended for good, as the after-finish hooks hear it. */

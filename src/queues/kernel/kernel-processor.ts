@@ -6,6 +6,7 @@ import type { PayloadClass, QueueDefinition } from '../contracts/queue-catalogue
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
 import { withOwnerField } from '../contracts/owner';
 import { JobRecordsService } from '../records/job-records.service';
+import { CircuitBreakers } from '../breakers/circuit-breakers';
 import { jobLogFields } from './job-log';
 import { requestIdOf } from './job-options';
 import {
@@ -81,6 +82,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
 
   // Property injection keeps each queue's processor constructor about its own services only.
   @Inject(JobRecordsService) private readonly records: JobRecordsService;
+  @Inject(CircuitBreakers) private readonly breakers: CircuitBreakers;
 
   /** Called once per job that finished for good, after its record is updated. */
   onFinished?(payload: object, outcome: FinishedOutcome): Promise<void>;
@@ -123,6 +125,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
       },
       requestId: requestIdOf(job),
       logFields: jobLogFields(this.queueName, job),
+      viaProvider: (provider, call) => this.breakers.call(provider, context, call),
     };
     const work = handler(payload, context);
     try {

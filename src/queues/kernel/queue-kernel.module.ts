@@ -25,6 +25,7 @@ import { bullTelemetry } from '../../infra/tracing/bullmq-telemetry';
 import { QueueInsights } from './queue-insights';
 import { QueueOperations } from './queue-operations';
 import { JobReconciler } from './job-reconciler.service';
+import { CircuitBreakers } from '../breakers/circuit-breakers';
 import { FailureActions } from '../failures/failure-actions';
 import { FailureGroups } from '../failures/failure-groups';
 import { JobSearch } from './job-search';
@@ -62,6 +63,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueRegistry,
     FailureGroups,
     FailureActions,
+    CircuitBreakers,
     JobIndex,
     JobIndexRebuild,
     JobIntents,
@@ -86,6 +88,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueRegistry,
     FailureGroups,
     FailureActions,
+    CircuitBreakers,
     JobIndex,
     JobIntents,
     JobRecordsService,

@@ -1,0 +1,115 @@
+import { CircuitBreakers, QueuesService } from '../../src/queues';
+import { ApiClient } from '../support/api-client';
+import { AppProcess, spawnApp } from '../support/app-process';
+import { chatCompletion, HttpFake } from '../support/fakes/http-fake';
+import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { testEnv, uniqueName } from '../support/test-env';
+
+/** A provider outage opens its breaker: queued jobs wait instead of burning their attempts. */
+describe('circuit breaker per provider, across two worker processes', () => {
+  const name = uniqueName('breaker');
+  let llm: HttpFake;
+  let app: TestApp;
+  let workers: AppProcess[];
+  let broken = true;
+  let outageAnswers = 0;
+
+  beforeAll(async () => {
+    llm = await HttpFake.start();
+    llm.on('POST', '/v1/chat/completions', () => {
+      if (!broken) return chatCompletion({ text: 'Back in business.' });
+      outageAnswers++;
+      return { status: 503, body: { error: { message: 'overloaded' } } };
+    });
+    const env = {
+      LLM_BASE_URL: `${llm.url}/v1`,
+      BREAKER_MIN_CALLS: '3',
+      BREAKER_FAILURE_PERCENT: '50',
+      BREAKER_COOLDOWN_MS: '1500',
+      QUEUE_CONTENT_GENERATION_CONCURRENCY: '1',
+      QUEUE_CONTENT_GENERATION_RATE_MAX: '1000',
+      JOB_BACKOFF_DELAY_MS: '300',
+      ADMIN_EMAIL: 'ops@breaker.test',
+      ADMIN_PASSWORD: 'ops-password-1',
+    };
+    app = await startTestApp(name, { ...env, APP_ROLE: 'api' }, { listen: true });
+    workers = await Promise.all([
+      spawnApp(testEnv(name, { ...env, APP_ROLE: 'worker' })),
+      spawnApp(testEnv(name, { ...env, APP_ROLE: 'worker' })),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all((workers ?? []).map((w) => w.stop()));
+    await dropTestData(app);
+    await app.close();
+    await llm.stop();
+  });
+
+  it('opens on a burst of 503s, holds the queued jobs without spending attempts, and closes after a good trial call', async () => {
+    const queues = app.get(QueuesService);
+    const breakers = app.get(CircuitBreakers);
+    const jobs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        queues.addContentGenerationJob({
+          text: `Post number ${i}`,
+          userId: 'u-breaker',
+          platforms: ['twitter'],
+        }),
+      ),
+    );
+    const open = await eventually(async () => {
+      const state = await breakers.state('llm');
+      return state.state === 'open' && state;
+    }, 20_000);
+    expect(open.reason).toMatch(/^\d+ of \d+ calls failed$/);
+    // The admin dashboard shows it.
+    const api = new ApiClient(app.app);
+    const admin = (await api.login('ops@breaker.test', 'ops-password-1')).token;
+    const dashboard = await api.call('get', '/jobs/dashboard', admin);
+    expect(dashboard.body.breakers).toContainEqual(
+      expect.objectContaining({ provider: 'llm', state: 'open' }),
+    );
+    const url = (await app.app.getUrl()).replace('[::1]', '127.0.0.1');
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(
+      /^click_breaker_open\{provider="llm"\} 1$/m,
+    );
+    // While it is open, no call reaches the provider.
+    const seenAtOpen = outageAnswers;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(outageAnswers).toBe(seenAtOpen);
+
+    broken = false;
+    const statuses = await eventually(async () => {
+      const all = await Promise.all(
+        jobs.map((j) => queues.getJobStatus('content-generation', j.jobId)),
+      );
+      return all.every((s) => s.state === 'completed' || s.state === 'failed') && all;
+    }, 30_000);
+    expect(statuses.map((s) => s.state)).toEqual(jobs.map(() => 'completed'));
+    // Only the calls made before it opened (3, plus one in flight on each worker) spent an attempt.
+    expect(outageAnswers).toBeGreaterThanOrEqual(3);
+    expect(outageAnswers).toBeLessThanOrEqual(5);
+    const spent = statuses.filter((s) => s.attemptsMade > 1).length;
+    expect(spent).toBeLessThanOrEqual(outageAnswers);
+    expect(statuses.filter((s) => s.attemptsMade === 1).length).toBeGreaterThanOrEqual(7);
+    expect(await breakers.state('llm')).toEqual({ provider: 'llm', state: 'closed' });
+  });
+
+  it('lets an admin open and close a breaker by hand (audited); others get 403', async () => {
+    const api = new ApiClient(app.app);
+    const admin = (await api.login('ops@breaker.test', 'ops-password-1')).token;
+    const opened = await api.call('post', '/jobs/breakers/smtp/open', admin);
+    expect(opened.status).toBe(200);
+    expect(opened.body).toMatchObject({ provider: 'smtp', state: 'open' });
+    const closed = await api.call('post', '/jobs/breakers/smtp/close', admin);
+    expect(closed.body).toEqual({ provider: 'smtp', state: 'closed' });
+    expect((await api.call('post', '/jobs/breakers/fax/open', admin)).status).toBe(404);
+    const user = await api.register('Eve');
+    expect((await api.call('post', '/jobs/breakers/smtp/open', user.token)).status).toBe(403);
+    const audit = await api.call('get', '/jobs/audit?limit=10', admin);
+    expect((audit.body.items as { action: string }[]).map((e) => e.action)).toEqual(
+      expect.arrayContaining(['breaker.open', 'breaker.close']),
+    );
+  });
+});
