@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import type { MailConfig } from '../config/integrations-config';
+import type { JobContext } from '../queues/contracts/job-context';
 import { PermanentJobError } from '../queues/contracts/job-errors';
 import type { SendEmailPayload } from '../queues/email-sending/send-email.payload';
 import { MailLedger } from './mail-ledger';
@@ -61,6 +62,8 @@ export class MailService {
       deferUntil?: (at: Date, why: string) => Promise<never>;
       /** The job's fields for log lines (JobContext.logFields). */
       logFields?: Readonly<Record<string, unknown>>;
+      /** The SMTP circuit breaker's gate (JobContext.admitProvider). */
+      admitProvider?: JobContext['admitProvider'];
     },
   ): Promise<SentMail> {
     if (!MAIL_TEMPLATES.includes(payload.template))
@@ -80,17 +83,28 @@ export class MailService {
     const inFlightUntil = before ? before.updatedAt.getTime() + this.inFlightMs : 0;
     if (before?.state === 'sending' && Date.now() < inFlightUntil && job.deferUntil)
       await job.deferUntil(new Date(inFlightUntil), 'an earlier attempt may still be sending');
+    // Asked before anything is claimed: while SMTP's breaker is open the job waits, unspent.
+    const pass = await job.admitProvider?.('smtp');
+    if (pass && !pass.admitted && job.deferUntil)
+      await job.deferUntil(pass.until, 'smtp unavailable (circuit open)');
+    const settle = pass?.admitted ? pass.settle : () => Promise.resolve();
     const messageId = `<${job.id}@${this.messageDomain}>`;
-    await this.ledger.sending(job.id, messageId);
+    await this.ledger.sending(job.id, messageId).catch(async (error: unknown) => {
+      await settle('unused');
+      throw error;
+    });
     const sent = await this.deliver(payload, {
       messageId,
       jobId: job.id,
       logFields: job.logFields,
     }).catch(async (error: unknown) => {
+      // A refusal for good (5xx) is the server answering; anything else counts against it.
+      await settle(error instanceof PermanentJobError ? 'ok' : 'fault').catch(() => undefined);
       // The server said no, or was never reached: nothing was sent, so a retry may send at once.
       if (definitelyNotSent(error)) await this.ledger.forget(job.id);
       throw error;
     });
+    await settle('ok').catch(() => undefined);
     await this.ledger.sent({ _id: job.id, ...sent });
     return sent;
   }

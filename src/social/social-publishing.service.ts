@@ -63,16 +63,20 @@ export class SocialPublishingService {
   ): Promise<{ platforms: PlatformOutcome[] }> {
     const outcomes: PlatformOutcome[] = [];
     let retryAfterMs: number | undefined;
+    let heldUntil: Date | undefined;
     for (const [index, platform] of payload.platforms.entries()) {
       context.signal.throwIfAborted();
-      const { outcome, rateLimitMs } = await this.publishOne(payload, platform, context);
+      const { outcome, rateLimitMs, held } = await this.publishOne(payload, platform, context);
       outcomes.push(outcome);
       if (rateLimitMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, rateLimitMs);
+      if (held && (!heldUntil || held < heldUntil)) heldUntil = held;
       await context.progress(Math.round(((index + 1) / payload.platforms.length) * 100));
     }
     const summary = outcomes
       .map((o) => `${o.platform}: ${o.state}${o.error ? ` (${o.error})` : ''}`)
       .join('; ');
+    // A platform whose breaker is open: the job waits for it, its attempt unspent.
+    if (heldUntil) await context.deferUntil(heldUntil, summary);
     if (retryAfterMs !== undefined) await this.deferForRateLimit(context, retryAfterMs, summary);
     // Uncertain too: the next attempt asks the platform whether the post went out.
     if (outcomes.some((o) => o.state === 'retryable' || o.state === 'uncertain'))
@@ -82,10 +86,31 @@ export class SocialPublishingService {
     return { platforms: outcomes };
   }
 
+  /** Asks the platform's circuit breaker first: while it is open nothing is claimed or sent. */
   private async publishOne(
     payload: PostToSocialPayload,
     platform: PostingPlatform,
     context: JobContext,
+  ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number; held?: Date }> {
+    const pass = await context.admitProvider(platform);
+    if (!pass.admitted)
+      return {
+        outcome: { platform, state: 'retryable', error: `${platform} unavailable (circuit open)` },
+        held: pass.until,
+      };
+    try {
+      return await this.publishAdmitted(payload, platform, context, pass.settle);
+    } finally {
+      // No call made (already posted, no account, …): the pass goes back unused.
+      await pass.settle('unused').catch(() => undefined);
+    }
+  }
+
+  private async publishAdmitted(
+    payload: PostToSocialPayload,
+    platform: PostingPlatform,
+    context: JobContext,
+    settle: (outcome: 'ok' | 'fault', retryAfterMs?: number) => Promise<void>,
   ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number }> {
     const claim = await this.ledger.claim(context.jobId, platform);
     const credentials = await this.accounts.credentials(payload.userId, platform);
@@ -115,8 +140,12 @@ export class SocialPublishingService {
     try {
       published = await client.publish(credentials, payload.content, context.signal);
     } catch (error) {
+      // A timeout, refused connection, 5xx or 429 counts against the platform's breaker.
+      const fault = error instanceof ProviderError && !error.permanent;
+      await settle(fault ? 'fault' : 'ok', fault ? error.retryAfterMs : 0).catch(() => undefined);
       return this.settleFailure(context.jobId, platform, error);
     }
+    await settle('ok').catch(() => undefined);
     return { outcome: await this.recordPosted(payload, platform, published, context) };
   }
 

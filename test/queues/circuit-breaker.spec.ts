@@ -96,6 +96,25 @@ describe('circuit breaker per provider, across two worker processes', () => {
     expect(await breakers.state('llm')).toEqual({ provider: 'llm', state: 'closed' });
   });
 
+  it('holds an email while the SMTP breaker is open (opened by hand), then sends it', async () => {
+    const api = new ApiClient(app.app);
+    const admin = (await api.login('ops@breaker.test', 'ops-password-1')).token;
+    expect((await api.call('post', '/jobs/breakers/smtp/open', admin)).status).toBe(200);
+    const queues = app.get(QueuesService);
+    const job = await queues.addEmailJob({ to: 'held@example.com', template: 'welcome' });
+    const held = await eventually(async () => {
+      const status = await queues.getJobStatus('email-sending', job.jobId);
+      return status.state === 'delayed' && status;
+    }, 10_000);
+    expect(held.attemptsMade).toBe(0);
+    expect((await api.call('post', '/jobs/breakers/smtp/close', admin)).status).toBe(200);
+    const sent = await eventually(async () => {
+      const status = await queues.getJobStatus('email-sending', job.jobId);
+      return status.state === 'completed' && status;
+    }, 10_000);
+    expect(sent.attemptsMade).toBe(1);
+  });
+
   it('lets an admin open and close a breaker by hand (audited); others get 403', async () => {
     const api = new ApiClient(app.app);
     const admin = (await api.login('ops@breaker.test', 'ops-password-1')).token;

@@ -6,7 +6,7 @@ import type { AppConfig } from '../../config/app-config';
 import type { BreakerConfig } from '../../config/queue-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { Metrics } from '../../infra/metrics/metrics';
-import type { JobContext } from '../contracts/job-context';
+import type { JobContext, ProviderPass } from '../contracts/job-context';
 import { PROVIDERS, ProviderName } from '../contracts/providers';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -50,8 +50,8 @@ const RECORD = `
 local now, fault, probe = tonumber(ARGV[1]), ARGV[2] == '1', ARGV[3] == '1'
 local window, minCalls, percent = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local cooldown, retryAfter = tonumber(ARGV[7]), tonumber(ARGV[8])
-local function open(reason)
-  redis.call('HSET', KEYS[1], 'state', 'open', 'until', now + math.max(cooldown, retryAfter),
+local function open(reason, forMs)
+  redis.call('HSET', KEYS[1], 'state', 'open', 'until', now + (forMs or math.max(cooldown, retryAfter)),
     'openedAt', now, 'reason', reason)
   redis.call('HDEL', KEYS[1], 'probeUntil')
   redis.call('DEL', KEYS[2], KEYS[3])
@@ -72,7 +72,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
 redis.call('PEXPIRE', KEYS[2], window)
 redis.call('PEXPIRE', KEYS[3], window)
-if fault and retryAfter > 0 then return open('the provider asked to wait (Retry-After)') end
+-- The provider said how long: that long (a trial call follows, as after a cool-down).
+if fault and retryAfter > 0 then return open('the provider asked to wait (Retry-After)', retryAfter) end
 local calls, faults = redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])
 if calls >= minCalls and faults * 100 >= percent * calls then
   return open(faults .. ' of ' .. calls .. ' calls failed')
@@ -80,7 +81,7 @@ end
 return 'closed'`;
 
 /** Not the job's fault: no answer, a timeout, a 5xx, a 429 (ProviderError.permanent is false). */
-function isProviderFault(error: unknown): boolean {
+export function isProviderFault(error: unknown): boolean {
   if (!(error instanceof Error) || error.name === 'AbortError') return false;
   const permanent = (error as { permanent?: unknown }).permanent;
   return permanent === false;
@@ -109,27 +110,46 @@ export class CircuitBreakers {
     this.settings = config.get('jobs', { infer: true }).breaker;
   }
 
-  /** JobContext.viaProvider: admission, the call, its outcome. */
+  /** JobContext.admitProvider: may a call go now? Settle the pass with the call's outcome. */
+  async admit(provider: ProviderName): Promise<ProviderPass> {
+    const [admitted, value] = (await this.redis.eval(ADMIT, 1, this.key(provider), Date.now())) as [
+      number,
+      number,
+    ];
+    if (!admitted) return { admitted: false, until: new Date(value) };
+    const probe = value === 1;
+    let settled = false;
+    return {
+      admitted: true,
+      settle: async (outcome, retryAfterMs = 0) => {
+        if (settled) return;
+        settled = true;
+        if (outcome === 'unused') {
+          if (probe) await this.redis.hdel(this.key(provider), 'probeUntil');
+          return;
+        }
+        await this.record(provider, outcome === 'fault', probe, retryAfterMs);
+      },
+    };
+  }
+
+  /** JobContext.viaProvider: admission (or the job waits), the call, its outcome. */
   async call<T>(
     provider: ProviderName,
     context: Pick<JobContext, 'deferUntil'>,
     call: () => Promise<T>,
   ): Promise<T> {
-    const [admitted, value] = (await this.redis.eval(ADMIT, 1, this.key(provider), Date.now())) as [
-      number,
-      number,
-    ];
-    if (!admitted)
-      return context.deferUntil(new Date(value), `${provider} unavailable (circuit open)`);
-    const probe = value === 1;
+    const pass = await this.admit(provider);
+    if (!pass.admitted)
+      return context.deferUntil(pass.until, `${provider} unavailable (circuit open)`);
     try {
       const result = await call();
-      await this.record(provider, false, probe, 0);
+      await pass.settle('ok');
       return result;
     } catch (error) {
       const fault = isProviderFault(error);
       const retryAfter = fault ? ((error as { retryAfterMs?: number }).retryAfterMs ?? 0) : 0;
-      await this.record(provider, fault, probe, retryAfter).catch(() => undefined);
+      await pass.settle(fault ? 'fault' : 'ok', retryAfter).catch(() => undefined);
       throw error;
     }
   }

@@ -27,7 +27,20 @@ export interface JobContext {
    * outcome (a timeout, refused connection, 5xx or 429 counts against the provider) is recorded.
    */
   viaProvider<T>(provider: ProviderName, call: () => Promise<T>): Promise<T>;
+  /**
+   * The breaker's gate alone, for a handler whose call sits inside its own bookkeeping (the mail
+   * and post ledgers): ask before claiming anything; once admitted, settle with the call's
+   * outcome — or `unused` when no call was made (a trial slot is then freed for another job).
+   */
+  admitProvider(provider: ProviderName): Promise<ProviderPass>;
 }
+
+export type ProviderPass =
+  | {
+      admitted: true;
+      settle(outcome: 'ok' | 'fault' | 'unused', retryAfterMs?: number): Promise<void>;
+    }
+  | { admitted: false; until: Date };
 
 /** How a job ended for good, as the after-finish hooks hear it. */
 export type FinishedOutcome =

@@ -13,7 +13,7 @@ export class EmailSendingProcessor extends KernelProcessor<typeof EMAIL_SENDING_
   }
 
   protected readonly handlers: JobHandlers<typeof EMAIL_SENDING_QUEUE> = {
-    [JOB_NAMES.SEND_EMAIL]: (email, { jobId, deferUntil, logFields }) =>
-      this.mail.send(email, { id: jobId, deferUntil, logFields }),
+    [JOB_NAMES.SEND_EMAIL]: (email, { jobId, deferUntil, logFields, admitProvider }) =>
+      this.mail.send(email, { id: jobId, deferUntil, logFields, admitProvider }),
   };
 }

@@ -126,6 +126,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
       requestId: requestIdOf(job),
       logFields: jobLogFields(this.queueName, job),
       viaProvider: (provider, call) => this.breakers.call(provider, context, call),
+      admitProvider: (provider) => this.breakers.admit(provider),
     };
     const work = handler(payload, context);
     try {
