@@ -20,6 +20,7 @@ import { RedisModule } from './infra/redis/redis.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { QueuesModule } from './queues';
+import { AuditModule } from './jobs/audit/audit.module';
 import { stopTracing } from './tracing';
 
 /** Spans still buffered go to the collector before the process exits. */
@@ -52,6 +53,8 @@ export class AppModule {
         HealthModule,
         MetricsEndpointModule,
         QueuesModule,
+        // Every role: workers write system events (a circuit breaker opening) too.
+        AuditModule,
         ...extraModules,
         SchedulerModule,
         // HTTP API (not in worker-only processes). Auth first: its guards run before throttling.

@@ -1,10 +1,8 @@
 import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
 import { DerivedIndexModule } from '../infra/derived-index/derived-index.module';
 import { SchedulerModule } from '../scheduler/scheduler.module';
-import { AuditEntry, AuditEntrySchema } from './audit/audit-entry.schema';
-import { AuditLogService } from './audit/audit-log.service';
+import { AuditModule } from './audit/audit.module';
 import { FailuresController } from './failures.controller';
 import { JobViewsService } from './job-views.service';
 import { SearchController } from './search.controller';
@@ -22,7 +20,7 @@ import { QueuesModule } from '../queues';
     AuthModule,
     RedisModule,
     QueuesModule,
-    MongooseModule.forFeature([{ name: AuditEntry.name, schema: AuditEntrySchema }]),
+    AuditModule,
     SchedulerModule,
     DerivedIndexModule,
   ],
@@ -35,7 +33,7 @@ import { QueuesModule } from '../queues';
     BreakersController,
     JobsAdminController,
   ],
-  providers: [JobViewsService, QueueDashboardService, AuditLogService],
-  exports: [JobViewsService, AuditLogService],
+  providers: [JobViewsService, QueueDashboardService],
+  exports: [JobViewsService, AuditModule],
 })
 export class JobsModule {}

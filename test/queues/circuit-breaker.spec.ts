@@ -1,3 +1,4 @@
+import { AuditLogService } from '../../src/jobs/audit/audit-log.service';
 import { CircuitBreakers, QueuesService } from '../../src/queues';
 import { ApiClient } from '../support/api-client';
 import { AppProcess, spawnApp } from '../support/app-process';
@@ -94,6 +95,16 @@ describe('circuit breaker per provider, across two worker processes', () => {
     expect(spent).toBeLessThanOrEqual(outageAnswers);
     expect(statuses.filter((s) => s.attemptsMade === 1).length).toBeGreaterThanOrEqual(7);
     expect(await breakers.state('llm')).toEqual({ provider: 'llm', state: 'closed' });
+    // The worker that saw it open and close wrote both to the audit log, as system events.
+    const audit = await eventually(async () => {
+      const page = await app.get(AuditLogService).list(50);
+      const events = page.items.filter((e) => e.actorId === 'system');
+      return events.length >= 2 && events;
+    });
+    expect(audit.map((e) => [e.action, e.target.provider]).reverse()).toEqual([
+      ['breaker.opened', 'llm'],
+      ['breaker.closed', 'llm'],
+    ]);
   });
 
   it('holds an email while the SMTP breaker is open (opened by hand), then sends it', async () => {

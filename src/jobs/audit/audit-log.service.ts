@@ -68,6 +68,18 @@ export class AuditLogService implements OnModuleInit {
     }
   }
 
+  /** An event no person caused (a circuit breaker opening, say), by the actor `system`. */
+  async system(action: string, target: Record<string, unknown>): Promise<void> {
+    await this.write({
+      actorId: 'system',
+      actorEmail: 'system',
+      action,
+      target,
+      outcome: 'ok',
+      at: new Date(),
+    });
+  }
+
   /** Newest first: ids from the index (ObjectIds order by time), then each entry by `_id`. */
   async list(limit: number, before?: string): Promise<{ items: AuditView[]; nextCursor?: string }> {
     const ids = await this.index.newest(limit + 1, before);

@@ -11,6 +11,13 @@ import { PROVIDERS, ProviderName } from '../contracts/providers';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+export interface BreakerChange {
+  provider: ProviderName;
+  state: BreakerState;
+  /** failures, trial call, or what an admin said. */
+  why: string;
+}
+
 export interface BreakerView {
   provider: ProviderName;
   state: BreakerState;
@@ -100,6 +107,7 @@ export class CircuitBreakers {
   private readonly base: string;
   private readonly settings: BreakerConfig;
   private readonly logger = new Logger('CircuitBreakers');
+  private readonly listeners: ((change: BreakerChange) => void)[] = [];
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -186,7 +194,7 @@ export class CircuitBreakers {
       .hdel(this.key(provider), 'probeUntil')
       .del(this.callsKey(provider), this.faultsKey(provider))
       .exec();
-    this.changed(provider, 'open', reason);
+    this.changed(provider, 'open', reason, false);
     return this.state(provider);
   }
 
@@ -196,7 +204,7 @@ export class CircuitBreakers {
       .multi()
       .del(this.key(provider), this.callsKey(provider), this.faultsKey(provider))
       .exec();
-    this.changed(provider, 'closed', 'closed by an admin');
+    this.changed(provider, 'closed', 'closed by an admin', false);
     return this.state(provider);
   }
 
@@ -231,7 +239,16 @@ export class CircuitBreakers {
       );
   }
 
-  private changed(provider: ProviderName, state: BreakerState, why: string): void {
+  /**
+   * Hears the changes calls cause in this process (the app writes them to the audit log as
+   * system events); an admin's own open or close is audited as the admin's action instead.
+   */
+  onChange(listener: (change: BreakerChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(provider: ProviderName, state: BreakerState, why: string, notify = true): void {
+    if (notify) for (const listener of this.listeners) listener({ provider, state, why });
     this.metrics.breakerChanges.inc({ provider, state });
     this.logger.warn({ msg: `circuit breaker for ${provider} ${state} (${why})`, provider, state });
   }
