@@ -47,6 +47,7 @@ import {
 import { SubmissionQuota } from './submission-quota.service';
 import { producedFiles, toContentView } from './content-view';
 import { DiscardUploadOnError } from './discard-upload-on-error.interceptor';
+import { ApiIdempotencyKey, Idempotent, IdempotencyInterceptor } from './idempotency.interceptor';
 import { JobHistory, QueuesService } from '../queues';
 import type { AcceptedJob } from '../queues';
 
@@ -68,6 +69,7 @@ export class SubmissionsController {
   ) {}
 
   @Post('content/generate')
+  @Idempotent()
   @ApiOperation({ summary: 'Generate posts for platforms from a text' })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AcceptedJobView })
@@ -88,6 +90,7 @@ export class SubmissionsController {
   }
 
   @Post('posts')
+  @Idempotent()
   @ApiOperation({ summary: 'Post to social platforms now, or at scheduledAt' })
   @HttpCode(202)
   @ApiAcceptedResponse({
@@ -118,6 +121,7 @@ export class SubmissionsController {
   }
 
   @Post('transcripts')
+  @Idempotent()
   @ApiOperation({ summary: "Transcribe a content's video (then, optionally, generate posts)" })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AcceptedJobView })
@@ -138,7 +142,8 @@ export class SubmissionsController {
   @ApiOperation({ summary: 'Upload a video: process it, transcribe it, generate posts' })
   @HttpCode(202)
   // Listed after multer's: it sees the stored file, and every error raised past that point.
-  @UseInterceptors(FileInterceptor('file'), DiscardUploadOnError)
+  @UseInterceptors(FileInterceptor('file'), DiscardUploadOnError, IdempotencyInterceptor)
+  @ApiIdempotencyKey()
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {

@@ -1,3 +1,4 @@
+import { RedisModule } from '../infra/redis/redis.module';
 import { BadRequestException, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MediaModule } from '../media/media.module';
@@ -29,6 +30,7 @@ const VIDEO_EXTENSIONS = [
 
 @Module({
   imports: [
+    RedisModule,
     QueuesModule,
     ContentModule,
     SocialModule,
