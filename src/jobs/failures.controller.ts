@@ -37,8 +37,8 @@ export class FailuresController {
   @ApiOkResponse({ type: [FailureGroupView] })
   @ApiBadRequest()
   list(@Query() query: FailuresQuery): Promise<FailureGroupView[]> {
-    if (query.queue !== undefined && !this.registry.has(query.queue))
-      throw new BadRequestException([`queue must be one of ${this.registry.names().join(', ')}`]);
+    const problem = this.registry.filterProblem(query.queue);
+    if (problem) throw new BadRequestException([problem]);
     return this.groups.list({
       queue: query.queue,
       since: query.since ? new Date(query.since) : undefined,

@@ -56,8 +56,8 @@ export class JobViewsService {
 
   async list(ownerId: string, query: UserJobsQuery): Promise<JobPage> {
     // The queues are known at run time (the catalogue), so the filter is checked here.
-    if (query.queue !== undefined && !this.registry.has(query.queue))
-      throw new BadRequestException([`queue must be one of ${this.registry.names().join(', ')}`]);
+    const problem = this.registry.filterProblem(query.queue);
+    if (problem) throw new BadRequestException([problem]);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !after)
       throw new BadRequestException(['cursor is not a cursor this API gave out']);

@@ -35,8 +35,8 @@ export class SearchController {
   @ApiBadRequest()
   async find(@Query() query: JobSearchQuery): Promise<JobSearchPage> {
     const problems: string[] = [];
-    if (query.queue !== undefined && !this.registry.has(query.queue))
-      problems.push(`queue must be one of ${this.registry.names().join(', ')}`);
+    const queueProblem = this.registry.filterProblem(query.queue);
+    if (queueProblem) problems.push(queueProblem);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !after) problems.push('cursor is not a cursor this API gave out');
     if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to))

@@ -179,8 +179,8 @@ export class JobsGateway
       return { ok: false, error: 'Only admins can watch jobs other than their own' };
     const queue = body?.queue;
     if (queue === undefined) return EVERY_JOB_ROOM;
-    if (typeof queue !== 'string' || !this.registry.has(queue))
-      return { ok: false, error: `queue must be one of ${this.registry.names().join(', ')}` };
-    return queueRoom(queue);
+    const problem = this.registry.filterProblem(queue);
+    if (problem) return { ok: false, error: problem };
+    return queueRoom(queue as string);
   }
 }

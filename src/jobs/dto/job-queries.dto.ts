@@ -26,17 +26,31 @@ function PageSize(byDefault: number): PropertyDecorator {
   );
 }
 
+/** ?queue=: a queue's name, checked against the queues the app runs (see queueProblem). */
+function QueueFilter(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: `a queue's name (built in: ${BUILT_IN_QUEUES.join(', ')}); checked against the queues this app runs`,
+    }),
+    IsOptional(),
+    IsString(),
+  );
+}
+
+/** ?state=: one of the states users see. */
+function StateFilter(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ enum: JOB_STATES }),
+    IsOptional(),
+    IsIn(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` }),
+  );
+}
+
 export class UserJobsQuery {
-  @ApiPropertyOptional({
-    description: `a queue's name (built in: ${BUILT_IN_QUEUES.join(', ')}); checked against the queues this app runs`,
-  })
-  @IsOptional()
-  @IsString()
+  @QueueFilter()
   queue?: string;
 
-  @ApiPropertyOptional({ enum: JOB_STATES })
-  @IsOptional()
-  @IsIn(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` })
+  @StateFilter()
   state?: (typeof JOB_STATES)[number];
 
   @PageSize(20)
@@ -93,14 +107,10 @@ export class JobSearchQuery {
   @MaxLength(64)
   contentId?: string;
 
-  @ApiPropertyOptional({ description: "a queue's name" })
-  @IsOptional()
-  @IsString()
+  @QueueFilter()
   queue?: string;
 
-  @ApiPropertyOptional({ enum: JOB_STATES })
-  @IsOptional()
-  @IsIn(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` })
+  @StateFilter()
   state?: (typeof JOB_STATES)[number];
 
   @ApiPropertyOptional({ description: 'job name' })

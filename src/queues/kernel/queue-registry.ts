@@ -79,6 +79,12 @@ export class QueueRegistry implements OnModuleInit, BeforeApplicationShutdown {
     return this.queues.has(name);
   }
 
+  /** For a `queue` filter from outside: what is wrong with it, if anything (a 400's message). */
+  filterProblem(queue: unknown): string | undefined {
+    if (queue === undefined || (typeof queue === 'string' && this.has(queue))) return undefined;
+    return `queue must be one of ${this.names().join(', ')}`;
+  }
+
   /** Every queue's name (the catalogue's). */
   names(): QueueName[] {
     return [...this.queues.keys()];
