@@ -62,12 +62,10 @@ export class FailureGroups {
   async noteFailed(job: FailedJob): Promise<void> {
     const signature = failureSignature(job.reason);
     const id = FailureGroups.idOf(job.queue, job.name, signature);
-    const at = String(job.failedAt);
     await this.redis
       .multi()
       .zadd(this.jobsKey(id), job.failedAt, job.id)
-      .hsetnx(this.groupKey(id), 'firstSeen', at)
-      .hset(this.groupKey(id), { queue: job.queue, name: job.name, signature, lastSeen: at })
+      .hset(this.groupKey(id), { queue: job.queue, name: job.name, signature })
       .zadd(this.groupsKey(), 'GT', job.failedAt, id)
       .pexpire(this.jobsKey(id), this.keepMs)
       .pexpire(this.groupKey(id), this.keepMs)
@@ -123,16 +121,19 @@ export class FailureGroups {
 
   private async read(id: string): Promise<FailureGroup | undefined> {
     const jobs = this.jobsKey(id);
-    const [, fields, count, samples] = (await this.redis
+    // First and last seen are the oldest and newest failure times of its jobs: failures reach
+    // the group out of order (several workers), so they are read, never kept beside them.
+    const [, fields, count, newest, oldest] = (await this.redis
       .multi()
       .zremrangebyscore(jobs, '-inf', Date.now() - this.keepMs)
       .hgetall(this.groupKey(id))
       .zcard(jobs)
-      .zrevrange(jobs, 0, 2)
+      .zrevrange(jobs, 0, 2, 'WITHSCORES')
+      .zrange(jobs, 0, 0, 'WITHSCORES')
       .exec())!.map(([error, value]) => {
       if (error) throw error;
       return value;
-    }) as [number, Record<string, string>, number, string[]];
+    }) as [number, Record<string, string>, number, string[], string[]];
     if (!fields.queue || count === 0) {
       // Every job of it expired, was retried or discarded: off the list, unless a failure came
       // in meanwhile (checked in one step; the rest of its keys expire).
@@ -145,9 +146,9 @@ export class FailureGroups {
       name: fields.name,
       signature: fields.signature,
       count,
-      firstSeen: new Date(Number(fields.firstSeen)).toISOString(),
-      lastSeen: new Date(Number(fields.lastSeen)).toISOString(),
-      sampleJobIds: samples,
+      firstSeen: new Date(Number(oldest[1])).toISOString(),
+      lastSeen: new Date(Number(newest[1])).toISOString(),
+      sampleJobIds: newest.filter((_, i) => i % 2 === 0),
     };
   }
 
