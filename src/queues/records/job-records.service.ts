@@ -1,5 +1,5 @@
 import { Metrics } from '../../infra/metrics/metrics';
-import { DUPLICATE_KEY } from '../../infra/mongo/duplicate-key';
+import { upsertRacing } from '../../infra/mongo/duplicate-key';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
@@ -145,14 +145,10 @@ export class JobRecordsService implements OnApplicationShutdown {
 
   /** Writes a finished job's record now (cancel, reconciler); replaces an older one. */
   async writeFinal(record: FinalRecord): Promise<void> {
-    const replace = () =>
-      this.model.collection.replaceOne({ _id: record._id } as object, record, { upsert: true });
-    await replace().catch((error: { code?: number }) => {
-      // An upsert racing the worker's own insert of the same record (an admin cancelling a job
-      // as it ends) loses with a duplicate key: the document exists now, so replace it again.
-      if (error?.code === DUPLICATE_KEY) return replace();
-      throw error;
-    });
+    // It may race the worker's own insert of the same record (an admin cancelling a job as it ends).
+    await upsertRacing(() =>
+      this.model.collection.replaceOne({ _id: record._id } as object, record, { upsert: true }),
+    );
     await this.index.recorded([indexedOf(record)]);
   }
 
@@ -168,10 +164,9 @@ export class JobRecordsService implements OnApplicationShutdown {
   }
 
   private async toCheck(jobId: string): Promise<void> {
-    await this.checks().updateOne(
-      { _id: CHECKS.id },
-      { $addToSet: { ids: jobId } },
-      { upsert: true },
+    // Concurrent updates (a bulk retry) may race to create the one list document.
+    await upsertRacing(() =>
+      this.checks().updateOne({ _id: CHECKS.id }, { $addToSet: { ids: jobId } }, { upsert: true }),
     );
   }
 
