@@ -14,6 +14,7 @@ import {
   JobNotFoundError,
   JobPayloadError,
   JobStateConflictError,
+  OwnerErasedError,
   QueueUnavailableError,
   UnknownQueueError,
 } from '../queues';
@@ -97,6 +98,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       exception instanceof TaskBusyError
     )
       return { status: 409, message: exception.message };
+    // A submission racing its own account's erase.
+    if (exception instanceof OwnerErasedError) return { status: 409, message: exception.message };
     if (exception instanceof QueueUnavailableError)
       return { status: 503, message: exception.message };
     const error = exception as {

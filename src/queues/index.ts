@@ -21,6 +21,7 @@ export {
   JobIdConflictError,
   QueueUnavailableError,
   PermanentJobError,
+  OwnerErasedError,
 } from './contracts/job-errors';
 // What the app layer (HTTP, realtime, scheduler, admin board) uses.
 export { QueueCatalogue } from './kernel/queue-catalogue.service';
@@ -45,6 +46,10 @@ export { QueueOperations } from './kernel/queue-operations';
 export { QueueRegistry } from './kernel/queue-registry';
 export { WorkerBootstrap } from './kernel/worker-bootstrap.service';
 export { JobIndex } from './records/job-index';
+export { ErasedOwners, ERASED_USER, digestOf } from './records/erased-owners';
+export { OwnerJobs } from './kernel/owner-jobs';
+export type { OwnedJob } from './kernel/owner-jobs';
+export { OwnerJobsPurge } from './kernel/owner-jobs-purge';
 export type { IndexCursor } from './records/job-index';
 export { JobIntents } from './records/job-intents';
 export { JOB_STATES } from './records/job-record.schema';

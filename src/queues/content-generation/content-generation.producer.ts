@@ -4,6 +4,7 @@ import { AcceptedJob, AddJobOptions, JobKernel } from '../kernel/job-kernel.serv
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import { ownerOf, type OwnedInput } from '../contracts/owner';
 import type { GenerateContentPayload } from './generate-content.payload';
+import { OwnerErasedError } from '../contracts/job-errors';
 
 @Injectable()
 export class ContentGenerationProducer {
@@ -18,16 +19,24 @@ export class ContentGenerationProducer {
     options?: AddJobOptions,
   ): Promise<AcceptedJob> {
     let contentId = payload.contentId;
+    let made = false;
     const ownerId = ownerOf(payload);
     if (contentId && ownerId) await this.contents.findOwned(contentId, ownerId);
     else if (!contentId && ownerId && typeof payload.text === 'string') {
       contentId = await this.contents.create(ownerId, { sourceText: payload.text });
+      made = true;
     }
-    return this.kernel.add(
-      QUEUE_NAMES.CONTENT_GENERATION,
-      JOB_NAMES.GENERATE_CONTENT,
-      { ...payload, contentId },
-      options,
-    );
+    return this.kernel
+      .add(
+        QUEUE_NAMES.CONTENT_GENERATION,
+        JOB_NAMES.GENERATE_CONTENT,
+        { ...payload, contentId },
+        options,
+      )
+      .catch(async (error: unknown) => {
+        // Its owner is being erased: the content made for the job must not outlive the erase.
+        if (made && error instanceof OwnerErasedError) await this.contents.delete(contentId!);
+        throw error;
+      });
   }
 }

@@ -64,6 +64,17 @@ export class PermanentJobError extends UnrecoverableError {
   }
 }
 
+/**
+ * The job's owner has been erased (or is being erased): nothing more is done or written for
+ * them. Permanent in a worker; a 409 on the HTTP path (a request racing its own account's erase).
+ */
+export class OwnerErasedError extends PermanentJobError {
+  constructor() {
+    super('The owner of this job has been erased');
+    this.name = 'OwnerErasedError';
+  }
+}
+
 export const CANCELLED_REASON_PREFIX = 'Cancelled';
 
 /** Ends an active job whose AbortSignal fired; never retried. */

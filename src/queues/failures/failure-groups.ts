@@ -73,6 +73,12 @@ export class FailureGroups {
       .exec();
   }
 
+  /** Takes a failed job out of its group (its owner was erased); the group goes when empty. */
+  async forget(job: Omit<FailedJob, 'failedAt'>): Promise<void> {
+    const id = FailureGroups.idOf(job.queue, job.name, failureSignature(job.reason));
+    await this.redis.zrem(this.jobsKey(id), job.id);
+  }
+
   /** Groups newest first (by their last failure), failing since `since`, of `queue` if given. */
   async list(filter: { queue?: string; since?: Date; limit: number }): Promise<FailureGroup[]> {
     const min = Math.max(filter.since?.getTime() ?? 0, Date.now() - this.keepMs);

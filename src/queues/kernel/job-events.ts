@@ -7,6 +7,7 @@ import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { ownerOf } from '../contracts/owner';
 import type { QueueName } from '../contracts/queue-names';
 import { JobState, SYSTEM_OWNER } from '../records/job-record.schema';
+import { ErasedOwners } from '../records/erased-owners';
 
 export const JOB_EVENT_TYPES = [
   'job:active',
@@ -89,6 +90,7 @@ export class JobEventsPublisher implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
+    private readonly erased: ErasedOwners,
   ) {
     this.stream = jobEventsStream(config.get('redisPrefix', { infer: true }));
   }
@@ -107,7 +109,10 @@ export class JobEventsPublisher implements OnApplicationShutdown {
     await this.append([{ ...event, at: new Date().toISOString() }]);
   }
 
-  private append(events: JobEvent[]): Promise<unknown> {
+  private async append(batch: JobEvent[]): Promise<unknown> {
+    // Events of an erased owner's jobs (a worker finishing one after the erase) go nowhere.
+    const events = await this.erased.keep(batch, (e) => e.ownerId);
+    if (!events.length) return;
     return this.redis.xadd(
       this.stream,
       'MAXLEN',

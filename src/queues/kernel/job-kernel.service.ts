@@ -10,11 +10,13 @@ import { QueueName } from '../contracts/queue-names';
 import { IndexedJob, JobIndex } from '../records/job-index';
 import { JobIntents } from '../records/job-intents';
 import { JobRecordsService } from '../records/job-records.service';
+import { ErasedOwners } from '../records/erased-owners';
 import { JobRecord, JobState, SYSTEM_OWNER } from '../records/job-record.schema';
 import {
   JobIdConflictError,
   JobNotFoundError,
   JobPayloadError,
+  OwnerErasedError,
   QueueUnavailableError,
 } from '../contracts/job-errors';
 import { buildJobOptions, isValidJobId, newJobId } from './job-options';
@@ -70,6 +72,7 @@ export class JobKernel {
     private readonly index: JobIndex,
     private readonly intents: JobIntents,
     private readonly lookup: JobLookup,
+    private readonly erased: ErasedOwners,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -106,6 +109,8 @@ export class JobKernel {
     }
     if (problems.length) throw new JobPayloadError(problems);
 
+    // A follow-up (or a request racing the erase) for an owner whose data is being erased.
+    if (await this.erased.isErased(ownerOf(payload))) throw new OwnerErasedError();
     const jobId = options.jobId ?? newJobId();
     if (options.jobId !== undefined) {
       const existing = await this.existing(jobId, queueName, name);

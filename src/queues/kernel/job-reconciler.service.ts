@@ -10,6 +10,7 @@ import { JobIndex } from '../records/job-index';
 import { JobIntent, JobIntents } from '../records/job-intents';
 import type { JobRef } from '../records/job-ref';
 import { JobRecordsService } from '../records/job-records.service';
+import { ErasedOwners } from '../records/erased-owners';
 import type { FinalRecord } from '../records/record-write-buffer';
 import {
   FINISHED_STATES,
@@ -64,6 +65,7 @@ export class JobReconciler {
     private readonly events: JobEventsPublisher,
     private readonly metrics: Metrics,
     private readonly failures: FailureGroups,
+    private readonly erased: ErasedOwners,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -135,6 +137,7 @@ export class JobReconciler {
    * Same id: if a racing producer or reconciler added it meanwhile, BullMQ keeps the one job.
    */
   async requeue(record: JobIntent): Promise<void> {
+    if (await this.erased.isErased(record.ownerId)) return; // read just before its erase
     const queue = await this.registry.use(record.queue);
     const delayMs = record.runAt ? Math.max(0, record.runAt.getTime() - Date.now()) : 0;
     await this.index.added(

@@ -4,7 +4,8 @@ import { validateDto } from '../../common/validate-dto';
 import { isDatabaseDown } from '../../infra/mongo/database-down';
 import type { PayloadClass, QueueDefinition } from '../contracts/queue-catalogue';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
-import { withOwnerField } from '../contracts/owner';
+import { ownerOf, withOwnerField } from '../contracts/owner';
+import { ErasedOwners } from '../records/erased-owners';
 import { JobRecordsService } from '../records/job-records.service';
 import { CircuitBreakers } from '../breakers/circuit-breakers';
 import { jobLogFields } from './job-log';
@@ -12,6 +13,7 @@ import { requestIdOf } from './job-options';
 import {
   JobCancelledError,
   JobPayloadError,
+  OwnerErasedError,
   PermanentJobError,
   SHUTDOWN_ABORT,
 } from '../contracts/job-errors';
@@ -83,6 +85,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
   // Property injection keeps each queue's processor constructor about its own services only.
   @Inject(JobRecordsService) private readonly records: JobRecordsService;
   @Inject(CircuitBreakers) private readonly breakers: CircuitBreakers;
+  @Inject(ErasedOwners) private readonly erased: ErasedOwners;
 
   /** Called once per job that finished for good, after its record is updated. */
   onFinished?(payload: object, outcome: FinishedOutcome): Promise<void>;
@@ -109,6 +112,8 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
         throw new PermanentJobError(`Invalid payload: ${error.message}`);
       throw error;
     }
+    // A job left of an erased owner (one that slipped past the erase) does nothing.
+    if (await this.erased.isErased(ownerOf(payload))) throw new OwnerErasedError();
     // Do not run ahead of the job history when MongoDB is slower than the queue.
     await this.records.waitForRoom();
     const abortSignal = signal ?? new AbortController().signal;

@@ -11,6 +11,7 @@ import { JobIndex } from '../records/job-index';
 import { JobIndexRebuild } from '../records/job-index-rebuild';
 import { JobIntents } from '../records/job-intents';
 import { JobRecordsService } from '../records/job-records.service';
+import { ErasedOwners } from '../records/erased-owners';
 import { DerivedIndexModule } from '../../infra/derived-index/derived-index.module';
 import { MetricsModule } from '../../infra/metrics/metrics.module';
 import { CancelBus } from './cancel-bus';
@@ -29,6 +30,8 @@ import { CircuitBreakers } from '../breakers/circuit-breakers';
 import { FailureActions } from '../failures/failure-actions';
 import { FailureGroups } from '../failures/failure-groups';
 import { JobSearch } from './job-search';
+import { OwnerJobs } from './owner-jobs';
+import { OwnerJobsPurge } from './owner-jobs-purge';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
 import { WorkerBootstrap } from './worker-bootstrap.service';
@@ -67,6 +70,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobIndex,
     JobIndexRebuild,
     JobIntents,
+    ErasedOwners,
     JobRecordsService,
     JobLookup,
     JobHistory,
@@ -81,8 +85,12 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobReconciler,
     JobEndHooks,
     WorkerBootstrap,
+    OwnerJobs,
+    OwnerJobsPurge,
   ],
   exports: [
+    OwnerJobs,
+    OwnerJobsPurge,
     BullModule,
     QueueCatalogue,
     QueueRegistry,
@@ -91,6 +99,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     CircuitBreakers,
     JobIndex,
     JobIntents,
+    ErasedOwners,
     JobRecordsService,
     JobLookup,
     JobHistory,

@@ -4,26 +4,10 @@ import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
+import { IndexCursor, IndexedJob, IndexEntry, JobIndexKeys, jobIndexKeys } from './job-index-keys';
 import { fromRef, JobRef, toRef } from './job-ref';
 
-/** What the indexes know of a job: enough to list it and to find it again. */
-export interface IndexedJob extends JobRef {
-  ownerId: string;
-  contentId?: string;
-  /** Milliseconds; the job's BullMQ timestamp and its record's createdAt. */
-  createdAt: number;
-}
-
-export interface IndexEntry {
-  ref: JobRef;
-  createdAt: number;
-}
-
-/** Position in a listing: the last entry returned (newest-first order). */
-export interface IndexCursor {
-  createdAt: number;
-  member: string;
-}
+export type { IndexCursor, IndexedJob, IndexEntry } from './job-index-keys';
 
 /**
  * The Redis side of job history, derived from the records and the live jobs (see JobIndexRebuild):
@@ -38,12 +22,14 @@ export interface IndexCursor {
 @Injectable()
 export class JobIndex {
   private readonly base: string;
+  private readonly keys: JobIndexKeys;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
     this.base = `${config.get('redisPrefix', { infer: true })}:idx:jobs`;
+    this.keys = jobIndexKeys(this.base);
   }
 
   /** Lists a new (or re-queued) job and counts it as unfinished; idempotent. */
@@ -56,7 +42,7 @@ export class JobIndex {
     const ref = toRef(job);
     const tx = this.redis.multi();
     for (const key of this.listKeys(job)) tx.zrem(key, ref);
-    tx.srem(this.userOpen(job.ownerId), ref).zrem(this.openKey, ref);
+    tx.srem(this.keys.userOpen(job.ownerId), ref).zrem(this.keys.open, ref);
     await tx.exec().then(throwFirstError);
   }
 
@@ -71,7 +57,7 @@ export class JobIndex {
 
   /** The job no longer counts against its owner's quota (it finished or was cancelled). */
   async finished(job: JobRef, ownerId: string): Promise<void> {
-    await this.redis.srem(this.userOpen(ownerId), toRef(job));
+    await this.redis.srem(this.keys.userOpen(ownerId), toRef(job));
   }
 
   /**
@@ -93,7 +79,7 @@ export class JobIndex {
 
   /** The reconciler need not look at these jobs again. */
   async closeChecks(jobs: JobRef[]): Promise<void> {
-    if (jobs.length) await this.redis.zrem(this.openKey, ...jobs.map(toRef));
+    if (jobs.length) await this.redis.zrem(this.keys.open, ...jobs.map(toRef));
   }
 
   /** Forgets a job everywhere (its record was pruned, or it was lost with no record). */
@@ -103,13 +89,13 @@ export class JobIndex {
 
   /** Jobs the reconciler should look at now, oldest due first. */
   async dueForCheck(now: number, limit: number): Promise<JobRef[]> {
-    const members = await this.redis.zrangebyscore(this.openKey, '-inf', now, 'LIMIT', 0, limit);
+    const members = await this.redis.zrangebyscore(this.keys.open, '-inf', now, 'LIMIT', 0, limit);
     return members.map(fromRef).filter((r): r is JobRef => !!r);
   }
 
   async checkLater(jobs: JobRef[], at: number): Promise<void> {
     if (!jobs.length) return;
-    await this.redis.zadd(this.openKey, 'XX', ...jobs.flatMap((j) => [at, toRef(j)]));
+    await this.redis.zadd(this.keys.open, 'XX', ...jobs.flatMap((j) => [at, toRef(j)]));
   }
 
   /** Puts a job (back) among those the reconciler checks, due at once. */
@@ -124,7 +110,11 @@ export class JobIndex {
     after: IndexCursor | undefined,
     count: number,
   ): Promise<IndexEntry[]> {
-    return this.pageOf(queue ? this.userQueue(ownerId, queue) : this.user(ownerId), after, count);
+    return this.pageOf(
+      queue ? this.keys.userQueue(ownerId, queue) : this.keys.user(ownerId),
+      after,
+      count,
+    );
   }
 
   /**
@@ -139,13 +129,13 @@ export class JobIndex {
   ): Promise<IndexEntry[]> {
     const key = scope.ownerId
       ? scope.queue
-        ? this.userQueue(scope.ownerId, scope.queue)
-        : this.user(scope.ownerId)
+        ? this.keys.userQueue(scope.ownerId, scope.queue)
+        : this.keys.user(scope.ownerId)
       : scope.contentId
-        ? this.content(scope.contentId)
+        ? this.keys.content(scope.contentId)
         : scope.queue
-          ? this.queueKey(scope.queue)
-          : this.allKey;
+          ? this.keys.queue(scope.queue)
+          : this.keys.all;
     return this.pageOf(key, after, count, range);
   }
 
@@ -184,9 +174,9 @@ export class JobIndex {
 
   /** The user's unfinished jobs with their creation times, newest first. */
   async openOf(ownerId: string): Promise<IndexEntry[]> {
-    const members = await this.redis.smembers(this.userOpen(ownerId));
+    const members = await this.redis.smembers(this.keys.userOpen(ownerId));
     if (!members.length) return [];
-    const scores = await this.redis.zmscore(this.user(ownerId), ...members);
+    const scores = await this.redis.zmscore(this.keys.user(ownerId), ...members);
     return members
       .map((member, i) => ({ ref: fromRef(member), createdAt: Number(scores[i] ?? 0), member }))
       .filter((e): e is IndexEntry & { member: string } => !!e.ref)
@@ -196,16 +186,16 @@ export class JobIndex {
 
   /** Whether a producer got as far as listing this job (it writes the index before Redis). */
   async isListed(job: JobRef, ownerId: string): Promise<boolean> {
-    return (await this.redis.zscore(this.user(ownerId), toRef(job))) !== null;
+    return (await this.redis.zscore(this.keys.user(ownerId), toRef(job))) !== null;
   }
 
   openCount(ownerId: string): Promise<number> {
-    return this.redis.scard(this.userOpen(ownerId));
+    return this.redis.scard(this.keys.userOpen(ownerId));
   }
 
   /** A content item's jobs in the order they were made. */
   async forContent(contentId: string, limit: number): Promise<IndexEntry[]> {
-    const rows = await this.redis.zrange(this.content(contentId), 0, limit - 1, 'WITHSCORES');
+    const rows = await this.redis.zrange(this.keys.content(contentId), 0, limit - 1, 'WITHSCORES');
     const out: IndexEntry[] = [];
     for (let i = 0; i < rows.length; i += 2) {
       const ref = fromRef(rows[i]);
@@ -222,19 +212,46 @@ export class JobIndex {
   ): ChainableCommander {
     const ref = toRef(job);
     for (const key of this.listKeys(job)) tx.zadd(key, job.createdAt, ref);
-    if (open) tx.sadd(this.userOpen(job.ownerId), ref).zadd(this.openKey, checkAt, ref);
+    if (open) tx.sadd(this.keys.userOpen(job.ownerId), ref).zadd(this.keys.open, checkAt, ref);
     return tx;
   }
 
   private listKeys(job: Omit<IndexedJob, 'createdAt'>): string[] {
     const keys = [
-      this.user(job.ownerId),
-      this.userQueue(job.ownerId, job.queue),
-      this.queueKey(job.queue),
-      this.allKey,
+      this.keys.user(job.ownerId),
+      this.keys.userQueue(job.ownerId, job.queue),
+      this.keys.queue(job.queue),
+      this.keys.all,
     ];
-    if (job.contentId) keys.push(this.content(job.contentId));
+    if (job.contentId) keys.push(this.keys.content(job.contentId));
     return keys;
+  }
+
+  /** Every job listed for the owner, finished or not (the erase reads them all at once). */
+  async ownerRefs(ownerId: string): Promise<JobRef[]> {
+    const [listed, open] = await Promise.all([
+      this.redis.zrange(this.keys.user(ownerId), 0, -1),
+      this.redis.smembers(this.keys.userOpen(ownerId)),
+    ]);
+    return [...new Set([...listed, ...open])].map(fromRef).filter((r): r is JobRef => !!r);
+  }
+
+  /** Forgets an owner's jobs everywhere: out of the shared listings, and their own keys gone. */
+  async forgetOwner(
+    ownerId: string,
+    jobs: JobRef[],
+    contentIds: string[],
+    queues: string[],
+  ): Promise<void> {
+    const tx = this.redis.pipeline();
+    for (const job of jobs)
+      tx.zrem(this.keys.queue(job.queue), toRef(job))
+        .zrem(this.keys.all, toRef(job))
+        .zrem(this.keys.open, toRef(job));
+    for (const id of contentIds) tx.del(this.keys.content(id));
+    for (const queue of queues) tx.del(this.keys.userQueue(ownerId, queue));
+    tx.del(this.keys.user(ownerId), this.keys.userOpen(ownerId));
+    await tx.exec().then(throwFirstError);
   }
 
   async hasLayout(layout: string): Promise<boolean> {
@@ -243,35 +260,6 @@ export class JobIndex {
 
   async markLayout(layout: string): Promise<void> {
     await this.redis.set(`${this.base}:layout`, layout);
-  }
-
-  /** Every job, by creation time (admin search). */
-  private get allKey(): string {
-    return `${this.base}:all`;
-  }
-
-  private queueKey(queue: string): string {
-    return `${this.base}:q:${queue}`;
-  }
-
-  private get openKey(): string {
-    return `${this.base}:open`;
-  }
-
-  private user(ownerId: string): string {
-    return `${this.base}:u:${ownerId}`;
-  }
-
-  private userQueue(ownerId: string, queue: string): string {
-    return `${this.base}:u:${ownerId}:q:${queue}`;
-  }
-
-  private userOpen(ownerId: string): string {
-    return `${this.base}:open:u:${ownerId}`;
-  }
-
-  private content(contentId: string): string {
-    return `${this.base}:c:${contentId}`;
   }
 }
 

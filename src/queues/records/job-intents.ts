@@ -45,6 +45,11 @@ export class JobIntents {
     return this.intents().findOne({ _id: jobId });
   }
 
+  /** Deletes these jobs' intents, one `_id` delete each (their owner was erased). */
+  async delete(jobIds: string[]): Promise<void> {
+    await Promise.all(jobIds.map((_id) => this.intents().deleteOne({ _id })));
+  }
+
   /** Every intent, for the index rebuild (the one full read, in the background). */
   all() {
     return this.intents()

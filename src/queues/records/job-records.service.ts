@@ -12,6 +12,7 @@ import { contentOf, ownerOf } from '../contracts/owner';
 import { fromBullPriority } from '../contracts/job-priority';
 import { IndexedJob, JobIndex } from './job-index';
 import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from './job-record.schema';
+import { ErasedOwners } from './erased-owners';
 import { FinalRecord, RecordWriteBuffer } from './record-write-buffer';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -62,6 +63,7 @@ export class JobRecordsService implements OnApplicationShutdown {
     private readonly index: JobIndex,
     config: ConfigService<AppConfig, true>,
     metrics: Metrics,
+    private readonly erased: ErasedOwners,
   ) {
     this.buffer = new RecordWriteBuffer(
       model,
@@ -69,6 +71,7 @@ export class JobRecordsService implements OnApplicationShutdown {
       (written) => this.settled(written),
       undefined,
       (seconds) => metrics.recordFlush.observe(seconds),
+      (records) => erased.keep(records, (r) => r.ownerId),
     );
     metrics.gaugeOf(
       'click_record_backlog',
@@ -111,6 +114,7 @@ export class JobRecordsService implements OnApplicationShutdown {
    * written unfinished and named in the checks document, so the reconciler queues its job.
    */
   async create(record: NewJobRecord): Promise<void> {
+    if (await this.erased.isErased(record.ownerId)) return;
     const now = new Date();
     await this.model.create({
       ...record,
@@ -145,6 +149,8 @@ export class JobRecordsService implements OnApplicationShutdown {
 
   /** Writes a finished job's record now (cancel, reconciler); replaces an older one. */
   async writeFinal(record: FinalRecord): Promise<void> {
+    // A job of an erased owner (cancelled by the erase itself, or ending after it) leaves no record.
+    if (await this.erased.isErased(record.ownerId)) return;
     // It may race the worker's own insert of the same record (an admin cancelling a job as it ends).
     await upsertRacing(() =>
       this.model.collection.replaceOne({ _id: record._id } as object, record, { upsert: true }),

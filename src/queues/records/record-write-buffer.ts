@@ -36,6 +36,9 @@ export class RecordWriteBuffer {
     private readonly highWater = 10_000,
     /** Hears how long each successful batch write took (seconds). */
     private readonly observeFlush: (seconds: number) => void = () => undefined,
+    /** The records still to be written: those of erased owners are dropped (see ErasedOwners). */
+    private readonly keep: (records: FinalRecord[]) => Promise<FinalRecord[]> = (r) =>
+      Promise.resolve(r),
   ) {}
 
   get size(): number {
@@ -82,13 +85,16 @@ export class RecordWriteBuffer {
     if (!this.timer && !this.closed) this.timer = setTimeout(() => void this.flush(), delayMs);
   }
 
-  private async write(records: FinalRecord[]): Promise<void> {
+  private async write(batch: FinalRecord[]): Promise<void> {
+    // Asked right before the insert, so a record of an owner erased meanwhile is not written
+    // back. If Redis cannot say, the records are written (the erase needs Redis too).
+    const records = await this.keep(batch).catch(() => batch);
     for (let i = 0; i < records.length; i += CHUNK) {
       const started = process.hrtime.bigint();
       const written = await this.writeChunk(records.slice(i, i + CHUNK));
       if (written) this.observeFlush(Number(process.hrtime.bigint() - started) / 1e9);
       if (!written) {
-        this.keep(records.slice(i));
+        this.putBack(records.slice(i));
         return;
       }
       await this.onDurable(written).catch((e: Error) =>
@@ -143,7 +149,7 @@ export class RecordWriteBuffer {
   }
 
   /** Puts unwritten records back; newer ones buffered meanwhile win over them. */
-  private keep(records: FinalRecord[]): void {
+  private putBack(records: FinalRecord[]): void {
     for (const record of records)
       if (!this.pending.has(record._id)) this.pending.set(record._id, record);
   }
