@@ -33,6 +33,6 @@ export const TEMPLATES_DIR = path.join(__dirname, 'templates');
     }),
   ],
   providers: [MailService, MailLedger],
-  exports: [MailService],
+  exports: [MailService, MailLedger],
 })
 export class MailModule {}

@@ -2,7 +2,7 @@ import { MailerService } from '@nestjs-modules/mailer';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Handlebars from 'handlebars';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import type { MailConfig } from '../config/integrations-config';
@@ -107,6 +107,12 @@ export class MailService {
     await settle('ok').catch(() => undefined);
     await this.ledger.sent({ _id: job.id, ...sent });
     return sent;
+  }
+
+  /** What a job's email left here — its ledger entry and outbox file — goes (owner erased). */
+  async forgetJob(jobId: string): Promise<void> {
+    await this.ledger.forget(jobId);
+    await rm(path.join(this.mail.outboxDir, `${path.basename(jobId)}.eml`), { force: true });
   }
 
   private async deliver(

@@ -55,6 +55,17 @@ export class MediaFiles {
     return path.join(contentId, name);
   }
 
+  /** Removes the content's folder of published files (its owner was erased). */
+  async removeContentFiles(contentId: string): Promise<void> {
+    await rm(path.join(this.mediaDir, path.basename(contentId)), { recursive: true, force: true });
+  }
+
+  /** Removes an uploaded file, given as stored (relative to the upload folder, never outside it). */
+  async removeUpload(relative: string): Promise<void> {
+    const file = path.resolve(this.uploadDir, relative);
+    if (file.startsWith(path.resolve(this.uploadDir) + path.sep)) await rm(file, { force: true });
+  }
+
   /** Absolute path of a published file (relative to MEDIA_DIR). */
   absolute(relative: string): string {
     return path.join(this.mediaDir, relative);

@@ -134,6 +134,13 @@ export class PostLedgerService {
     return entries.filter((e): e is PostLedgerEntry => e !== null);
   }
 
+  /** Deletes a job's entries, one `_id` delete per platform (its owner was erased). */
+  async forgetJob(jobId: string): Promise<void> {
+    await Promise.all(
+      POSTING_PLATFORMS.map((p) => this.model.deleteOne({ _id: entryId(jobId, p) })),
+    );
+  }
+
   private find(_id: string): Promise<PostLedgerEntry | null> {
     return this.model.findById(_id).lean<PostLedgerEntry>().exec();
   }

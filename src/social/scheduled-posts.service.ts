@@ -64,6 +64,12 @@ export class ScheduledPostsService {
     await this.unindex(id);
   }
 
+  /** Deletes the post whatever its state (its owner was erased; its job is already stopped). */
+  async erase(id: string): Promise<void> {
+    await this.model.deleteOne({ _id: id });
+    await this.unindex(id);
+  }
+
   findById(id: string): Promise<ScheduledPost | null> {
     return this.model.findById(id).lean<ScheduledPost>().exec();
   }

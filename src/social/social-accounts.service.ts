@@ -70,6 +70,13 @@ export class SocialAccountsService {
     if (deletedCount === 0) throw new NotFoundException(`No linked ${platform} account`);
   }
 
+  /** Unlinks every platform (tokens included), one `_id` delete each; none linked is fine. */
+  async unlinkAll(ownerId: string): Promise<void> {
+    await Promise.all(
+      POSTING_PLATFORMS.map((p) => this.model.deleteOne({ _id: socialAccountId(ownerId, p) })),
+    );
+  }
+
   async credentials(
     ownerId: string,
     platform: PostingPlatform,
