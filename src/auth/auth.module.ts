@@ -14,6 +14,8 @@ import { UserEmail, UserEmailSchema } from './user-email.schema';
 import { UserEmailsMigration } from './user-emails.migration';
 import { User, UserSchema } from './user.schema';
 import { UsersService } from './users.service';
+import { AdminRoster } from './admin-roster';
+import { DerivedIndexModule } from '../infra/derived-index/derived-index.module';
 import { QueuesModule } from '../queues';
 
 /** Users, JWT sign-in, and the global guards: authenticated by default, roles where declared. */
@@ -21,6 +23,7 @@ import { QueuesModule } from '../queues';
   imports: [
     RedisModule,
     QueuesModule,
+    DerivedIndexModule,
     MongooseModule.forFeature([
       { name: User.name, schema: UserSchema },
       { name: UserEmail.name, schema: UserEmailSchema },
@@ -37,12 +40,13 @@ import { QueuesModule } from '../queues';
   providers: [
     AccessTokens,
     UserEmailsMigration,
+    AdminRoster,
     UsersService,
     AuthService,
     AdminBootstrap,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [UsersService, AccessTokens],
+  exports: [UsersService, AccessTokens, AdminRoster],
 })
 export class AuthModule {}

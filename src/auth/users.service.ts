@@ -10,6 +10,7 @@ import { isDuplicateKey } from '../infra/mongo/one-time-migration';
 import { hashPassword, UNKNOWN_USER_HASH, verifyPassword } from './password-hasher';
 import { emailKey, UserEmail } from './user-email.schema';
 import { Role, User } from './user.schema';
+import { AdminRoster } from './admin-roster';
 
 /**
  * A claim on an address whose user is still missing this long after it was made is left over
@@ -31,6 +32,7 @@ export class UsersService {
     @InjectModel(UserEmail.name) private readonly emails: Model<UserEmail>,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
+    private readonly admins: AdminRoster,
   ) {
     this.lockPrefix = `${config.get('redisPrefix', { infer: true })}:lock:user-email:`;
   }
@@ -54,6 +56,7 @@ export class UsersService {
         name: fields.name,
         role: fields.role ?? 'user',
       });
+      if (doc.role === 'admin') await this.admins.add(_id.toHexString());
       return doc.toObject();
     } catch (error) {
       // The unique index on users.email (kept for MongoDB) refused it: the address has an account.
@@ -88,6 +91,14 @@ export class UsersService {
 
   async setRole(id: Types.ObjectId, role: Role): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { role } });
+    if (role === 'admin') await this.admins.add(id.toHexString());
+    else await this.admins.remove(id.toHexString());
+  }
+
+  /** Deletes the user and the claim on their address (their erase's last step), by `_id`. */
+  async delete(user: Pick<User, '_id' | 'email'>): Promise<void> {
+    await this.emails.deleteOne({ _id: emailKey(user.email) });
+    await this.model.deleteOne({ _id: user._id });
   }
 
   /** Claims `email` for `userId`; 409 if an account (or a registration in progress) has it. */

@@ -9,6 +9,8 @@ import { DerivedIndexes } from '../../infra/derived-index/derived-indexes.servic
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { AuditEntry } from './audit-entry.schema';
 import { AuditIndex } from './audit-index';
+import { AuditSubjects, USER_FIELDS } from './audit-subjects';
+import { ERASED_USER, JobKernel } from '../../queues';
 
 export interface AuditView {
   id: string;
@@ -24,6 +26,7 @@ export interface AuditView {
 @Injectable()
 export class AuditLogService implements OnModuleInit {
   private readonly index: AuditIndex;
+  private readonly subjects: AuditSubjects;
   private readonly logger = new Logger('AuditLog');
 
   constructor(
@@ -31,34 +34,42 @@ export class AuditLogService implements OnModuleInit {
     @Inject(REDIS_CLIENT) redis: Redis,
     config: ConfigService<AppConfig, true>,
     private readonly indexes: DerivedIndexes,
+    private readonly kernel: JobKernel,
   ) {
-    this.index = new AuditIndex(redis, config.get('redisPrefix', { infer: true }), model);
+    const prefix = config.get('redisPrefix', { infer: true });
+    this.index = new AuditIndex(redis, prefix, model);
+    this.subjects = new AuditSubjects(redis, prefix, model);
   }
 
   onModuleInit(): void {
     this.indexes.register(this.index);
+    this.indexes.register(this.subjects);
   }
 
   /**
    * Runs an admin action and records it whatever happens: a refused or failed action is logged
-   * with its error before the error goes back to the caller.
+   * with its error before the error goes back to the caller. An action on a job names the job's
+   * owner too (`ownerId`), so the entry is found with that user's data. `targetAfter` replaces
+   * the target once the action succeeded (an erased user's id must not stay behind).
    */
   async record<T>(
     actor: User,
     action: string,
     target: Record<string, unknown>,
     run: () => Promise<T>,
+    targetAfter?: (result: T) => Record<string, unknown>,
   ): Promise<T> {
     const entry = {
       actorId: actor._id.toHexString(),
       actorEmail: actor.email,
       action,
-      target,
+      target: await this.withOwner(target),
       at: new Date(),
     };
     try {
       const result = await run();
-      await this.write({ ...entry, outcome: 'ok' });
+      const after = targetAfter?.(result);
+      await this.write({ ...entry, ...(after ? { target: after } : {}), outcome: 'ok' });
       return result;
     } catch (error) {
       await this.write({ ...entry, outcome: `refused: ${(error as Error).message}` }).catch(
@@ -80,6 +91,36 @@ export class AuditLogService implements OnModuleInit {
     });
   }
 
+  /** The entries about a user (as actor, or named by the target), oldest first. */
+  async about(userId: string): Promise<AuditView[]> {
+    const ids = await this.subjects.about(userId);
+    const docs = await Promise.all(ids.map((id) => this.model.findById(id).lean<AuditEntry>()));
+    return docs.filter((d): d is AuditEntry => d !== null).map(toView);
+  }
+
+  /**
+   * The user is erased: their entries stay (the actions happened) with the user's id and email
+   * replaced by ERASED_USER; one `_id` read and update per entry. Returns how many changed.
+   */
+  async tombstone(userId: string, email: string): Promise<number> {
+    const ids = await this.subjects.about(userId);
+    let changed = 0;
+    for (const id of ids) {
+      const entry = await this.model.findById(id).lean<AuditEntry>().exec();
+      if (!entry) continue;
+      const set: Record<string, string> = {};
+      if (entry.actorId === userId) Object.assign(set, { actorId: ERASED_USER });
+      if (entry.actorEmail === email) set.actorEmail = ERASED_USER;
+      for (const field of [...USER_FIELDS, 'email'])
+        if (entry.target?.[field] === userId || entry.target?.[field] === email)
+          set[`target.${field}`] = ERASED_USER;
+      if (Object.keys(set).length) changed++;
+      if (Object.keys(set).length) await this.model.updateOne({ _id: entry._id }, { $set: set });
+    }
+    await this.subjects.forget(userId);
+    return changed;
+  }
+
   /** Newest first: ids from the index (ObjectIds order by time), then each entry by `_id`. */
   async list(limit: number, before?: string): Promise<{ items: AuditView[]; nextCursor?: string }> {
     const ids = await this.index.newest(limit + 1, before);
@@ -87,17 +128,7 @@ export class AuditLogService implements OnModuleInit {
     const docs = await Promise.all(
       page.map((id) => this.model.findById(id).lean<AuditEntry>().exec()),
     );
-    const items = docs
-      .filter((d): d is AuditEntry => d !== null)
-      .map((d) => ({
-        id: d._id.toHexString(),
-        actorId: d.actorId,
-        actorEmail: d.actorEmail,
-        action: d.action,
-        target: d.target,
-        outcome: d.outcome,
-        at: d.at.toISOString(),
-      }));
+    const items = docs.filter((d): d is AuditEntry => d !== null).map(toView);
     return { items, nextCursor: ids.length > limit ? page[page.length - 1] : undefined };
   }
 
@@ -107,9 +138,35 @@ export class AuditLogService implements OnModuleInit {
    */
   private async write(entry: Omit<AuditEntry, '_id'>): Promise<void> {
     const doc = await this.model.create(entry);
-    await this.index.add(doc._id).catch(async (error: Error) => {
-      this.logger.warn(`audit entry not indexed, index to be rebuilt: ${error.message}`);
-      await this.indexes.invalidate(this.index.name).catch(() => undefined);
-    });
+    for (const [index, add] of [
+      [this.index, () => this.index.add(doc._id)],
+      [this.subjects, () => this.subjects.add(doc._id, entry)],
+    ] as const)
+      await add().catch(async (error: Error) => {
+        this.logger.warn(`audit entry not indexed, ${index.name} to be rebuilt: ${error.message}`);
+        await this.indexes.invalidate(index.name).catch(() => undefined);
+      });
   }
+
+  /** An action on a job: the job's owner (a user whose data this entry then is) is named too. */
+  private async withOwner(target: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (typeof target.jobId !== 'string' || 'ownerId' in target) return target;
+    const owner = await this.kernel.find(target.jobId).then(
+      (job) => job.ownerId,
+      () => undefined,
+    );
+    return owner && owner !== 'system' ? { ...target, ownerId: owner } : target;
+  }
+}
+
+function toView(d: AuditEntry): AuditView {
+  return {
+    id: d._id.toHexString(),
+    actorId: d.actorId,
+    actorEmail: d.actorEmail,
+    action: d.action,
+    target: d.target,
+    outcome: d.outcome,
+    at: d.at.toISOString(),
+  };
 }
