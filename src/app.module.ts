@@ -8,6 +8,7 @@ import {
 import { ConfigModule } from '@nestjs/config';
 import { AdminBoardModule } from './admin-board/admin-board.module';
 import { AuthModule } from './auth/auth.module';
+import { UserDataModule } from './auth/user-data/user-data.module';
 import { AppConfig, runsApi } from './config/app-config';
 import { HttpModule } from './http/http.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -61,6 +62,7 @@ export class AppModule {
         ...(runsApi(config.role)
           ? [
               AuthModule,
+              UserDataModule,
               HttpModule,
               JobsModule,
               SubmissionsModule,
