@@ -5,7 +5,12 @@ import { ownerOf } from '../contracts/owner';
 import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { SYSTEM_OWNER } from '../records/job-record.schema';
-import { explainFailure, isCancelledReason, JobCancelledError } from '../contracts/job-errors';
+import {
+  explainFailure,
+  isCancelledReason,
+  JobCancelledError,
+  OwnerErasedError,
+} from '../contracts/job-errors';
 import { JobEvent, jobEvent, JobEventsPublisher } from './job-events';
 import type { FinishedOutcome } from '../contracts/job-context';
 import type { KernelProcessor } from './kernel-processor';
@@ -86,6 +91,13 @@ export class JobLifecycle {
     worker.on('failed', (job, error) => {
       if (!job) return void logger.error(`a job failed before it was read: ${error.message}`);
       stopped(job);
+      if (error instanceof OwnerErasedError) {
+        // A job of an erased owner that slipped past the erase: it leaves nothing, not even
+        // itself in the failed set (no record, event, failure group or after-finish step).
+        void ended(job);
+        void job.remove().catch(throttled(logger, 'job of an erased owner'));
+        return;
+      }
       const reason = explainFailure(error.message);
       // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
       if (typeof job.finishedOn !== 'number') {
