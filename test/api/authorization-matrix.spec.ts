@@ -105,6 +105,21 @@ describe('authorization matrix', () => {
       expect: anyoneSignedIn(200),
     },
     {
+      name: 'GET /auth/me/export',
+      call: (t) => api.call('get', '/auth/me/export', t),
+      expect: anyoneSignedIn(200),
+    },
+    {
+      name: 'DELETE /auth/me (wrong password)',
+      call: (t) => api.call('delete', '/auth/me', t).send({ password: 'not-my-password' }),
+      expect: anyoneSignedIn(403),
+    },
+    {
+      name: 'DELETE /users/:id (no such user)',
+      call: (t) => api.call('delete', '/users/0123456789abcdef01234567', t),
+      expect: onlyAdmin(404),
+    },
+    {
       name: 'GET /jobs/user',
       call: (t) => api.call('get', '/jobs/user', t),
       expect: anyoneSignedIn(200),

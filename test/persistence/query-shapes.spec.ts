@@ -66,8 +66,7 @@ describe('hot paths query by _id only', () => {
     app
       .get<Connection>(getConnectionToken())
       .set('debug', (collection: string, method: string, filter: unknown) => {
-        if (WATCHED.includes(collection) && WITH_FILTER.includes(method))
-          queries.push({ collection, method, filter });
+        if (WITH_FILTER.includes(method)) queries.push({ collection, method, filter });
       });
   });
 
@@ -127,7 +126,8 @@ describe('hot paths query by _id only', () => {
     await contents.findOwned(contentId, session.user.id);
     await expect(contents.findOwned(contentId, 'someone-else')).rejects.toThrow('not found');
 
-    const seen = new Set(queries.map((q) => q.collection));
+    const watched = queries.filter((q) => WATCHED.includes(q.collection));
+    const seen = new Set(watched.map((q) => q.collection));
     expect([...seen].sort()).toEqual([
       'audit_log',
       'contents',
@@ -137,8 +137,55 @@ describe('hot paths query by _id only', () => {
       'user_emails',
       'users',
     ]);
-    const others = queries.filter(({ filter }) => !isIdOnly(filter));
+    const others = watched.filter(({ filter }) => !isIdOnly(filter));
     expect(others).toEqual([]);
+  });
+
+  it('finds a user\u2019s data for the export and the erase by _id only, in every collection', async () => {
+    const session = await api.register('Leaving');
+    const admin = await api.login('ops@click.test', 'ops-password');
+    await api
+      .call('post', '/social/accounts', session.token)
+      .send({ platform: 'twitter', accessToken: 'tw-token-leaving' })
+      .expect(201);
+    const generated = await api
+      .call('post', '/content/generate', session.token)
+      .send({ text: 'Going away.', platforms: ['twitter'] })
+      .expect(202);
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    const scheduled = await api
+      .call('post', '/posts', session.token)
+      .send({ platforms: ['twitter'], content: { text: 'later' }, scheduledAt: later })
+      .expect(202);
+    await api
+      .call('post', `/jobs/cancel/scheduled-posts/${scheduled.body.jobId}`, admin.token)
+      .expect(200);
+    await eventually(async () => {
+      const job = await api.call('get', `/jobs/user/${generated.body.jobId}`, session.token);
+      return job.body.state === 'completed';
+    });
+
+    const from = queries.length;
+    await api.call('get', '/auth/me/export', session.token).expect(200);
+    await api
+      .call('delete', '/auth/me', session.token)
+      .send({ password: 'password123' })
+      .expect(200);
+    const asked = queries.slice(from);
+    expect([...new Set(asked.map((q) => q.collection))]).toEqual(
+      expect.arrayContaining([
+        'users',
+        'user_emails',
+        'job_records',
+        'job_intents',
+        'contents',
+        'scheduled_posts',
+        'social_accounts',
+        'mail_ledger',
+        'audit_log',
+      ]),
+    );
+    expect(asked.filter(({ filter }) => !isIdOnly(filter))).toEqual([]);
   });
 });
 
