@@ -109,8 +109,10 @@ export class JobKernel {
     }
     if (problems.length) throw new JobPayloadError(problems);
 
-    // A follow-up (or a request racing the erase) for an owner whose data is being erased.
-    if (await this.erased.isErased(ownerOf(payload))) throw new OwnerErasedError();
+    // A follow-up (or a request racing the erase) for an owner whose data is being erased. Redis
+    // away cannot tell: the add goes on to its own Redis step (deferred or 503), as before.
+    if (await this.erased.isErased(ownerOf(payload)).catch(() => false))
+      throw new OwnerErasedError();
     const jobId = options.jobId ?? newJobId();
     if (options.jobId !== undefined) {
       const existing = await this.existing(jobId, queueName, name);
