@@ -153,9 +153,11 @@ export function printTable(
     );
     const growth = grown(large.p99, small.p99);
     const growthP50 = grown(large.p50, small.p50);
-    if (growth > worst.growth) worst = { name: pair.name, growth, p50: growthP50 };
-    if (growthP50 > worstP50.growth) worstP50 = { name: pair.name, growth: growthP50 };
-    const notes = [...new Set([small.note, large.note].filter(Boolean))].join('; ');
+    const counted = !pair.small.ownData;
+    if (counted && growth > worst.growth) worst = { name: pair.name, growth, p50: growthP50 };
+    if (counted && growthP50 > worstP50.growth) worstP50 = { name: pair.name, growth: growthP50 };
+    const own = counted ? undefined : "grows with the user's own data: not in the worst growth";
+    const notes = [...new Set([small.note, large.note, own].filter(Boolean))].join('; ');
     console.log(
       `${pair.name.padEnd(width)}${cells.join('')}${growth.toFixed(2)} (${growthP50.toFixed(2)})${notes ? `   ${notes}` : ''}`,
     );
