@@ -11,7 +11,7 @@ import { JobIntents } from '../records/job-intents';
 import type { JobRef } from '../records/job-ref';
 import { UNFINISHED_STATES } from '../records/job-record.schema';
 import { JobControl } from './job-control';
-import { cursorOf } from './job-history';
+import { cursorOf, redisRead } from './job-history';
 import { JobLookup } from './job-lookup';
 import type { JobStatus } from './job-status';
 
@@ -42,9 +42,10 @@ export class OwnerJobs {
   async *pages(ownerId: string, size = 50): AsyncGenerator<JobStatus[]> {
     let after: IndexCursor | undefined;
     for (;;) {
-      const entries = await this.index.page(ownerId, undefined, after, size);
+      // Redis away: a 503 ("queue unavailable"), not a 500.
+      const entries = await redisRead(this.index.page(ownerId, undefined, after, size));
       if (!entries.length) return;
-      const statuses = await Promise.all(entries.map((e) => this.lookup.status(e.ref)));
+      const statuses = await redisRead(Promise.all(entries.map((e) => this.lookup.status(e.ref))));
       yield statuses.filter((s): s is JobStatus => s?.ownerId === ownerId);
       if (entries.length < size) return;
       after = cursorOf(entries[entries.length - 1]);
