@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { REDIS_CLIENT } from '../../src/infra/redis/redis.module';
 import { QueueRegistry } from '../../src/queues';
+import { UsersService } from '../../src/auth/users.service';
+import { Types } from 'mongoose';
 import { ApiClient, Session } from '../support/api-client';
 import { AppProcess, spawnApp } from '../support/app-process';
 import { contentOfJob, pipelineEnded } from '../support/content-api';
@@ -361,5 +363,23 @@ describe("a user's data: export and erase", () => {
     });
     expect(await traces([bob.session.user.id, bob.session.user.email])).toEqual([]);
     await call('delete', `/users/${bob.session.user.id}`, admin.token).expect(404);
+  });
+
+  it('lets a second admin erase themselves (the audit entry of it names no one), not the last one', async () => {
+    const carol = await api.register('Carol');
+    await app.get(UsersService).setRole(new Types.ObjectId(carol.user.id), 'admin');
+    await call('get', '/jobs/audit?limit=1', carol.token).expect(200);
+    const res = await call('delete', `/users/${carol.user.id}`, carol.token).expect(200);
+    expect(res.body).toMatchObject({ erased: true });
+    await call('get', '/jobs/audit?limit=1', carol.token).expect(401);
+    const audit = await call('get', '/jobs/audit?limit=1', admin.token).expect(200);
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'user.erase',
+      actorId: 'erased-user',
+      actorEmail: 'erased-user',
+      target: { userId: 'erased-user' },
+    });
+    expect(await traces([carol.user.id, carol.user.email])).toEqual([]);
+    await call('delete', `/users/${admin.user.id}`, admin.token).expect(409);
   });
 });

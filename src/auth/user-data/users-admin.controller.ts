@@ -55,6 +55,8 @@ export class UsersAdminController {
       },
       (done) => ({ userId: ERASED_USER, jobs: done.jobs, contents: done.contents }),
     );
+    // An admin who erased themselves is this entry's actor: it goes the way of their others.
+    if (id === admin._id.toHexString()) await this.audit.tombstone(id, admin.email);
     return { erased: true, ...report };
   }
 }
