@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isValidObjectId } from 'mongoose';
-import { ApiAdmin, ApiBadRequest, ErrorBody } from '../../http/api-responses';
+import { ApiAdmin, ApiBadRequest, ApiNotFound, ErrorBody } from '../../http/api-responses';
 import { AuditLogService } from '../../jobs/audit/audit-log.service';
 import { ERASED_USER } from '../../queues';
 import { CurrentUser, Roles } from '../auth.decorators';
@@ -38,6 +38,7 @@ export class UsersAdminController {
   })
   @ApiOkResponse({ type: EraseReportView })
   @ApiBadRequest()
+  @ApiNotFound('User')
   @ApiConflictResponse({ type: ErrorBody, description: 'The last admin, or an erase under way' })
   async erase(@CurrentUser() admin: User, @Param('id') id: string): Promise<EraseReportView> {
     if (!isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id))
