@@ -127,6 +127,15 @@ describe('a job Redis refuses', () => {
         ),
       ).rejects.toThrow(/The job queue is unavailable/);
       expect(await app.get(JobRecordsService).findById('refused-job')).toBeNull();
+      // A job the caller owes (deferIfQueueDown) is kept as a record for the reconciler instead.
+      const owed = await queues.addEmailJob(
+        { to: 'owed@example.com', template: 'welcome', userId: 'u-owed' },
+        { deferIfQueueDown: true },
+      );
+      expect(await app.get(JobRecordsService).findById(owed.jobId)).toMatchObject({
+        state: 'waiting',
+        ownerId: 'u-owed',
+      });
     } finally {
       await redis.start();
       await dropTestData(app);

@@ -114,7 +114,8 @@ export class JobRecordsService implements OnApplicationShutdown {
    * written unfinished and named in the checks document, so the reconciler queues its job.
    */
   async create(record: NewJobRecord): Promise<void> {
-    if (await this.erased.isErased(record.ownerId)) return;
+    // Written while Redis is away (the add's deferral): Redis cannot tell, and need not.
+    if (await this.erased.isErased(record.ownerId).catch(() => false)) return;
     const now = new Date();
     await this.model.create({
       ...record,
