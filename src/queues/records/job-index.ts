@@ -5,6 +5,8 @@ import type { ChainableCommander } from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { fromRef, JobRef, toRef } from './job-ref';
+import { FINISHED, RECORDED, throwFirstError } from './job-index-scripts';
+import { runTimesKey } from './run-times';
 
 /** What the indexes know of a job: enough to list it and to find it again. */
 export interface IndexedJob extends JobRef {
@@ -38,12 +40,14 @@ export interface IndexCursor {
 @Injectable()
 export class JobIndex {
   private readonly base: string;
+  private readonly prefix: string;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.base = `${config.get('redisPrefix', { infer: true })}:idx:jobs`;
+    this.prefix = config.get('redisPrefix', { infer: true });
+    this.base = `${this.prefix}:idx:jobs`;
   }
 
   /** Lists a new (or re-queued) job and counts it as unfinished; idempotent. */
@@ -69,9 +73,24 @@ export class JobIndex {
     return this.redis.pipeline();
   }
 
-  /** The job no longer counts against its owner's quota (it finished or was cancelled). */
-  async finished(job: JobRef, ownerId: string): Promise<void> {
-    await this.redis.srem(this.userOpen(ownerId), toRef(job));
+  /**
+   * The job no longer counts against its owner's quota (it finished or was cancelled). A run its
+   * worker timed (`ranMs`) also moves the queue's average run time (start estimates), in the same
+   * call: this is on every job's end, and a second round trip would cost the worker throughput.
+   */
+  async finished(job: JobRef, ownerId: string, ranMs?: number): Promise<void> {
+    if (ranMs === undefined)
+      return void (await this.redis.srem(this.userOpen(ownerId), toRef(job)));
+    const times = runTimesKey(this.prefix, job.queue);
+    await this.redis.eval(
+      FINISHED,
+      2,
+      this.userOpen(ownerId),
+      times,
+      toRef(job),
+      ranMs,
+      Date.now(),
+    );
   }
 
   /**
@@ -273,25 +292,4 @@ export class JobIndex {
   private content(contentId: string): string {
     return `${this.base}:c:${contentId}`;
   }
-}
-
-/** JobIndex.recorded for a batch; the key names are built as in JobIndex. */
-const RECORDED = `
-local base, close = ARGV[1], ARGV[2] == '1'
-for i = 3, #ARGV, 5 do
-  local ref, owner, queue, content, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  redis.call('zadd', base .. ':u:' .. owner, at, ref)
-  redis.call('zadd', base .. ':u:' .. owner .. ':q:' .. queue, at, ref)
-  redis.call('zadd', base .. ':q:' .. queue, at, ref)
-  redis.call('zadd', base .. ':all', at, ref)
-  if content ~= '' then redis.call('zadd', base .. ':c:' .. content, at, ref) end
-  redis.call('srem', base .. ':open:u:' .. owner, ref)
-  if close then redis.call('zrem', base .. ':open', ref) end
-end
-return 0`;
-
-/** MULTI answers errors per command instead of rejecting: surface the first. */
-function throwFirstError(results: [Error | null, unknown][] | null): void {
-  const error = results?.find(([e]) => e)?.[0];
-  if (error) throw error;
 }
