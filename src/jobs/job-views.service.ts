@@ -8,8 +8,9 @@ import {
   JobStatus,
   QueueOperations,
   QueueRegistry,
+  StartEstimates,
 } from '../queues';
-import type { IndexCursor } from '../queues';
+import type { IndexCursor, StartEstimate } from '../queues';
 
 /** Latest time a Date can hold; a cursor past it was not made by this API. */
 const MAX_TIME_MS = 8.64e15;
@@ -44,6 +45,15 @@ export function toJobView(status: JobStatus): JobView {
   };
 }
 
+/** A start estimate as the API shows it: an ISO time, or why there is none. */
+export function estimateFields(
+  estimate: StartEstimate,
+): Pick<JobView, 'estimatedStartAt' | 'estimateUnavailable'> {
+  return 'at' in estimate
+    ? { estimatedStartAt: new Date(estimate.at).toISOString() }
+    : { estimateUnavailable: estimate.unavailable };
+}
+
 /** What a user may see of jobs: only their own, and another user's job is simply "not found". */
 @Injectable()
 export class JobViewsService {
@@ -52,6 +62,7 @@ export class JobViewsService {
     private readonly kernel: JobKernel,
     private readonly operations: QueueOperations,
     private readonly registry: QueueRegistry,
+    private readonly estimates: StartEstimates,
   ) {}
 
   async list(ownerId: string, query: UserJobsQuery): Promise<JobPage> {
@@ -84,12 +95,23 @@ export class JobViewsService {
     return status;
   }
 
-  /** Live state for unfinished jobs, and the place in line of a waiting one. */
+  /** Live state for unfinished jobs; a waiting job's place in line; when a pending job should start. */
   async detail(ownerId: string, jobId: string): Promise<JobView> {
     const status = await this.owned(ownerId, jobId);
     const view = toJobView(status);
     if (view.state === 'waiting')
       view.position = await this.operations.position(status.queue, jobId);
+    const runAt = status.timestamps.runAt;
+    const place =
+      view.position !== undefined
+        ? { position: view.position }
+        : view.state === 'delayed' && runAt
+          ? { runAt: Date.parse(runAt) }
+          : undefined;
+    if (place) {
+      const estimate = await this.estimates.of(status.queue, place);
+      if (estimate) Object.assign(view, estimateFields(estimate));
+    }
     return view;
   }
 }

@@ -31,6 +31,7 @@ import { FailureGroups } from '../failures/failure-groups';
 import { JobSearch } from './job-search';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
+import { StartEstimates } from './start-estimates';
 import { WorkerBootstrap } from './worker-bootstrap.service';
 
 /**
@@ -77,6 +78,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobKernel,
     JobControl,
     QueueOperations,
+    StartEstimates,
     JobLifecycle,
     JobReconciler,
     JobEndHooks,
@@ -100,6 +102,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobKernel,
     JobControl,
     QueueOperations,
+    StartEstimates,
     JobReconciler,
     WorkerBootstrap,
   ],
