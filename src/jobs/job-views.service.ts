@@ -6,7 +6,6 @@ import {
   JobKernel,
   JobNotFoundError,
   JobStatus,
-  QueueOperations,
   QueueRegistry,
   StartEstimates,
 } from '../queues';
@@ -60,7 +59,6 @@ export class JobViewsService {
   constructor(
     private readonly history: JobHistory,
     private readonly kernel: JobKernel,
-    private readonly operations: QueueOperations,
     private readonly registry: QueueRegistry,
     private readonly estimates: StartEstimates,
   ) {}
@@ -99,19 +97,11 @@ export class JobViewsService {
   async detail(ownerId: string, jobId: string): Promise<JobView> {
     const status = await this.owned(ownerId, jobId);
     const view = toJobView(status);
-    if (view.state === 'waiting')
-      view.position = await this.operations.position(status.queue, jobId);
-    const runAt = status.timestamps.runAt;
-    const place =
-      view.position !== undefined
-        ? { position: view.position }
-        : view.state === 'delayed' && runAt
-          ? { runAt: Date.parse(runAt) }
-          : undefined;
-    if (place) {
-      const estimate = await this.estimates.of(status.queue, place);
-      if (estimate) Object.assign(view, estimateFields(estimate));
-    }
+    if (view.state !== 'waiting' && view.state !== 'delayed') return view;
+    // The place and the estimate are read together (one moment's), so they agree.
+    const { place, estimate } = await this.estimates.of(status.queue, jobId);
+    if (typeof place === 'object' && 'position' in place) view.position = place.position;
+    if (estimate) Object.assign(view, estimateFields(estimate));
     return view;
   }
 }

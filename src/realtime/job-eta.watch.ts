@@ -79,15 +79,14 @@ export class JobEtaWatch implements OnApplicationShutdown {
     });
     if (!status || (status.ownerId !== user.id && user.role !== 'admin'))
       return { ok: false, error: `Job ${jobId} not found` };
-    const estimate = await this.estimates.ofJobs(status.queue, [jobId]);
-    const now = estimate.get(jobId)!;
-    if (now === 'ended') return { ok: true, state: 'ended', jobId };
+    const { place, estimate } = await this.estimates.of(status.queue, jobId);
+    if (place === 'ended') return { ok: true, state: 'ended', jobId };
     await socket.join(jobRoom(jobId));
     const entry = this.watched.get(jobId) ?? { queue: status.queue };
     this.watched.set(jobId, entry);
-    if (now === 'running') return { ok: true, state: 'running', jobId };
-    entry.last ??= now;
-    const { estimatedStartAt, estimateUnavailable } = asEvent(jobId, status.queue, now);
+    if (!estimate) return { ok: true, state: 'running', jobId };
+    entry.last ??= estimate;
+    const { estimatedStartAt, estimateUnavailable } = asEvent(jobId, status.queue, estimate);
     return { ok: true, state: 'pending', jobId, estimatedStartAt, estimateUnavailable };
   }
 
@@ -123,17 +122,17 @@ export class JobEtaWatch implements OnApplicationShutdown {
   }
 
   private async checkQueue(queue: QueueName, jobIds: string[]): Promise<void> {
-    for (const [jobId, now] of await this.estimates.ofJobs(queue, jobIds)) {
+    for (const [jobId, { place, estimate }] of await this.estimates.ofJobs(queue, jobIds)) {
       const entry = this.watched.get(jobId);
       if (!entry) continue;
-      if (now === 'ended') {
+      if (place === 'ended') {
         this.watched.delete(jobId);
         this.namespace!.in(jobRoom(jobId)).socketsLeave(jobRoom(jobId));
         continue;
       }
-      if (now === 'running' || !etaMoved(entry.last, now)) continue;
-      entry.last = now;
-      this.namespace!.to(jobRoom(jobId)).emit('job:eta', asEvent(jobId, queue, now));
+      if (!estimate || !etaMoved(entry.last, estimate)) continue;
+      entry.last = estimate;
+      this.namespace!.to(jobRoom(jobId)).emit('job:eta', asEvent(jobId, queue, estimate));
     }
   }
 }

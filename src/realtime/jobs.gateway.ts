@@ -159,7 +159,11 @@ export class JobsGateway
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: { jobId?: unknown } | undefined,
   ): Promise<WatchAck> {
-    return this.eta.watch(socket, body?.jobId);
+    // Redis or MongoDB away: say so instead of leaving the ack unanswered.
+    return this.eta.watch(socket, body?.jobId).catch(() => ({
+      ok: false as const,
+      error: 'The job cannot be looked up right now; try again shortly',
+    }));
   }
 
   @SubscribeMessage('unwatch')

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
 import { RUN_TIME_WEIGHT, RUN_TIME_WARM_UP } from './run-times';
 
 /** JobIndex.recorded for a batch; the key names are built as in JobIndex. */
@@ -26,7 +28,7 @@ export function throwFirstError(results: [Error | null, unknown][] | null): void
  * time (an exponentially weighted moving average; the first runs are a plain mean, so the average
  * is usable after one run and steady after a few).
  */
-export const FINISHED = `
+const FINISHED_LUA = `
 redis.call('srem', KEYS[1], ARGV[1])
 local ran = tonumber(ARGV[2])
 local kept = redis.call('hmget', KEYS[2], 'averageMs', 'samples')
@@ -37,3 +39,25 @@ if samples > ${RUN_TIME_WARM_UP} then samples = ${RUN_TIME_WARM_UP} end
 average = average + weight * (ran - average)
 redis.call('hset', KEYS[2], 'averageMs', string.format('%.1f', average), 'samples', samples, 'updatedAt', ARGV[3])
 return 0`;
+export const FINISHED = {
+  lua: FINISHED_LUA,
+  sha: createHash('sha1').update(FINISHED_LUA).digest('hex'),
+};
+
+/**
+ * A script by its SHA (EVALSHA), sent whole only when Redis does not know it (a restart): on
+ * every job's end, the script's text would cost Redis more than its work.
+ */
+export async function runScript(
+  redis: Redis,
+  script: { lua: string; sha: string },
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
+  try {
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error as Error).message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(script.lua, keys.length, ...keys, ...args);
+  }
+}

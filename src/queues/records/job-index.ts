@@ -5,7 +5,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { fromRef, JobRef, toRef } from './job-ref';
-import { FINISHED, RECORDED, throwFirstError } from './job-index-scripts';
+import { FINISHED, RECORDED, runScript, throwFirstError } from './job-index-scripts';
 import { runTimesKey } from './run-times';
 
 /** What the indexes know of a job: enough to list it and to find it again. */
@@ -81,16 +81,8 @@ export class JobIndex {
   async finished(job: JobRef, ownerId: string, ranMs?: number): Promise<void> {
     if (ranMs === undefined)
       return void (await this.redis.srem(this.userOpen(ownerId), toRef(job)));
-    const times = runTimesKey(this.prefix, job.queue);
-    await this.redis.eval(
-      FINISHED,
-      2,
-      this.userOpen(ownerId),
-      times,
-      toRef(job),
-      ranMs,
-      Date.now(),
-    );
+    const keys = [this.userOpen(ownerId), runTimesKey(this.prefix, job.queue)];
+    await runScript(this.redis, FINISHED, keys, [toRef(job), ranMs, Date.now()]);
   }
 
   /**
