@@ -15,6 +15,7 @@ import { DerivedIndexModule } from '../../infra/derived-index/derived-index.modu
 import { MetricsModule } from '../../infra/metrics/metrics.module';
 import { CancelBus } from './cancel-bus';
 import { JobEventsPublisher } from './job-events';
+import { FairShare } from './fair-share';
 import { JobKernel } from './job-kernel.service';
 import { JobControl } from './job-control';
 import { JobEndHooks } from './job-end-hooks';
@@ -75,6 +76,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobEventsPublisher,
     CancelBus,
     JobKernel,
+    FairShare,
     JobControl,
     QueueOperations,
     JobLifecycle,
@@ -98,6 +100,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueInsights,
     JobEventsPublisher,
     JobKernel,
+    FairShare,
     JobControl,
     QueueOperations,
     JobReconciler,
