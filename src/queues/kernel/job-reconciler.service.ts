@@ -23,6 +23,7 @@ import { explainFailure } from '../contracts/job-errors';
 import { jobEvent, JobEventsPublisher } from './job-events';
 import { JobLookup, LiveJob } from './job-lookup';
 import { FailureGroups } from '../failures/failure-groups';
+import { FairShare } from './fair-share';
 import { buildJobOptions } from './job-options';
 import { QueueRegistry } from './queue-registry';
 
@@ -64,6 +65,7 @@ export class JobReconciler {
     private readonly events: JobEventsPublisher,
     private readonly metrics: Metrics,
     private readonly failures: FailureGroups,
+    private readonly fairShare: FairShare,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -136,14 +138,17 @@ export class JobReconciler {
    */
   async requeue(record: JobIntent): Promise<void> {
     const queue = await this.registry.use(record.queue);
-    const delayMs = record.runAt ? Math.max(0, record.runAt.getTime() - Date.now()) : 0;
+    // BullMQ runs a delayed job at its timestamp + delay, and the timestamp stays the creation time.
+    const created = record.createdAt.getTime();
+    const runAt = record.runAt?.getTime() ?? 0;
+    const delayMs = runAt > Date.now() ? runAt - created : 0;
     await this.index.added(
       {
         id: record._id,
         queue: record.queue,
         ownerId: record.ownerId,
         contentId: record.contentId,
-        createdAt: record.createdAt.getTime(),
+        createdAt: created,
       },
       Date.now() + this.jobs.reconcileGraceMs,
     );
@@ -153,13 +158,15 @@ export class JobReconciler {
       await this.records.update(record._id, { state: delayMs > 0 ? 'delayed' : 'waiting' }, [], {
         recheck: false,
       });
+    const priority = record.priority as JobPriority;
+    const turn = await this.fairShare.turnFor(record.queue, priority, record.ownerId, delayMs > 0);
     await queue.add(record.name, record.data, {
       ...buildJobOptions(
         this.registry.spec(record.queue),
-        { jobId: record._id, priority: record.priority as JobPriority, delayMs },
+        { jobId: record._id, priority, turn, delayMs },
         this.jobs.backoffDelayMs,
       ),
-      timestamp: record.createdAt.getTime(),
+      timestamp: created,
     });
   }
 

@@ -15,6 +15,7 @@ import { DerivedIndexModule } from '../../infra/derived-index/derived-index.modu
 import { MetricsModule } from '../../infra/metrics/metrics.module';
 import { CancelBus } from './cancel-bus';
 import { JobEventsPublisher } from './job-events';
+import { FairShare } from './fair-share';
 import { JobKernel } from './job-kernel.service';
 import { JobControl } from './job-control';
 import { JobEndHooks } from './job-end-hooks';
@@ -76,6 +77,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobEventsPublisher,
     CancelBus,
     JobKernel,
+    FairShare,
     JobControl,
     QueueOperations,
     StartEstimates,
@@ -100,6 +102,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueInsights,
     JobEventsPublisher,
     JobKernel,
+    FairShare,
     JobControl,
     QueueOperations,
     StartEstimates,
