@@ -27,7 +27,11 @@ export class JobView {
   @ApiPropertyOptional() failedReason?: string;
   @ApiPropertyOptional({ description: 'result of a completed job' }) result?: unknown;
   @ApiProperty({ type: JobTimestamps }) timestamps: JobTimestamps;
-  @ApiPropertyOptional({ description: 'for a waiting job: 1 = runs next' }) position?: number;
+  @ApiPropertyOptional({
+    description:
+      "for a waiting job: 1 = runs next. Within a queue and priority level users take turns (fair share): your k-th waiting job runs before anybody's (k+1)-th, so a newcomer's first job may come before your later ones",
+  })
+  position?: number;
   @ApiPropertyOptional({
     format: 'date-time',
     description:
