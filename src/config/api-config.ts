@@ -18,6 +18,8 @@ export interface ApiConfig {
   corsOrigins: string[];
   /** Jobs one admin search page looks at, at most, for the filters no listing serves. */
   searchWindow: number;
+  /** How often the start estimates of jobs watched over a socket are looked at again. */
+  etaCheckIntervalMs: number;
 }
 
 function origins(env: EnvReader, name: string): string[] {
@@ -72,5 +74,6 @@ export function readApiConfig(env: EnvReader, dataDir: string): ApiConfig {
     },
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     searchWindow: env.int('SEARCH_WINDOW', 10_000, 100, 1_000_000),
+    etaCheckIntervalMs: env.int('JOB_ETA_CHECK_INTERVAL_MS', 15_000, 100, 600_000),
   };
 }

@@ -6,10 +6,10 @@ import {
   JobKernel,
   JobNotFoundError,
   JobStatus,
-  QueueOperations,
   QueueRegistry,
+  StartEstimates,
 } from '../queues';
-import type { IndexCursor } from '../queues';
+import type { IndexCursor, StartEstimate } from '../queues';
 
 /** Latest time a Date can hold; a cursor past it was not made by this API. */
 const MAX_TIME_MS = 8.64e15;
@@ -44,14 +44,23 @@ export function toJobView(status: JobStatus): JobView {
   };
 }
 
+/** A start estimate as the API shows it: an ISO time, or why there is none. */
+export function estimateFields(
+  estimate: StartEstimate,
+): Pick<JobView, 'estimatedStartAt' | 'estimateUnavailable'> {
+  return 'at' in estimate
+    ? { estimatedStartAt: new Date(estimate.at).toISOString() }
+    : { estimateUnavailable: estimate.unavailable };
+}
+
 /** What a user may see of jobs: only their own, and another user's job is simply "not found". */
 @Injectable()
 export class JobViewsService {
   constructor(
     private readonly history: JobHistory,
     private readonly kernel: JobKernel,
-    private readonly operations: QueueOperations,
     private readonly registry: QueueRegistry,
+    private readonly estimates: StartEstimates,
   ) {}
 
   async list(ownerId: string, query: UserJobsQuery): Promise<JobPage> {
@@ -84,12 +93,15 @@ export class JobViewsService {
     return status;
   }
 
-  /** Live state for unfinished jobs, and the place in line of a waiting one. */
+  /** Live state for unfinished jobs; a waiting job's place in line; when a pending job should start. */
   async detail(ownerId: string, jobId: string): Promise<JobView> {
     const status = await this.owned(ownerId, jobId);
     const view = toJobView(status);
-    if (view.state === 'waiting')
-      view.position = await this.operations.position(status.queue, jobId);
+    if (view.state !== 'waiting' && view.state !== 'delayed') return view;
+    // The place and the estimate are read together (one moment's), so they agree.
+    const { place, estimate } = await this.estimates.of(status.queue, jobId);
+    if (typeof place === 'object' && 'position' in place) view.position = place.position;
+    if (estimate) Object.assign(view, estimateFields(estimate));
     return view;
   }
 }

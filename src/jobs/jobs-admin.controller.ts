@@ -109,7 +109,10 @@ export class JobsAdminController {
   }
 
   @Post('retry/:queueName/:jobId')
-  @ApiOperation({ summary: 'Run a failed or cancelled job again from its first attempt' })
+  @ApiOperation({
+    summary: 'Run a failed or cancelled job again from its first attempt',
+    description: 'A cancelled delayed job whose time is still ahead is queued for that time.',
+  })
   @HttpCode(200)
   @ApiOkResponse({ type: AcceptedJobView })
   @ApiNotFound('Queue or job')

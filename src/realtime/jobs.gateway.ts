@@ -18,6 +18,7 @@ import { AccessTokens } from '../auth/access-tokens.service';
 import { Metrics } from '../infra/metrics/metrics';
 import { UsersService } from '../auth/users.service';
 import { JobEventsSubscriber } from './job-events.subscriber';
+import { JobEtaWatch, WatchAck } from './job-eta.watch';
 import { handshakeError, handshakeToken, socketUser } from './socket-auth';
 import { QueueRegistry } from '../queues';
 import type { JobEvent } from '../queues';
@@ -46,7 +47,8 @@ export type SubscribeAck = { ok: true; room: string } | { ok: false; error: stri
 /**
  * Live job updates on the `/jobs` namespace. A socket needs a valid access token to connect and
  * then receives job:active / job:progress / job:completed / job:failed / job:retrying /
- * job:cancelled for its user's jobs. Admins may also `subscribe` to every job or to one queue.
+ * job:cancelled for its user's jobs, and job:eta for the jobs it `watch`es. Admins may also
+ * `subscribe` to every job or to one queue.
  * Events come from workers in any process through Redis; one emit per event to the union of the
  * rooms concerned, so a socket that is in several of them still gets each event once.
  */
@@ -65,6 +67,7 @@ export class JobsGateway
     private readonly events: JobEventsSubscriber,
     private readonly metrics: Metrics,
     private readonly registry: QueueRegistry,
+    private readonly eta: JobEtaWatch,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -101,6 +104,7 @@ export class JobsGateway
   onApplicationBootstrap(): void {
     this.events.listen((event) => this.forward(event));
     this.recheck = setInterval(() => void this.recheckAdmins(), ADMIN_RECHECK_MS);
+    this.eta.start(this.namespace);
   }
 
   onApplicationShutdown(): void {
@@ -144,6 +148,30 @@ export class JobsGateway
     if (this.endings.size > REMEMBERED_ENDINGS)
       this.endings.delete(this.endings.values().next().value as string);
     return false;
+  }
+
+  /**
+   * `{ jobId }` of one of the user's jobs: the ack gives its start estimate while it waits, and
+   * `job:eta` follows whenever that estimate moves by more than a minute (JobEtaWatch).
+   */
+  @SubscribeMessage('watch')
+  watch(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: { jobId?: unknown } | undefined,
+  ): Promise<WatchAck> {
+    // Redis or MongoDB away: say so instead of leaving the ack unanswered.
+    return this.eta.watch(socket, body?.jobId).catch(() => ({
+      ok: false as const,
+      error: 'The job cannot be looked up right now; try again shortly',
+    }));
+  }
+
+  @SubscribeMessage('unwatch')
+  unwatch(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: { jobId?: unknown } | undefined,
+  ): Promise<{ ok: boolean }> {
+    return this.eta.unwatch(socket, body?.jobId);
   }
 
   /** Admins: `{}` for every job, `{ queue }` for one queue. The role is read again from the database. */

@@ -121,6 +121,21 @@ export class ScheduledPostsService {
     });
   }
 
+  /** A cancelled or failed post whose job an admin queued again: scheduled (and due-indexed) again. */
+  async reopen(id: string): Promise<void> {
+    let scheduledAt: Date | undefined;
+    await withKeyedLock(this.redis, this.lockPrefix + id, async () => {
+      const post = await this.findById(id);
+      if (post?.state !== 'cancelled' && post?.state !== 'failed') return;
+      scheduledAt = post.scheduledAt;
+      await this.model.updateOne(
+        { _id: id },
+        { $set: { state: 'scheduled' }, $unset: { failureReason: 1, socialJobId: 1 } },
+      );
+    });
+    if (scheduledAt) await this.dueIndex.add(id, scheduledAt);
+  }
+
   /** Read, decide, write by `_id`, under the post's lock; then the post leaves the due index. */
   private async changeState(
     id: string,

@@ -90,9 +90,14 @@ describe('cancelling jobs', () => {
       'is cancelled; it cannot be cancelled',
     );
 
+    // Its time is still ahead: queued again for that time, not at once.
     const retried = await queues.retryJob(QUEUE_NAMES.EMAIL_SENDING, job.jobId);
-    expect(retried).toMatchObject({ jobId: job.jobId, state: 'waiting' });
+    expect(retried).toMatchObject({ jobId: job.jobId, state: 'delayed', runAt: job.runAt });
     expect(await emailQueue.getJob(job.jobId)).toBeDefined();
+    expect(await status2(job.jobId)).toMatchObject({
+      state: 'delayed',
+      timestamps: expect.objectContaining({ runAt: job.runAt!.toISOString() }),
+    });
   });
 
   it('refuses to cancel a finished job and to retry one that did not fail', async () => {

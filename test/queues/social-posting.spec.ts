@@ -386,4 +386,30 @@ describe('social-posting and scheduled-posts', () => {
     expect((await queues.getQueueStats(QUEUE_NAMES.SCHEDULED_POSTS)).delayed).toBe(0);
     expect((await app.get(ScheduledPostsService).findById(job.jobId))?.state).toBe('cancelled');
   });
+
+  it('an admin retry of a cancelled scheduled post runs it at its time, not at once', async () => {
+    onTwitter(() => tweetCreated('1005'));
+    const at = new Date(Date.now() + 3000);
+    const job = await queues.addScheduledPostJob(
+      { userId: 'bob', platforms: ['twitter'], content: { text: 'Not before three seconds' } },
+      at,
+    );
+    await queues.cancelJob(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId);
+    const posts = app.get(ScheduledPostsService);
+    expect((await posts.findById(job.jobId))?.state).toBe('cancelled');
+
+    const retried = await queues.retryJob(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId);
+    expect(retried).toMatchObject({ jobId: job.jobId, state: 'delayed', runAt: job.runAt });
+    expect((await queues.getJobStatus(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId)).state).toBe(
+      'delayed',
+    );
+    expect((await posts.findById(job.jobId))?.state).toBe('scheduled');
+
+    const handOff = await finished(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId);
+    const socialJobId = (handOff.returnValue as { socialJobId: string }).socialJobId;
+    expect((await finished(QUEUE_NAMES.SOCIAL_POSTING, socialJobId)).state).toBe('completed');
+    expect(tweets).toHaveLength(1);
+    expect(tweets[0].at).toBeGreaterThanOrEqual(job.runAt!.getTime());
+    await eventually(async () => (await posts.findById(job.jobId))?.state === 'published');
+  });
 });

@@ -27,7 +27,23 @@ export class JobView {
   @ApiPropertyOptional() failedReason?: string;
   @ApiPropertyOptional({ description: 'result of a completed job' }) result?: unknown;
   @ApiProperty({ type: JobTimestamps }) timestamps: JobTimestamps;
-  @ApiPropertyOptional({ description: 'for a waiting job: 1 = runs next' }) position?: number;
+  @ApiPropertyOptional({
+    description:
+      "for a waiting job: 1 = runs next. Within a queue and priority level users take turns (fair share): your k-th waiting job runs before anybody's (k+1)-th, so a newcomer's first job may come before your later ones",
+  })
+  position?: number;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'for a waiting or delayed job (single-job view): when it should start, from its place in line, the workers connected, the rate limit, the jobs running and the recent average run time; a delayed job never before its run time',
+  })
+  estimatedStartAt?: string;
+  @ApiPropertyOptional({
+    example: 'queue is paused',
+    description:
+      'why a waiting or delayed job has no estimatedStartAt: the queue is paused, no worker is running for it, or none of its jobs has finished yet to time',
+  })
+  estimateUnavailable?: string;
 }
 
 export class JobPage {

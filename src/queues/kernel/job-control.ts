@@ -134,7 +134,14 @@ export class JobControl {
     if (status.state !== 'failed' && status.state !== 'cancelled') {
       throw new JobStateConflictError(jobId, status.state, 'retried');
     }
-    const reset = { state: 'waiting' as const, attemptsMade: 0, progress: 0 };
+    // A cancelled delayed job (a scheduled post) whose time is still ahead runs at that time.
+    const runAt = status.timestamps.runAt ? new Date(status.timestamps.runAt) : undefined;
+    const stillAhead = runAt && runAt.getTime() > Date.now() ? runAt : undefined;
+    const reset = {
+      state: stillAhead ? ('delayed' as const) : ('waiting' as const),
+      attemptsMade: 0,
+      progress: 0,
+    };
     const unset: (keyof JobRecord)[] = [
       'failedReason',
       'finishedAt',
@@ -162,14 +169,16 @@ export class JobControl {
       // the way the reconciler queues a job Redis lost.
       const record = (await this.records.findById(jobId))!;
       await this.records.update(jobId, reset, unset);
-      await this.reconciler.requeue({ ...record, ...reset, runAt: undefined });
+      await this.reconciler.requeue({ ...record, ...reset, runAt: stillAhead });
     }
+    await this.endHooks.retried(queueName, status.data);
     return {
       jobId,
       queue: queueName,
       name: status.name,
-      state: 'waiting',
+      state: reset.state,
       priority: status.priority,
+      runAt: stillAhead,
     };
   }
 

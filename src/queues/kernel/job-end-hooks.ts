@@ -13,6 +13,15 @@ export class JobEndHooks {
 
   constructor(private readonly catalogue: QueueCatalogue) {}
 
+  /** Runs the queue's step for a job queued again by an admin retry; failures are logged. */
+  async retried(queue: string, data: object): Promise<void> {
+    try {
+      await this.catalogue.processor(queue)?.onRetried?.(data);
+    } catch (error) {
+      this.logger.error(`retry step of a ${queue} job failed: ${(error as Error).message}`);
+    }
+  }
+
   /** Runs the queue's after-finish step; its failure is logged, never thrown to the caller. */
   async ended(queue: string, data: object, outcome: FinishedOutcome): Promise<void> {
     const processor = this.catalogue.processor(queue);

@@ -20,6 +20,7 @@ import {
   QueueUnavailableError,
 } from '../contracts/job-errors';
 import { buildJobOptions, isValidJobId, newJobId } from './job-options';
+import { FairShare } from './fair-share';
 import { JobLookup } from './job-lookup';
 import { JobStatus, statusFromJob, statusFromRecord } from './job-status';
 import { QueueCatalogue } from './queue-catalogue.service';
@@ -73,6 +74,7 @@ export class JobKernel {
     private readonly intents: JobIntents,
     private readonly lookup: JobLookup,
     private readonly erased: ErasedOwners,
+    private readonly fairShare: FairShare,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -120,17 +122,8 @@ export class JobKernel {
     }
     const createdAt = Date.now();
     const runAt = delayMs > 0 ? new Date(createdAt + delayMs) : undefined;
-    const jobOptions = buildJobOptions(
-      spec,
-      {
-        jobId,
-        priority: priority as JobPriority,
-        delayMs,
-        // The request (or the job) this one was queued from, for its worker's log lines.
-        requestId: options.requestId ?? currentRequestId(),
-      },
-      this.jobs.backoffDelayMs,
-    );
+    // The request (or the job) this one was queued from, for its worker's log lines.
+    const requestId = options.requestId ?? currentRequestId();
     const accepted: AcceptedJob = {
       jobId,
       queue: queueName,
@@ -193,6 +186,18 @@ export class JobKernel {
       throw new QueueUnavailableError(error);
     }
     try {
+      // Its owner's turn within the level, taken last: a job refused before this point uses none.
+      const turn = await this.fairShare.turnFor(
+        queueName,
+        accepted.priority,
+        indexed.ownerId,
+        delayMs > 0,
+      );
+      const jobOptions = buildJobOptions(
+        spec,
+        { jobId, priority: accepted.priority, turn, delayMs, requestId },
+        this.jobs.backoffDelayMs,
+      );
       await (
         await this.registry.use(queueName)
       ).add(name, payload, { ...jobOptions, timestamp: createdAt });

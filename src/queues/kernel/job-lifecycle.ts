@@ -66,17 +66,25 @@ export class JobLifecycle {
       logger.debug({ ...jobLine('job progress', jobLogFields(queue, job)), progress });
     });
 
-    const ended = (job: Job) =>
-      this.index
-        .finished({ id: job.id!, queue }, ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER)
+    // A run that ended on its own (not cancelled) times the queue's runs for start estimates.
+    const ended = (job: Job, timed: boolean) => {
+      const ranMs =
+        timed && job.processedOn ? (job.finishedOn ?? Date.now()) - job.processedOn : -1;
+      return this.index
+        .finished(
+          { id: job.id!, queue },
+          ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER,
+          ranMs >= 0 ? ranMs : undefined,
+        )
         .catch(throttled(logger, 'quota index'));
+    };
 
     worker.on('completed', (job, result) => {
       stopped(job);
       this.metrics.jobEnded(queue, job.name, 'completed');
       timed(job);
       this.records.noteFinished(queue, job, 'completed', { result });
-      void ended(job);
+      void ended(job, true);
       this.events.publish(
         event('job:completed', job, {
           state: 'completed',
@@ -94,7 +102,7 @@ export class JobLifecycle {
       if (error instanceof OwnerErasedError) {
         // A job of an erased owner that slipped past the erase: it leaves nothing, not even
         // itself in the failed set (no record, event, failure group or after-finish step).
-        void ended(job);
+        void ended(job, false);
         void job.remove().catch(throttled(logger, 'job of an erased owner'));
         return;
       }
@@ -115,7 +123,7 @@ export class JobLifecycle {
       this.metrics.jobEnded(queue, job.name, state);
       timed(job);
       this.records.noteFinished(queue, job, state, { reason });
-      void ended(job);
+      void ended(job, state === 'failed');
       if (state === 'failed')
         void this.failures
           .noteFailed({

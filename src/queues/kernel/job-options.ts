@@ -26,16 +26,23 @@ export function requestIdOf(job: { opts: JobsOptions }): string | undefined {
   return typeof requestId === 'string' ? requestId : undefined;
 }
 
-/** The one place BullMQ job options are built: id, priority, delay, retries, retention. */
+/** The one place BullMQ job options are built: id, priority and turn, delay, retries, retention. */
 export function buildJobOptions(
   spec: QueueSpec,
-  job: { jobId: string; priority: JobPriority; delayMs: number; requestId?: string },
+  job: {
+    jobId: string;
+    priority: JobPriority;
+    /** The owner's turn within the level (FairShare); 0 when fairness does not apply. */
+    turn?: number;
+    delayMs: number;
+    requestId?: string;
+  },
   backoffDelayMs: number,
 ): KernelJobOptions {
   return {
     requestId: job.requestId,
     jobId: job.jobId,
-    priority: toBullPriority(job.priority),
+    priority: toBullPriority(job.priority, job.turn),
     delay: job.delayMs > 0 ? job.delayMs : undefined,
     attempts: spec.attempts,
     backoff: { type: 'exponential', delay: backoffDelayMs },

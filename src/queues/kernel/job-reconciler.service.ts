@@ -24,6 +24,7 @@ import { explainFailure } from '../contracts/job-errors';
 import { jobEvent, JobEventsPublisher } from './job-events';
 import { JobLookup, LiveJob } from './job-lookup';
 import { FailureGroups } from '../failures/failure-groups';
+import { FairShare } from './fair-share';
 import { buildJobOptions } from './job-options';
 import { QueueRegistry } from './queue-registry';
 
@@ -47,8 +48,7 @@ const BATCH = 500;
  *   queued again from an unfinished record, or dropped when there is none;
  * - records named for a check (written while Redis was away, or set back by hand): compared
  *   with their job in Redis, queued when it is missing.
- * Every read is by key or `_id`; a pass looks at most 500 of each. Runs under a Redis lock, so
- * one process at a time.
+ * Every read is by key or `_id`; a pass looks at most 500 of each, one process at a time (lock).
  */
 @Injectable()
 export class JobReconciler {
@@ -66,6 +66,7 @@ export class JobReconciler {
     private readonly metrics: Metrics,
     private readonly failures: FailureGroups,
     private readonly erased: ErasedOwners,
+    private readonly fairShare: FairShare,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -132,21 +133,21 @@ export class JobReconciler {
     }
   }
 
-  /**
-   * Queues an unfinished record's job again (it is missing from Redis), due at its original time.
-   * Same id: if a racing producer or reconciler added it meanwhile, BullMQ keeps the one job.
-   */
+  /** Queues a missing unfinished job again, due at its original time (same id: BullMQ keeps one). */
   async requeue(record: JobIntent): Promise<void> {
     if (await this.erased.isErased(record.ownerId)) return; // read just before its erase
     const queue = await this.registry.use(record.queue);
-    const delayMs = record.runAt ? Math.max(0, record.runAt.getTime() - Date.now()) : 0;
+    // BullMQ runs a delayed job at its timestamp + delay, and the timestamp stays the creation time.
+    const created = record.createdAt.getTime();
+    const runAt = record.runAt?.getTime() ?? 0;
+    const delayMs = runAt > Date.now() ? runAt - created : 0;
     await this.index.added(
       {
         id: record._id,
         queue: record.queue,
         ownerId: record.ownerId,
         contentId: record.contentId,
-        createdAt: record.createdAt.getTime(),
+        createdAt: created,
       },
       Date.now() + this.jobs.reconcileGraceMs,
     );
@@ -156,13 +157,15 @@ export class JobReconciler {
       await this.records.update(record._id, { state: delayMs > 0 ? 'delayed' : 'waiting' }, [], {
         recheck: false,
       });
+    const priority = record.priority as JobPriority;
+    const turn = await this.fairShare.turnFor(record.queue, priority, record.ownerId, delayMs > 0);
     await queue.add(record.name, record.data, {
       ...buildJobOptions(
         this.registry.spec(record.queue),
-        { jobId: record._id, priority: record.priority as JobPriority, delayMs },
+        { jobId: record._id, priority, turn, delayMs },
         this.jobs.backoffDelayMs,
       ),
-      timestamp: record.createdAt.getTime(),
+      timestamp: created,
     });
   }
 

@@ -90,6 +90,9 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
   /** Called once per job that finished for good, after its record is updated. */
   onFinished?(payload: object, outcome: FinishedOutcome): Promise<void>;
 
+  /** Called when an admin queues a failed or cancelled job again (its record is reset). */
+  onRetried?(payload: object): Promise<void>;
+
   get jobNames(): string[] {
     return Object.keys(this.handlers);
   }

@@ -16,6 +16,7 @@ import { DerivedIndexModule } from '../../infra/derived-index/derived-index.modu
 import { MetricsModule } from '../../infra/metrics/metrics.module';
 import { CancelBus } from './cancel-bus';
 import { JobEventsPublisher } from './job-events';
+import { FairShare } from './fair-share';
 import { JobKernel } from './job-kernel.service';
 import { JobControl } from './job-control';
 import { JobEndHooks } from './job-end-hooks';
@@ -34,6 +35,7 @@ import { OwnerJobs } from './owner-jobs';
 import { OwnerJobsPurge } from './owner-jobs-purge';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
+import { StartEstimates } from './start-estimates';
 import { WorkerBootstrap } from './worker-bootstrap.service';
 
 /**
@@ -79,8 +81,10 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobEventsPublisher,
     CancelBus,
     JobKernel,
+    FairShare,
     JobControl,
     QueueOperations,
+    StartEstimates,
     JobLifecycle,
     JobReconciler,
     JobEndHooks,
@@ -107,8 +111,10 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     QueueInsights,
     JobEventsPublisher,
     JobKernel,
+    FairShare,
     JobControl,
     QueueOperations,
+    StartEstimates,
     JobReconciler,
     WorkerBootstrap,
   ],

@@ -6,6 +6,8 @@ import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { IndexCursor, IndexedJob, IndexEntry, JobIndexKeys, jobIndexKeys } from './job-index-keys';
 import { fromRef, JobRef, toRef } from './job-ref';
+import { FINISHED, RECORDED, runScript, throwFirstError } from './job-index-scripts';
+import { runTimesKey } from './run-times';
 
 export type { IndexCursor, IndexedJob, IndexEntry } from './job-index-keys';
 
@@ -23,12 +25,14 @@ export type { IndexCursor, IndexedJob, IndexEntry } from './job-index-keys';
 export class JobIndex {
   private readonly base: string;
   private readonly keys: JobIndexKeys;
+  private readonly prefix: string;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.base = `${config.get('redisPrefix', { infer: true })}:idx:jobs`;
+    this.prefix = config.get('redisPrefix', { infer: true });
+    this.base = `${this.prefix}:idx:jobs`;
     this.keys = jobIndexKeys(this.base);
   }
 
@@ -55,9 +59,16 @@ export class JobIndex {
     return this.redis.pipeline();
   }
 
-  /** The job no longer counts against its owner's quota (it finished or was cancelled). */
-  async finished(job: JobRef, ownerId: string): Promise<void> {
-    await this.redis.srem(this.keys.userOpen(ownerId), toRef(job));
+  /**
+   * The job no longer counts against its owner's quota (it finished or was cancelled). A run its
+   * worker timed (`ranMs`) also moves the queue's average run time (start estimates), in the same
+   * call: this is on every job's end, and a second round trip would cost the worker throughput.
+   */
+  async finished(job: JobRef, ownerId: string, ranMs?: number): Promise<void> {
+    if (ranMs === undefined)
+      return void (await this.redis.srem(this.keys.userOpen(ownerId), toRef(job)));
+    const keys = [this.keys.userOpen(ownerId), runTimesKey(this.prefix, job.queue)];
+    await runScript(this.redis, FINISHED, keys, [toRef(job), ranMs, Date.now()]);
   }
 
   /**
@@ -261,25 +272,4 @@ export class JobIndex {
   async markLayout(layout: string): Promise<void> {
     await this.redis.set(`${this.base}:layout`, layout);
   }
-}
-
-/** JobIndex.recorded for a batch; the key names are built as in JobIndex. */
-const RECORDED = `
-local base, close = ARGV[1], ARGV[2] == '1'
-for i = 3, #ARGV, 5 do
-  local ref, owner, queue, content, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  redis.call('zadd', base .. ':u:' .. owner, at, ref)
-  redis.call('zadd', base .. ':u:' .. owner .. ':q:' .. queue, at, ref)
-  redis.call('zadd', base .. ':q:' .. queue, at, ref)
-  redis.call('zadd', base .. ':all', at, ref)
-  if content ~= '' then redis.call('zadd', base .. ':c:' .. content, at, ref) end
-  redis.call('srem', base .. ':open:u:' .. owner, ref)
-  if close then redis.call('zrem', base .. ':open', ref) end
-end
-return 0`;
-
-/** MULTI answers errors per command instead of rejecting: surface the first. */
-function throwFirstError(results: [Error | null, unknown][] | null): void {
-  const error = results?.find(([e]) => e)?.[0];
-  if (error) throw error;
 }

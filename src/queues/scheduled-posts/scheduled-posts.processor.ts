@@ -48,4 +48,9 @@ export class ScheduledPostsProcessor extends KernelProcessor<typeof SCHEDULED_PO
     const { scheduledPostId } = payload as PublishScheduledPostPayload;
     await this.scheduledPosts.markEnded(scheduledPostId, outcome.state, outcome.reason);
   }
+
+  /** Retried by an admin: the post is scheduled again (at its time, or now if that has passed). */
+  override async onRetried(payload: object): Promise<void> {
+    await this.scheduledPosts.reopen((payload as PublishScheduledPostPayload).scheduledPostId);
+  }
 }
