@@ -11,6 +11,7 @@ import { JobIndex } from '../records/job-index';
 import { JobIntents } from '../records/job-intents';
 import { JobRecord } from '../records/job-record.schema';
 import { JobRecordsService } from '../records/job-records.service';
+import { FairShare } from './fair-share';
 import { EVENTS_STREAM_LENGTH, jobEventsStream } from './job-events';
 import type { OwnedJob } from './owner-jobs';
 import { QueueRegistry } from './queue-registry';
@@ -22,7 +23,7 @@ const BULL_EVENTS_LENGTH = 10_000;
 /**
  * Removes an erased owner's jobs (already stopped, see OwnerJobs.stopAll) from everywhere the
  * queue system keeps them: BullMQ (the job, its logs, its events), the failure groups, the Redis
- * job indexes, the job-event stream, and in MongoDB their records, intents and pending checks —
+ * job indexes, their fair-share turns, the job-event stream, and in MongoDB their records, intents and pending checks —
  * each by key or by `_id`.
  */
 @Injectable()
@@ -38,6 +39,7 @@ export class OwnerJobsPurge {
     private readonly intents: JobIntents,
     private readonly records: JobRecordsService,
     private readonly failures: FailureGroups,
+    private readonly fairShare: FairShare,
     config: ConfigService<AppConfig, true>,
   ) {
     this.prefix = config.get('redisPrefix', { infer: true });
@@ -57,6 +59,7 @@ export class OwnerJobsPurge {
         }),
     );
     await this.index.forgetOwner(ownerId, jobs, contentIds, this.registry.names());
+    await this.fairShare.forget(ownerId);
     await inBatches(ids, (_id) => this.model.deleteOne({ _id }));
     for (let i = 0; i < ids.length; i += 50) await this.intents.delete(ids.slice(i, i + 50));
     await this.records.checked(ids);
