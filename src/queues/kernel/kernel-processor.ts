@@ -116,7 +116,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
       throw error;
     }
     // A job left of an erased owner (one that slipped past the erase) does nothing.
-    if (await this.erased.isErased(ownerOf(payload)).catch(() => false))
+    if (await this.erased.isErasedHere(ownerOf(payload)).catch(() => false))
       throw new OwnerErasedError();
     // Do not run ahead of the job history when MongoDB is slower than the queue.
     await this.records.waitForRoom();

@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../config/app-config';
+import { watchConnection } from '../../infra/redis/connection-watch';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
+import { patientRedisOptions } from '../../infra/redis/redis-options';
 
 /** What an erased user's id or email becomes where a trace of the action has to stay (audit). */
 export const ERASED_USER = 'erased-user';
@@ -11,28 +13,47 @@ export const ERASED_USER = 'erased-user';
 /**
  * Owners whose data was erased: a Redis set `${prefix}:erased-owners` of SHA-256 digests of their
  * ids (the id itself must not stay anywhere). Marked before anything of theirs is deleted, and
- * read where their jobs could write again — a record being written, a job added or started, an
- * event published — so a worker still busy with one of their jobs in another process writes
- * nothing back. One SISMEMBER (or SMISMEMBER per batch) where it is read.
+ * read where their jobs could write again — a record being written, a job added, an event
+ * published — so a worker still busy with one of their jobs in another process writes nothing
+ * back. One SISMEMBER (or SMISMEMBER per batch) where it is read.
+ *
+ * A worker asks before every job it starts, so that question is answered from a copy of the set
+ * in the process (`isErasedHere`): one round trip per job cost a fifth of the kernel's throughput
+ * (bench:throughput 0.33 → 0.24). The copy is loaded when first asked, and each mark is published
+ * to every process right after it is added; a subscriber that reconnects loads the set again.
  */
 @Injectable()
-export class ErasedOwners {
+export class ErasedOwners implements OnApplicationShutdown {
   private readonly key: string;
+  private readonly logger = new Logger('ErasedOwners');
+  private subscriber?: Redis;
+  /** The digests this process knows of; undefined until the copy is loaded. */
+  private copy?: Set<string>;
+  private loading?: Promise<void>;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
-    config: ConfigService<AppConfig, true>,
+    private readonly config: ConfigService<AppConfig, true>,
   ) {
     this.key = `${config.get('redisPrefix', { infer: true })}:erased-owners`;
   }
 
   async mark(ownerId: string): Promise<void> {
-    await this.redis.sadd(this.key, digestOf(ownerId));
+    const digest = digestOf(ownerId);
+    await this.redis.sadd(this.key, digest);
+    await this.redis.publish(this.key, digest);
   }
 
   async isErased(ownerId: string | undefined): Promise<boolean> {
     if (!ownerId) return false;
     return (await this.redis.sismember(this.key, digestOf(ownerId))) === 1;
+  }
+
+  /** isErased from this process's copy (Redis asked only to load it, once). */
+  async isErasedHere(ownerId: string | undefined): Promise<boolean> {
+    if (!ownerId) return false;
+    if (!this.copy) await (this.loading ??= this.follow().finally(() => (this.loading = undefined)));
+    return this.copy ? this.copy.has(digestOf(ownerId)) : this.isErased(ownerId);
   }
 
   /** The items whose owner is not erased (one round trip for the batch). */
@@ -42,6 +63,31 @@ export class ErasedOwners {
     const flags = await this.redis.smismember(this.key, ...owners.map(digestOf));
     const erased = new Set(owners.filter((_, i) => flags[i] === 1));
     return erased.size ? items.filter((item) => !erased.has(ownerOf(item) ?? '')) : items;
+  }
+
+  /** Subscribes to new marks, then loads the set (again on every reconnect). */
+  private async follow(): Promise<void> {
+    if (this.subscriber) return this.reload();
+    const subscriber = new Redis({
+      ...patientRedisOptions(this.config.get('redis', { infer: true })),
+      connectionName: 'click-api:erased-owners',
+    });
+    watchConnection(subscriber, 'erased owners', this.logger);
+    subscriber.on('message', (_channel: string, digest: string) => this.copy?.add(digest));
+    // Marks published while it was away are in the set: read it again.
+    subscriber.on('ready', () => void this.reload().catch(() => undefined));
+    this.subscriber = subscriber;
+    await subscriber.subscribe(this.key);
+    await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    const members = await this.redis.smembers(this.key);
+    this.copy = new Set([...(this.copy ?? []), ...members]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
   }
 }
 
