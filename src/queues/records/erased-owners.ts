@@ -52,7 +52,8 @@ export class ErasedOwners implements OnApplicationShutdown {
   /** isErased from this process's copy (Redis asked only to load it, once). */
   async isErasedHere(ownerId: string | undefined): Promise<boolean> {
     if (!ownerId) return false;
-    if (!this.copy) await (this.loading ??= this.follow().finally(() => (this.loading = undefined)));
+    if (!this.copy)
+      await (this.loading ??= this.follow().finally(() => (this.loading = undefined)));
     return this.copy ? this.copy.has(digestOf(ownerId)) : this.isErased(ownerId);
   }
 
