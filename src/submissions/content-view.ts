@@ -1,3 +1,4 @@
+import { contentFields } from '../content/content-fields';
 import type { Content } from '../content/content.schema';
 import type { JobStatus } from '../queues';
 
@@ -24,14 +25,7 @@ function toTimelineStep(job: JobStatus) {
  */
 export function toContentView(content: Content, jobs: JobStatus[]) {
   return {
-    id: content._id.toHexString(),
-    title: content.title,
-    status: content.status,
-    failureReason: content.failureReason,
-    sourceText: content.sourceText,
-    posts: content.posts,
-    published: content.published,
-    media: content.media,
+    ...contentFields(content),
     timeline: jobs.map(toTimelineStep),
     createdAt: content.createdAt?.toISOString(),
     updatedAt: content.updatedAt?.toISOString(),

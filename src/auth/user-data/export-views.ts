@@ -1,3 +1,4 @@
+import { contentFields } from '../../content/content-fields';
 import type { Content } from '../../content/content.schema';
 import type { JobStatus } from '../../queues';
 import type { LinkedAccount } from '../../social/social-accounts.service';
@@ -25,14 +26,7 @@ export function jobExport(job: JobStatus) {
 
 export function contentExport(content: Content) {
   return {
-    id: content._id.toHexString(),
-    title: content.title,
-    status: content.status,
-    failureReason: content.failureReason,
-    sourceText: content.sourceText,
-    posts: content.posts,
-    published: content.published,
-    media: content.media,
+    ...contentFields(content),
     createdAt: content.createdAt,
     updatedAt: content.updatedAt,
   };
