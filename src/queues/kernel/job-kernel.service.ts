@@ -111,9 +111,11 @@ export class JobKernel {
     }
     if (problems.length) throw new JobPayloadError(problems);
 
-    // A follow-up (or a request racing the erase) for an owner whose data is being erased. Redis
-    // away cannot tell: the add goes on to its own Redis step (deferred or 503), as before.
-    if (await this.erased.isErased(ownerOf(payload)).catch(() => false))
+    // A follow-up (or a request racing the erase) for an owner whose data is being erased, from
+    // the process's copy of the marks (one Redis round trip fewer per submission). A job slipping
+    // past is stopped by the worker's own check, and its record dropped by the record writer's. Redis away cannot tell: the add
+    // goes on to its own Redis step (deferred or 503), as before.
+    if (await this.erased.isErasedHere(ownerOf(payload)).catch(() => false))
       throw new OwnerErasedError();
     const jobId = options.jobId ?? newJobId();
     if (options.jobId !== undefined) {

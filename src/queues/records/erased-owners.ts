@@ -52,9 +52,8 @@ export class ErasedOwners implements OnApplicationShutdown {
   /** isErased from this process's copy (Redis asked only to load it, once). */
   async isErasedHere(ownerId: string | undefined): Promise<boolean> {
     if (!ownerId) return false;
-    if (!this.copy)
-      await (this.loading ??= this.follow().finally(() => (this.loading = undefined)));
-    return this.copy ? this.copy.has(digestOf(ownerId)) : this.isErased(ownerId);
+    if (!this.copy) await (this.loading ??= this.load().finally(() => (this.loading = undefined)));
+    return this.copy!.has(digestOf(ownerId));
   }
 
   /** The items whose owner is not erased (one round trip for the batch). */
@@ -66,20 +65,33 @@ export class ErasedOwners implements OnApplicationShutdown {
     return erased.size ? items.filter((item) => !erased.has(ownerOf(item) ?? '')) : items;
   }
 
-  /** Subscribes to new marks, then loads the set (again on every reconnect). */
-  private async follow(): Promise<void> {
-    if (this.subscriber) return this.reload();
+  /**
+   * Loads the copy with the shared client (which fails fast when Redis is away: the caller goes
+   * on as if not erased, as before), and follows new marks on a connection of its own, in the
+   * background; once subscribed, and on every reconnect, the set is read again.
+   */
+  private async load(): Promise<void> {
+    this.follow();
+    await this.reload();
+  }
+
+  private follow(): void {
+    if (this.subscriber) return;
     const subscriber = new Redis({
       ...patientRedisOptions(this.config.get('redis', { infer: true })),
       connectionName: 'click-api:erased-owners',
     });
     watchConnection(subscriber, 'erased owners', this.logger);
     subscriber.on('message', (_channel: string, digest: string) => this.copy?.add(digest));
-    // Marks published while it was away are in the set: read it again.
     subscriber.on('ready', () => void this.reload().catch(() => undefined));
     this.subscriber = subscriber;
-    await subscriber.subscribe(this.key);
-    await this.reload();
+    subscriber
+      .subscribe(this.key)
+      .then(
+        () => this.reload(),
+        () => undefined,
+      )
+      .catch(() => undefined);
   }
 
   private async reload(): Promise<void> {
