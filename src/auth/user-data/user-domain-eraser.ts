@@ -15,10 +15,15 @@ export interface OwnedDomainData {
   scheduledPostIds: string[];
 }
 
+/** The non-empty string ids among `values`, each once. */
+function distinctIds(values: unknown[]): string[] {
+  return [...new Set(values.filter((id): id is string => typeof id === 'string' && id !== ''))];
+}
+
 /** The content ids a user's jobs name (the job's own, or its payload's). */
 export function contentIdsOf(jobs: OwnedJob[]): string[] {
   const ids = jobs.flatMap((job) => [job.contentId, job.data?.contentId]);
-  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
+  return distinctIds(ids);
 }
 
 /** A scheduled post's id is its publishing job's (and that job's payload names it too). */
@@ -26,7 +31,7 @@ export function scheduledPostIdsOf(jobs: OwnedJob[]): string[] {
   const ids = jobs.flatMap((job) =>
     job.queue === QUEUE_NAMES.SCHEDULED_POSTS ? [job.id, job.data?.scheduledPostId] : [],
   );
-  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
+  return distinctIds(ids);
 }
 
 /**

@@ -23,8 +23,8 @@ const BULL_EVENTS_LENGTH = 10_000;
 /**
  * Removes an erased owner's jobs (already stopped, see OwnerJobs.stopAll) from everywhere the
  * queue system keeps them: BullMQ (the job, its logs, its events), the failure groups, the Redis
- * job indexes, their fair-share turns, the job-event stream, and in MongoDB their records, intents and pending checks —
- * each by key or by `_id`.
+ * job indexes, their fair-share turns, the job-event stream, and in MongoDB their records,
+ * intents and pending checks — each by key or by `_id`.
  */
 @Injectable()
 export class OwnerJobsPurge {
@@ -61,7 +61,7 @@ export class OwnerJobsPurge {
     await this.index.forgetOwner(ownerId, jobs, contentIds, this.registry.names());
     await this.fairShare.forget(ownerId);
     await inBatches(ids, (_id) => this.model.deleteOne({ _id }));
-    for (let i = 0; i < ids.length; i += 50) await this.intents.delete(ids.slice(i, i + 50));
+    await inBatches(ids, (id) => this.intents.delete([id]));
     await this.records.checked(ids);
     const jobIds = new Set(ids);
     await purgeStream(
@@ -78,9 +78,10 @@ export class OwnerJobsPurge {
 
   private async removeFromQueue(job: OwnedJob): Promise<void> {
     if (!this.registry.has(job.queue)) return;
-    const removed = await (await this.registry.use(job.queue)).remove(job.id);
+    const queue = await this.registry.use(job.queue);
+    const removed = await queue.remove(job.id);
     // 0: not in Redis any more (removed on cancel, or past its retention), or still locked.
-    if (!removed && (await (await this.registry.use(job.queue)).getJob(job.id)))
+    if (!removed && (await queue.getJob(job.id)))
       this.logger.warn(`job ${job.id} of an erased owner could not be removed (still locked)`);
   }
 }
