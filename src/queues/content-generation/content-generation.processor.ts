@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
 import { ContentGenerationService } from '../../content/content-generation.service';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import type { FinishedOutcome } from '../contracts/job-context';
@@ -6,7 +6,7 @@ import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { JOB_NAMES } from '../contracts/queue-names';
 import { CONTENT_GENERATION_QUEUE } from './content-generation.queue';
 
-@Injectable()
+@Processor(CONTENT_GENERATION_QUEUE.spec.name)
 export class ContentGenerationProcessor extends KernelProcessor<typeof CONTENT_GENERATION_QUEUE> {
   readonly definition = CONTENT_GENERATION_QUEUE;
 

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
 import { MailService } from '../../mail/mail.service';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { JOB_NAMES } from '../contracts/queue-names';
 import { EMAIL_SENDING_QUEUE } from './email-sending.queue';
 
-@Injectable()
+@Processor(EMAIL_SENDING_QUEUE.spec.name)
 export class EmailSendingProcessor extends KernelProcessor<typeof EMAIL_SENDING_QUEUE> {
   readonly definition = EMAIL_SENDING_QUEUE;
 

@@ -5,13 +5,11 @@ import type { JobsConfig } from '../../config/queue-config';
 import { JobIndex } from '../records/job-index';
 import { JobRecordsService } from '../records/job-records.service';
 import { FINISHED_STATES, JobRecord } from '../records/job-record.schema';
-import type { FinalRecord } from '../records/record-write-buffer';
 import type { QueueName } from '../contracts/queue-names';
 import { CancelBus } from './cancel-bus';
 import { isCancelledReason, JobStateConflictError } from '../contracts/job-errors';
-import { Metrics } from '../../infra/metrics/metrics';
 import { JobEndHooks } from './job-end-hooks';
-import { JobEventsPublisher } from './job-events';
+import { JobEnding } from './job-ending';
 import { AcceptedJob, JobKernel } from './job-kernel.service';
 import { JobLookup } from './job-lookup';
 import { JobReconciler } from './job-reconciler.service';
@@ -34,9 +32,8 @@ export class JobControl {
     private readonly index: JobIndex,
     private readonly lookup: JobLookup,
     private readonly cancelBus: CancelBus,
-    private readonly events: JobEventsPublisher,
+    private readonly ending: JobEnding,
     private readonly endHooks: JobEndHooks,
-    private readonly metrics: Metrics,
     private readonly reconciler: JobReconciler,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -92,13 +89,7 @@ export class JobControl {
       await new Promise((r) => setTimeout(r, 50));
       const live = await this.lookup.live(queue, jobId);
       if (!live || live.state === 'cancelled') {
-        // The worker records this too; writing it here lets the caller read a finished record at once.
-        if (live)
-          await this.records.writeFinal(
-            this.records.finalRecord(queue, live.job, 'cancelled', {
-              reason: live.job.failedReason || `Cancelled: ${reason}`,
-            }),
-          );
+        if (live) await this.ending.cancelConfirmed(queue, live.job, reason);
         return { state: 'cancelled' };
       }
       if (live.state === 'completed' || live.state === 'failed') {
@@ -109,22 +100,7 @@ export class JobControl {
   }
 
   private async markCancelled(queue: QueueName, status: JobStatus, reason: string): Promise<void> {
-    const failedReason = `Cancelled: ${reason}`;
-    await this.records.writeFinal(finalFromStatus(status, failedReason, this.records));
-    await this.index.finished(status, status.ownerId);
-    this.events.publish({
-      type: 'job:cancelled',
-      jobId: status.id,
-      queue,
-      name: status.name,
-      ownerId: status.ownerId,
-      state: 'cancelled',
-      attemptsMade: status.attemptsMade,
-      failedReason,
-    });
-    this.metrics.jobEnded(queue, status.name, 'cancelled');
-    // No worker will see this job end: its queue's after-finish step runs here.
-    await this.endHooks.ended(queue, status.data, { state: 'cancelled', reason: failedReason });
+    await this.ending.cancelledBeforeRun({ ...status, queue }, `Cancelled: ${reason}`);
   }
 
   /** Failed or cancelled jobs run again from their first attempt; others are a conflict. */
@@ -203,32 +179,4 @@ export class JobControl {
     }
     return retried;
   }
-}
-
-/** The final record of a job cancelled before it ran, from what its status says. */
-function finalFromStatus(
-  status: JobStatus,
-  failedReason: string,
-  records: JobRecordsService,
-): FinalRecord {
-  const record: FinalRecord = {
-    _id: status.id,
-    queue: status.queue,
-    name: status.name,
-    ownerId: status.ownerId,
-    contentId: status.contentId,
-    maxAttempts: status.maxAttempts,
-    priority: status.priority,
-    data: status.data,
-    progress: status.progress,
-    attemptsMade: status.attemptsMade,
-    createdAt: new Date(status.timestamps.created),
-    updatedAt: new Date(),
-    failedReason,
-    ...records.finishFields('cancelled', new Date()),
-  };
-  if (status.timestamps.runAt) record.runAt = new Date(status.timestamps.runAt);
-  if (status.timestamps.started) record.startedAt = new Date(status.timestamps.started);
-  if (!record.contentId) delete record.contentId;
-  return record;
 }

@@ -1,171 +1,153 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Job, JobProgress } from 'bullmq';
 import { Metrics } from '../../infra/metrics/metrics';
-import type { Job, Worker } from 'bullmq';
-import { ownerOf } from '../contracts/owner';
-import { JobIndex } from '../records/job-index';
-import { JobRecordsService } from '../records/job-records.service';
-import { SYSTEM_OWNER } from '../records/job-record.schema';
 import {
   explainFailure,
   isCancelledReason,
   JobCancelledError,
   OwnerErasedError,
 } from '../contracts/job-errors';
-import { JobEvent, jobEvent, JobEventsPublisher } from './job-events';
-import type { FinishedOutcome } from '../contracts/job-context';
-import type { KernelProcessor } from './kernel-processor';
+import type { QueueName } from '../contracts/queue-names';
+import { JobIndex } from '../records/job-index';
+import { SYSTEM_OWNER } from '../records/job-record.schema';
+import { ownerOf } from '../contracts/owner';
+import { JobEnding } from './job-ending';
+import { jobEvent, JobEventsPublisher } from './job-events';
 import { jobLine, jobLogFields } from './job-log';
-import { FailureGroups } from '../failures/failure-groups';
-import { throttled } from './queue-registry';
+import { throttled } from './throttled-log';
+
+/** What the lifecycle needs of a processor: its queue's name (the end hook is found by it). */
+interface WorkerOf {
+  readonly queueName: QueueName;
+}
 
 /**
- * Worker events → job record, realtime event, log line. Attached to each worker right after it is
- * created; it runs in the worker process, after BullMQ has committed each state change.
+ * A worker's events (handed over by each processor's `@OnWorkerEvent` methods, in the worker
+ * process, after BullMQ has committed each state change) → realtime events, worker metrics and
+ * log lines; a job's end goes to JobEnding. While a job lives, Redis is its truth (views read it
+ * there): active and progress cost MongoDB nothing.
  */
 @Injectable()
 export class JobLifecycle {
+  private readonly workers = new Map<QueueName, WorkerState>();
+
   constructor(
-    private readonly records: JobRecordsService,
+    private readonly ending: JobEnding,
     private readonly events: JobEventsPublisher,
     private readonly index: JobIndex,
     private readonly metrics: Metrics,
-    private readonly failures: FailureGroups,
   ) {}
 
-  attach(worker: Worker, processor: KernelProcessor): void {
-    const queue = processor.queueName;
-    const logger = new Logger(`Worker:${queue}`);
-    const event = (type: JobEvent['type'], job: Job, extra: Partial<JobEvent>) =>
-      jobEvent(type, queue, job, extra);
+  active(queue: QueueName, job: Job): void {
+    const waited = seconds(job.timestamp + (job.delay ?? 0), job.processedOn ?? Date.now());
+    if (waited !== undefined) this.metrics.wait.observe({ queue, name: job.name }, waited);
+    const { running } = this.of(queue);
+    running.add(job.id!);
+    this.metrics.activeJobs.set({ queue }, running.size);
+    this.events.publish(jobEvent('job:active', queue, job, { state: 'active' }));
+    this.logger(queue).debug(jobLine('job active', jobLogFields(queue, job)));
+  }
 
-    // While a job lives, Redis is its truth (views read it there); its record is written once,
-    // when it ends. Active and progress therefore cost MongoDB nothing.
-    // Jobs this worker runs now; a job failed by the stall check elsewhere was never counted here.
-    const running = new Set<string>();
-    const stopped = (job: Job) => {
-      if (running.delete(job.id!)) this.metrics.activeJobs.set({ queue }, running.size);
-    };
-    const seconds = (from?: number, to?: number) =>
-      from && to && to >= from ? (to - from) / 1000 : undefined;
-    const timed = (job: Job) => {
-      const took = seconds(job.processedOn, job.finishedOn ?? Date.now());
-      if (took !== undefined) this.metrics.processing.observe({ queue, name: job.name }, took);
-    };
+  progress(queue: QueueName, job: Job, progress: JobProgress): void {
+    this.events.publish(jobEvent('job:progress', queue, job, { state: 'active', progress }));
+    this.logger(queue).debug({ ...jobLine('job progress', jobLogFields(queue, job)), progress });
+  }
 
-    worker.on('active', (job) => {
-      const waited = seconds(job.timestamp + (job.delay ?? 0), job.processedOn ?? Date.now());
-      if (waited !== undefined) this.metrics.wait.observe({ queue, name: job.name }, waited);
-      running.add(job.id!);
-      this.metrics.activeJobs.set({ queue }, running.size);
-      this.events.publish(event('job:active', job, { state: 'active' }));
-      logger.debug(jobLine('job active', jobLogFields(queue, job)));
-    });
+  completed({ queueName: queue }: WorkerOf, job: Job, result: unknown): void {
+    this.stopped(queue, job);
+    this.timed(queue, job);
+    this.ending.byWorker(queue, job, { state: 'completed', result }, ranMs(job));
+    this.logger(queue).log(jobLine('job completed', jobLogFields(queue, job, job.attemptsMade)));
+  }
 
-    worker.on('progress', (job, progress) => {
-      this.events.publish(event('job:progress', job, { state: 'active', progress }));
-      logger.debug({ ...jobLine('job progress', jobLogFields(queue, job)), progress });
-    });
+  failed({ queueName: queue }: WorkerOf, job: Job | undefined, error: Error): void {
+    const { logger, failedLater } = this.of(queue);
+    if (!job) return void logger.error(`a job failed before it was read: ${error.message}`);
+    this.stopped(queue, job);
+    if (error instanceof OwnerErasedError) {
+      // A job of an erased owner that slipped past the erase: it leaves nothing, not even
+      // itself in the failed set (no record, event, failure group or after-finish step).
+      void this.index
+        .finished({ id: job.id!, queue }, ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER)
+        .catch(failedLater);
+      void job.remove().catch(failedLater);
+      return;
+    }
+    const reason = explainFailure(error.message);
+    const fields = jobLogFields(queue, job, job.attemptsMade);
+    // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
+    if (typeof job.finishedOn !== 'number') {
+      const state = (job.delay ?? 0) > 0 ? 'delayed' : 'waiting';
+      this.metrics.jobEnded(queue, job.name, 'retried');
+      this.events.publish(jobEvent('job:retrying', queue, job, { state, failedReason: reason }));
+      logger.warn({ ...jobLine('job attempt failed, will retry', fields), reason });
+      return;
+    }
+    const cancelled = error instanceof JobCancelledError || isCancelledReason(reason);
+    const state = cancelled ? 'cancelled' : 'failed';
+    this.timed(queue, job);
+    this.ending.byWorker(queue, job, { state, reason }, cancelled ? undefined : ranMs(job));
+    const line = { ...jobLine(`job ${state}`, fields), reason };
+    if (cancelled) logger.log(line);
+    else logger.warn(line);
+  }
 
-    // A run that ended on its own (not cancelled) times the queue's runs for start estimates.
-    const ended = (job: Job, timed: boolean) => {
-      const ranMs =
-        timed && job.processedOn ? (job.finishedOn ?? Date.now()) - job.processedOn : -1;
-      return this.index
-        .finished(
-          { id: job.id!, queue },
-          ownerOf((job.data ?? {}) as object) ?? SYSTEM_OWNER,
-          ranMs >= 0 ? ranMs : undefined,
-        )
-        .catch(throttled(logger, 'quota index'));
-    };
+  stalled(queue: QueueName, jobId: string): void {
+    this.logger(queue).warn(
+      `job ${jobId} stalled (its worker stopped answering); it will run again`,
+    );
+  }
 
-    worker.on('completed', (job, result) => {
-      stopped(job);
-      this.metrics.jobEnded(queue, job.name, 'completed');
-      timed(job);
-      this.records.noteFinished(queue, job, 'completed', { result });
-      void ended(job, true);
-      this.events.publish(
-        event('job:completed', job, {
-          state: 'completed',
-          progress: 100,
-          result,
-        }),
-      );
-      logger.log(jobLine('job completed', jobLogFields(queue, job, job.attemptsMade)));
-      this.finish(processor, job, { state: 'completed', result }, logger);
-    });
+  error(queue: QueueName, error: Error): void {
+    this.of(queue).workerError(error);
+  }
 
-    worker.on('failed', (job, error) => {
-      if (!job) return void logger.error(`a job failed before it was read: ${error.message}`);
-      stopped(job);
-      if (error instanceof OwnerErasedError) {
-        // A job of an erased owner that slipped past the erase: it leaves nothing, not even
-        // itself in the failed set (no record, event, failure group or after-finish step).
-        void ended(job, false);
-        void job.remove().catch(throttled(logger, 'job of an erased owner'));
-        return;
-      }
-      const reason = explainFailure(error.message);
-      // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).
-      if (typeof job.finishedOn !== 'number') {
-        const state = (job.delay ?? 0) > 0 ? 'delayed' : 'waiting';
-        this.metrics.jobEnded(queue, job.name, 'retried');
-        this.events.publish(event('job:retrying', job, { state, failedReason: reason }));
-        logger.warn({
-          ...jobLine('job attempt failed, will retry', jobLogFields(queue, job, job.attemptsMade)),
-          reason,
-        });
-        return;
-      }
-      const state =
-        error instanceof JobCancelledError || isCancelledReason(reason) ? 'cancelled' : 'failed';
-      this.metrics.jobEnded(queue, job.name, state);
-      timed(job);
-      this.records.noteFinished(queue, job, state, { reason });
-      void ended(job, state === 'failed');
-      if (state === 'failed')
-        void this.failures
-          .noteFailed({
-            id: job.id!,
-            queue,
-            name: job.name,
-            reason,
-            failedAt: job.finishedOn ?? Date.now(),
-          })
-          .catch(throttled(logger, 'failure groups'));
-      this.events.publish(
-        event(state === 'cancelled' ? 'job:cancelled' : 'job:failed', job, {
-          state,
-          failedReason: reason,
-        }),
-      );
-      const line = {
-        ...jobLine(`job ${state}`, jobLogFields(queue, job, job.attemptsMade)),
-        reason,
+  private stopped(queue: QueueName, job: Job): void {
+    const { running } = this.of(queue);
+    if (running.delete(job.id!)) this.metrics.activeJobs.set({ queue }, running.size);
+  }
+
+  private timed(queue: QueueName, job: Job): void {
+    const took = seconds(job.processedOn, job.finishedOn ?? Date.now());
+    if (took !== undefined) this.metrics.processing.observe({ queue, name: job.name }, took);
+  }
+
+  private logger(queue: QueueName): Logger {
+    return this.of(queue).logger;
+  }
+
+  private of(queue: QueueName): WorkerState {
+    let state = this.workers.get(queue);
+    if (!state) {
+      const logger = new Logger(`Worker:${queue}`);
+      state = {
+        logger,
+        running: new Set(),
+        workerError: throttled(logger, 'worker error'),
+        failedLater: throttled(logger, 'job of an erased owner'),
       };
-      if (state === 'cancelled') logger.log(line);
-      else logger.warn(line);
-      this.finish(processor, job, { state, reason }, logger);
-    });
-
-    worker.on('stalled', (jobId) =>
-      logger.warn(`job ${jobId} stalled (its worker stopped answering); it will run again`),
-    );
-    worker.on('error', throttled(logger, 'worker error'));
+      this.workers.set(queue, state);
+    }
+    return state;
   }
+}
 
-  private finish(
-    processor: KernelProcessor,
-    job: Job,
-    outcome: FinishedOutcome,
-    logger: Logger,
-  ): void {
-    processor.onFinished?.((job.data ?? {}) as object, outcome).catch((error: Error) =>
-      logger.error({
-        ...jobLine('after-finish step failed', jobLogFields(processor.queueName, job)),
-        reason: error.message,
-      }),
-    );
-  }
+/** Per queue, in this process. */
+interface WorkerState {
+  logger: Logger;
+  /** Jobs its worker runs now (a job failed by the stall check elsewhere is not here). */
+  running: Set<string>;
+  workerError: (error: Error) => void;
+  failedLater: (error: Error) => void;
+}
+
+function seconds(from?: number, to?: number): number | undefined {
+  return from && to && to >= from ? (to - from) / 1000 : undefined;
+}
+
+/** How long the run took, for the queue's start estimates. */
+function ranMs(job: Job): number | undefined {
+  if (!job.processedOn) return undefined;
+  const ran = (job.finishedOn ?? Date.now()) - job.processedOn;
+  return ran >= 0 ? ran : undefined;
 }

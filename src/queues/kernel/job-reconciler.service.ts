@@ -11,19 +11,11 @@ import { JobIntent, JobIntents } from '../records/job-intents';
 import type { JobRef } from '../records/job-ref';
 import { JobRecordsService } from '../records/job-records.service';
 import { ErasedOwners } from '../records/erased-owners';
-import type { FinalRecord } from '../records/record-write-buffer';
-import {
-  FINISHED_STATES,
-  JobRecord,
-  SYSTEM_OWNER,
-  UNFINISHED_STATES,
-} from '../records/job-record.schema';
-import { ownerOf } from '../contracts/owner';
+import { FINISHED_STATES, JobRecord, UNFINISHED_STATES } from '../records/job-record.schema';
 import { Metrics } from '../../infra/metrics/metrics';
 import { explainFailure } from '../contracts/job-errors';
-import { jobEvent, JobEventsPublisher } from './job-events';
+import { JobEnding } from './job-ending';
 import { JobLookup, LiveJob } from './job-lookup';
-import { FailureGroups } from '../failures/failure-groups';
 import { FairShare } from './fair-share';
 import { buildJobOptions } from './job-options';
 import { QueueRegistry } from './queue-registry';
@@ -62,9 +54,8 @@ export class JobReconciler {
     private readonly index: JobIndex,
     private readonly intents: JobIntents,
     private readonly lookup: JobLookup,
-    private readonly events: JobEventsPublisher,
+    private readonly ending: JobEnding,
     private readonly metrics: Metrics,
-    private readonly failures: FailureGroups,
     private readonly erased: ErasedOwners,
     private readonly fairShare: FairShare,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -198,54 +189,18 @@ export class JobReconciler {
   }
 
   /**
-   * A job finished in Redis whose worker did not close its listing (it died, or is slow): its
-   * record is written from it unless it already says so, and its ending announced again — the
-   * worker may have died between writing the record and sending the event; readers drop a
-   * repeat (same job, same end time).
+   * A job finished in Redis whose worker did not close its listing (it died, or is slow): its end
+   * is recorded unless its record already says so, and announced again either way — the worker
+   * may have died between writing the record and sending the event (JobEnding.repaired).
    */
   private async settle(
     ref: JobRef,
     live: LiveJob,
     record: JobRecord | null,
   ): Promise<'confirmed' | 'repaired'> {
-    await this.index.finished(ref, ownerOf((live.job.data ?? {}) as object) ?? SYSTEM_OWNER);
-    const final = this.finalOf(ref, live);
-    const written = record?.state === live.state && record.finishedAt;
-    // Announced first: the record's write closes the job's checks, and a crash in between must
-    // leave the job for the next pass, which announces it again (readers drop the repeat).
-    await this.announce(ref, live, final);
-    if (!written) {
-      // Its worker died before telling anyone: the failure groups hear of it here (idempotent).
-      if (final.state === 'failed')
-        await this.failures.noteFailed({
-          id: ref.id,
-          queue: ref.queue,
-          name: live.job.name,
-          reason: final.failedReason ?? '',
-          failedAt: live.job.finishedOn ?? Date.now(),
-        });
-      await this.records.writeFinal(final);
-      return 'repaired';
-    }
-    await this.index.closeChecks([ref]);
-    return 'confirmed';
-  }
-
-  private async announce(ref: JobRef, live: LiveJob, final: FinalRecord): Promise<void> {
-    const type =
-      final.state === 'completed'
-        ? 'job:completed'
-        : final.state === 'cancelled'
-          ? 'job:cancelled'
-          : 'job:failed';
-    await this.events.publishNow(
-      jobEvent(type, ref.queue, live.job, {
-        state: final.state,
-        ...(final.state === 'completed'
-          ? { progress: 100, result: live.job.returnvalue as unknown }
-          : { failedReason: final.failedReason }),
-      }),
-    );
+    const written = Boolean(record?.state === live.state && record.finishedAt);
+    await this.ending.repaired(ref, live.job, this.finalOf(ref, live), written);
+    return written ? 'confirmed' : 'repaired';
   }
 
   private finalOf(ref: JobRef, live: LiveJob) {
@@ -267,9 +222,7 @@ export class JobReconciler {
     }
     if (live.state === record.state) return 'confirmed';
     if (!UNFINISHED_STATES.includes(live.state)) {
-      const final = this.finalOf(ref, live);
-      await this.announce(ref, live, final);
-      await this.records.writeFinal(final);
+      await this.ending.repaired(ref, live.job, this.finalOf(ref, live), false);
       return 'repaired';
     }
     const { job } = live;

@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
-import { DelayedError, type Job } from 'bullmq';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, type Job, type JobProgress } from 'bullmq';
 import { validateDto } from '../../common/validate-dto';
 import { isDatabaseDown } from '../../infra/mongo/database-down';
 import type { PayloadClass, QueueDefinition } from '../contracts/queue-catalogue';
@@ -9,6 +10,8 @@ import { ErasedOwners } from '../records/erased-owners';
 import { JobRecordsService } from '../records/job-records.service';
 import { CircuitBreakers } from '../breakers/circuit-breakers';
 import { jobLogFields } from './job-log';
+import { JobLifecycle } from './job-lifecycle';
+import type { QueueProcessor } from './queue-processor';
 import { requestIdOf } from './job-options';
 import {
   JobCancelledError,
@@ -68,13 +71,18 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Base of every queue's processor. Its definition makes the queue known to the kernel (see
- * QueueCatalogue); WorkerBootstrap gives it a BullMQ Worker in the roles that run workers. It
- * validates each payload against the definition, runs the typed handler with an AbortSignal and
- * turns a cancel into a non-retried JobCancelledError. Records, events and logs are attached to
- * the worker by JobLifecycle.
+ * Base of every queue's `@Processor` class (a @nestjs/bullmq `WorkerHost`). Its definition makes
+ * the queue known to the kernel (QueueCatalogue); @nestjs/bullmq builds its Worker (a
+ * KernelWorker) when WorkerBootstrap registers workers, in the roles that run them. `process`
+ * validates each payload against the definition, runs the typed handler with the job's
+ * AbortSignal and turns a cancel into a non-retried JobCancelledError; the `@OnWorkerEvent`
+ * methods hand each worker event to JobLifecycle (records, events, metrics, logs). A queue's
+ * class may add `@OnWorkerEvent` methods of its own (named differently from these).
  */
-export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinition> {
+export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinition>
+  extends WorkerHost
+  implements QueueProcessor
+{
   abstract readonly definition: D;
   protected abstract readonly handlers: JobHandlers<D>;
 
@@ -86,6 +94,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
   @Inject(JobRecordsService) private readonly records: JobRecordsService;
   @Inject(CircuitBreakers) private readonly breakers: CircuitBreakers;
   @Inject(ErasedOwners) private readonly erased: ErasedOwners;
+  @Inject(JobLifecycle) private readonly lifecycle: JobLifecycle;
 
   /** Called once per job that finished for good, after its record is updated. */
   onFinished?(payload: object, outcome: FinishedOutcome): Promise<void>;
@@ -97,7 +106,38 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
     return Object.keys(this.handlers);
   }
 
+  @OnWorkerEvent('active')
+  kernelActive(job: Job): void {
+    this.lifecycle.active(this.queueName, job);
+  }
+
+  @OnWorkerEvent('progress')
+  kernelProgress(job: Job, progress: JobProgress): void {
+    this.lifecycle.progress(this.queueName, job, progress);
+  }
+
+  @OnWorkerEvent('completed')
+  kernelCompleted(job: Job, result: unknown): void {
+    this.lifecycle.completed(this, job, result);
+  }
+
+  @OnWorkerEvent('failed')
+  kernelFailed(job: Job | undefined, error: Error): void {
+    this.lifecycle.failed(this, job, error);
+  }
+
+  @OnWorkerEvent('stalled')
+  kernelStalled(jobId: string): void {
+    this.lifecycle.stalled(this.queueName, jobId);
+  }
+
+  @OnWorkerEvent('error')
+  kernelError(error: Error): void {
+    this.lifecycle.error(this.queueName, error);
+  }
+
   // BullMQ passes the AbortSignal only to a processor declaring three parameters (fn.length).
+  // @nestjs/bullmq binds this method, which keeps its length; so name all three.
   async process(job: Job, token?: string, signal?: AbortSignal): Promise<unknown> {
     const handler = (
       this.handlers as Record<string, (p: unknown, c: JobContext) => Promise<unknown>>

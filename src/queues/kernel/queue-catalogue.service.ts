@@ -6,16 +6,19 @@ import { applyQueueOverride, queueEnvKey } from '../../config/queue-config';
 import type { PayloadClass, QueueSpec } from '../contracts/queue-catalogue';
 import { QUEUE_NAME_PATTERN } from '../contracts/queue-names';
 import { UnknownQueueError } from '../contracts/job-errors';
-import { KernelProcessor } from './kernel-processor';
+import { isQueueProcessor, type QueueProcessor } from './queue-processor';
+// Not re-exported by the package's index: the key its @Processor decorator stores the queue under.
+import { PROCESSOR_METADATA } from '@nestjs/bullmq/dist/bull.constants';
 
 interface Known {
-  processor: KernelProcessor;
+  processor: QueueProcessor;
   spec: QueueSpec;
 }
 
 /**
- * The queues this app runs, found at start-up among its providers: every KernelProcessor brings
- * its queue's definition (catalogue row, job names, payload classes). A queue is added by adding
+ * The queues this app runs, found at start-up among its providers: every QueueProcessor brings
+ * its queue's definition (catalogue row, job names, payload classes) and names it in its
+ * `@Processor`. A queue is added by adding
  * its folder's module to the app (src/queues/queue-set.ts); nothing else lists queues. Checked
  * once, when first asked: names unique and well-formed, a handler for exactly the definition's
  * jobs, and every QUEUE_<NAME>_* setting naming a queue that exists.
@@ -57,11 +60,11 @@ export class QueueCatalogue {
     return Object.keys(this.get(queue).processor.definition.jobs);
   }
 
-  processor(queue: string): KernelProcessor | undefined {
+  processor(queue: string): QueueProcessor | undefined {
     return this.all().get(queue)?.processor;
   }
 
-  processors(): KernelProcessor[] {
+  processors(): QueueProcessor[] {
     return [...this.all().values()].map((k) => k.processor);
   }
 
@@ -77,12 +80,17 @@ export class QueueCatalogue {
     const known = new Map<string, Known>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as unknown;
-      if (!(instance instanceof KernelProcessor)) continue;
-      const processor = instance as KernelProcessor;
+      if (!isQueueProcessor(instance)) continue;
+      const processor = instance;
       const { spec, jobs } = processor.definition;
       if (!QUEUE_NAME_PATTERN.test(spec.name))
         throw new Error(`queue name "${spec.name}" must match ${String(QUEUE_NAME_PATTERN)}`);
       if (known.has(spec.name)) throw new Error(`two processors for queue ${spec.name}`);
+      const decorated = processorQueueOf(processor);
+      if (decorated !== spec.name)
+        throw new Error(
+          `${processor.constructor.name} must be decorated @Processor('${spec.name}') (has ${decorated ?? 'none'})`,
+        );
       const expected = Object.keys(jobs).sort().join(',');
       if (processor.jobNames.sort().join(',') !== expected)
         throw new Error(`processor for ${spec.name} must handle exactly: ${expected}`);
@@ -100,4 +108,11 @@ export class QueueCatalogue {
     this.known = known;
     return known;
   }
+}
+
+/** The queue name a processor class's `@Processor` decorator gives (undefined without one). */
+function processorQueueOf(processor: QueueProcessor): string | undefined {
+  const meta = Reflect.getMetadata(PROCESSOR_METADATA, processor.constructor) as
+    { name?: string } | undefined;
+  return meta?.name;
 }

@@ -1,5 +1,6 @@
 import { RedisModule } from '../../infra/redis/redis.module';
 import { BullModule } from '@nestjs/bullmq';
+import { KernelWorker } from './kernel-worker';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
@@ -20,6 +21,7 @@ import { FairShare } from './fair-share';
 import { JobKernel } from './job-kernel.service';
 import { JobControl } from './job-control';
 import { JobEndHooks } from './job-end-hooks';
+import { JobEnding } from './job-ending';
 import { JobHistory } from './job-history';
 import { JobLifecycle } from './job-lifecycle';
 import { JobLookup } from './job-lookup';
@@ -37,6 +39,9 @@ import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
 import { StartEstimates } from './start-estimates';
 import { WorkerBootstrap } from './worker-bootstrap.service';
+
+// Every @Processor's Worker is a KernelWorker (options known only at run time; see its comment).
+BullModule.workerClass = KernelWorker;
 
 /**
  * BullMQ's connection, job records, and the kernel services every queue module uses. Each queue's
@@ -58,6 +63,8 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
         prefix: config.get('redisPrefix', { infer: true }),
         telemetry: bullTelemetry(config.get('otlpEndpoint', { infer: true })),
       }),
+      // Workers start only in the roles that run them (WorkerBootstrap registers them).
+      extraOptions: { manualRegistration: true },
     }),
     MongooseModule.forFeature([{ name: JobRecord.name, schema: JobRecordSchema }]),
     DerivedIndexModule,
@@ -88,6 +95,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     JobLifecycle,
     JobReconciler,
     JobEndHooks,
+    JobEnding,
     WorkerBootstrap,
     OwnerJobs,
     OwnerJobsPurge,
@@ -117,6 +125,8 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     StartEstimates,
     JobReconciler,
     WorkerBootstrap,
+    // Injected into every queue's processor (KernelProcessor's @OnWorkerEvent methods).
+    JobLifecycle,
   ],
 })
 export class QueueKernelModule {}

@@ -9,15 +9,9 @@ import { QueueCatalogue } from './queue-catalogue.service';
 
 const READY_TIMEOUT_MS = 2000;
 
-/** Logs a repeating error (a Redis outage retries many times a second) at most every 30 s. */
-export function throttled(logger: Logger, label: string, everyMs = 30_000): (error: Error) => void {
-  let last = 0;
-  return (error: Error) => {
-    if (Date.now() - last < everyMs) return;
-    last = Date.now();
-    logger.warn(`${label}: ${error.message}`);
-  };
-}
+import { throttled } from './throttled-log';
+
+export { throttled };
 
 /**
  * The BullMQ Queue object of every queue in the catalogue (each queue's module registers it with

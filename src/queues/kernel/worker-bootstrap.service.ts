@@ -5,23 +5,27 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Worker } from 'bullmq';
+import { BullRegistrar } from '@nestjs/bullmq';
+import type { Worker } from 'bullmq';
 import { AppConfig, runsWorkers } from '../../config/app-config';
 import type { QueueName } from '../contracts/queue-names';
 import { bullTelemetry } from '../../infra/tracing/bullmq-telemetry';
 import { CancelBus } from './cancel-bus';
-import { JobLifecycle } from './job-lifecycle';
+import { KernelWorker } from './kernel-worker';
 import { SHUTDOWN_ABORT } from '../contracts/job-errors';
-import { throttled } from './queue-registry';
+import { throttled } from './throttled-log';
 import { JobReconciler } from './job-reconciler.service';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { buildWorkerOptions } from './worker-options';
 
 /**
- * Starts workers only in the roles that run them (APP_ROLE worker or all): one BullMQ Worker per
- * queue the catalogue knows, with the queue's configured concurrency and rate limit, running its
- * processor; wires their events, listens for cancel requests and runs the reconciler. On shutdown it lets running jobs
- * finish for SHUTDOWN_TIMEOUT_MS, then stops them (they are retried by the next worker).
+ * Starts workers only in the roles that run them (APP_ROLE worker or all): BullModule is set to
+ * `manualRegistration`, and here `BullRegistrar.register()` has @nestjs/bullmq build one Worker
+ * per `@Processor` (a KernelWorker with the queue's configured concurrency, rate limit and stall
+ * settings) and wire its `@OnWorkerEvent` methods; then each is run. A role without workers
+ * creates none. It listens for cancel requests and runs the reconciler. On shutdown it lets
+ * running jobs finish for SHUTDOWN_TIMEOUT_MS, then stops them (they are retried by the next
+ * worker).
  */
 @Injectable()
 export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -31,7 +35,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     private readonly catalogue: QueueCatalogue,
-    private readonly lifecycle: JobLifecycle,
+    private readonly registrar: BullRegistrar,
     private readonly cancelBus: CancelBus,
     private readonly reconciler: JobReconciler,
     private readonly config: ConfigService<AppConfig, true>,
@@ -43,24 +47,14 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
     const jobs = this.config.get('jobs', { infer: true });
     const prefix = this.config.get('redisPrefix', { infer: true });
     const telemetry = bullTelemetry(this.config.get('otlpEndpoint', { infer: true }));
+    KernelWorker.duringRegistration(
+      (queue) => buildWorkerOptions(this.catalogue.spec(queue), redis, prefix, jobs, telemetry),
+      () => this.registrar.register(),
+    );
     for (const processor of this.catalogue.processors()) {
       const queue = processor.queueName;
-      const options = buildWorkerOptions(
-        this.catalogue.spec(queue),
-        redis,
-        prefix,
-        jobs,
-        telemetry,
-      );
-      // Three parameters: BullMQ passes an AbortSignal only to a processor that declares one.
-      const worker = new Worker(
-        queue,
-        (job, token, signal) => processor.process(job, token, signal),
-        { ...options, autorun: false },
-      );
-      this.lifecycle.attach(worker, processor);
-      this.workers.set(queue, worker);
-      void worker.run().catch(throttled(this.logger, `worker ${queue}`));
+      this.workers.set(queue, processor.worker);
+      void processor.worker.run().catch(throttled(this.logger, `worker ${queue}`));
     }
     await this.cancelBus.listen(({ queue, jobId, reason }) => {
       if (this.workers.get(queue)?.cancelJob(jobId, reason))

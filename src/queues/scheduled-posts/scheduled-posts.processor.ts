@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import type { FinishedOutcome, JobContext } from '../contracts/job-context';
 import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
@@ -12,7 +12,7 @@ export function handOffJobId(scheduledJobId: string): string {
   return `${scheduledJobId}-post`;
 }
 
-@Injectable()
+@Processor(SCHEDULED_POSTS_QUEUE.spec.name)
 export class ScheduledPostsProcessor extends KernelProcessor<typeof SCHEDULED_POSTS_QUEUE> {
   readonly definition = SCHEDULED_POSTS_QUEUE;
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
 import { SocialPublishingService } from '../../social/social-publishing.service';
 import type { FinishedOutcome } from '../contracts/job-context';
@@ -7,7 +7,7 @@ import { JOB_NAMES } from '../contracts/queue-names';
 import { SOCIAL_POSTING_QUEUE } from './social-posting.queue';
 import type { PostToSocialPayload } from './post-to-social.payload';
 
-@Injectable()
+@Processor(SOCIAL_POSTING_QUEUE.spec.name)
 export class SocialPostingProcessor extends KernelProcessor<typeof SOCIAL_POSTING_QUEUE> {
   readonly definition = SOCIAL_POSTING_QUEUE;
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { TranscriptService } from '../../media/transcript.service';
 import type { FinishedOutcome } from '../contracts/job-context';
@@ -6,7 +6,7 @@ import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { JOB_NAMES } from '../contracts/queue-names';
 import { TRANSCRIPT_GENERATION_QUEUE } from './transcript-generation.queue';
 
-@Injectable()
+@Processor(TRANSCRIPT_GENERATION_QUEUE.spec.name)
 export class TranscriptGenerationProcessor extends KernelProcessor<
   typeof TRANSCRIPT_GENERATION_QUEUE
 > {

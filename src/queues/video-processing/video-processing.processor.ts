@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
 import { PipelineSteps } from '../pipeline/pipeline-steps';
 import { VideoProcessingService } from '../../media/video-processing.service';
 import type { FinishedOutcome } from '../contracts/job-context';
@@ -6,7 +6,7 @@ import { JobHandlers, KernelProcessor } from '../kernel/kernel-processor';
 import { JOB_NAMES } from '../contracts/queue-names';
 import { VIDEO_PROCESSING_QUEUE } from './video-processing.queue';
 
-@Injectable()
+@Processor(VIDEO_PROCESSING_QUEUE.spec.name)
 export class VideoProcessingProcessor extends KernelProcessor<typeof VIDEO_PROCESSING_QUEUE> {
   readonly definition = VIDEO_PROCESSING_QUEUE;
 
