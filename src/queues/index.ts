@@ -24,7 +24,6 @@ export {
   OwnerErasedError,
 } from './contracts/job-errors';
 // What the app layer (HTTP, realtime, scheduler, admin board) uses.
-export { QueueCatalogue } from './kernel/queue-catalogue.service';
 export { CircuitBreakers } from './breakers/circuit-breakers';
 export type { BreakerView } from './breakers/circuit-breakers';
 export { PROVIDERS, isProviderName } from './contracts/providers';

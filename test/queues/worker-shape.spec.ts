@@ -1,7 +1,8 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { PROCESSOR_METADATA } from '@nestjs/bullmq/dist/bull.constants';
 import { Queue, Worker } from 'bullmq';
-import { QueueCatalogue, QueuesService, QueueRegistry } from '../../src/queues';
+import { QueuesService, QueueRegistry } from '../../src/queues';
+import { QueueCatalogue } from '../../src/queues/kernel/queue-catalogue.service';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 import { ThrowawayProcessor } from '../fixtures/throwaway-queue/throwaway.processor';
