@@ -94,9 +94,13 @@ export class CronWatch {
     clearInterval(this.timer);
     await this.poll();
     const bySlot = new Map<string, number>();
-    for (const run of this.runs.values())
-      if (run.task === this.task && run.slot && run.trigger !== 'manual')
-        bySlot.set(run.slot, (bySlot.get(run.slot) ?? 0) + 1);
+    // A failed attempt is retried by BullMQ (the tick's job): twice means two runs that ended.
+    const seen = new Set<string>();
+    for (const run of this.runs.values()) {
+      if (run.task !== this.task || !run.slot || run.trigger === 'manual') continue;
+      seen.add(run.slot);
+      if (run.outcome !== 'failed') bySlot.set(run.slot, (bySlot.get(run.slot) ?? 0) + 1);
+    }
     const twice = [...bySlot].filter(([, n]) => n > 1).map(([slot, n]) => `${slot} ×${n}`);
     // Every slot from a period after the start to a period before now, but those of an outage.
     const missing: string[] = [];
@@ -107,7 +111,7 @@ export class CronWatch {
       if (this.outages.some((o) => t >= o.from - 2000 && t <= o.to + 5000)) continue;
       slots++;
       const slot = new Date(t).toISOString();
-      if (!bySlot.has(slot)) missing.push(slot);
+      if (!seen.has(slot)) missing.push(slot);
     }
     return { slots, twice, missing };
   }

@@ -6,6 +6,7 @@ import { BoardAccessMiddleware } from './board-access.middleware';
 import { BoardAccessModule } from './board-access.module';
 import { QueuesModule } from '../queues';
 import { BoardQueues } from './board-queues';
+import { SchedulerModule } from '../scheduler/scheduler.module';
 
 /**
  * Bull Board at /admin/queues, for admins only (HTTP Basic with an admin's email and password, or
@@ -26,6 +27,8 @@ import { BoardQueues } from './board-queues';
       }),
     }),
     QueuesModule,
+    // The maintenance queue (exported by the scheduler's module).
+    SchedulerModule,
   ],
   // Every queue of the catalogue, added once the queues are known.
   providers: [BoardQueues],

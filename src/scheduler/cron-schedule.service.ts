@@ -5,12 +5,14 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { CronTime } from 'cron';
 import { AppConfig, runsWorkers } from '../config/app-config';
 import { cronSlot } from './cron-slot';
 import type { TaskName } from './maintenance-task';
-import { TaskRunner } from './task-runner.service';
+import { MAINTENANCE_QUEUE, TICK_JOB_OPTIONS, TickData, tickJobId } from './maintenance-queue';
 
 export interface CronEntry {
   task: TaskName;
@@ -23,7 +25,8 @@ export interface CronEntry {
  * the tick methods below. A decorator's arguments are fixed at import time, so each is declared
  * disabled with its default schedule, and at start-up worker roles apply the validated
  * CRON_* / CRON_TZ settings to the named job and start it; worker-less roles leave it off.
- * Every instance fires; TaskRunner lets exactly one run each tick.
+ * Every instance fires, and each tick adds one job named by its task and slot to the maintenance
+ * queue: BullMQ keeps one job per id, so the tick runs once, on whichever worker takes it.
  */
 @Injectable()
 export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -34,7 +37,7 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     private readonly registry: SchedulerRegistry,
-    private readonly runner: TaskRunner,
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly ticks: Queue<TickData>,
     config: ConfigService<AppConfig, true>,
   ) {
     const scheduler = config.get('scheduler', { infer: true });
@@ -75,17 +78,18 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
   private fire(entry: CronEntry): void {
     const slot = cronSlot(entry.expression, entry.timeZone, new Date());
     if (!slot) return void this.logger.warn(`${entry.task} fired off its schedule; skipped`);
-    const work = (async () => {
-      await this.runner.runTick(entry.task, slot);
-      // Every tick also finishes any tick (of any cron) whose instance died half-way.
-      for (const other of this.entries) await this.runner.catchUp(other.task);
-    })()
+    const work = this.ticks
+      .add(
+        entry.task,
+        { slot: slot.toISOString() },
+        { ...TICK_JOB_OPTIONS, jobId: tickJobId(entry.task, slot) },
+      )
       .catch((error: Error) => this.logger.warn(`${entry.task} tick not run: ${error.message}`))
       .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
   }
 
-  /** Stops the clocks and lets a running task finish (its lease would otherwise hold 30 s). */
+  /** Stops the clocks and lets the last ticks reach the queue. */
   async beforeApplicationShutdown(): Promise<void> {
     for (const entry of this.entries) {
       if (this.registry.doesExist('cron', entry.task))

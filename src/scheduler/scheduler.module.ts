@@ -1,19 +1,34 @@
 import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { MetricsModule } from '../infra/metrics/metrics.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SocialModule } from '../social/social.module';
 import { CronSchedule } from './cron-schedule.service';
 import { MaintenanceTasks } from './maintenance-tasks';
 import { TaskRunner } from './task-runner.service';
+import { MAINTENANCE_QUEUE } from './maintenance-queue';
+import { MaintenanceProcessor } from './maintenance.processor';
 import { DailyCleanup } from './tasks/daily-cleanup.task';
 import { ReconcileTask } from './tasks/reconcile.task';
 import { ScheduledPostsSweep } from './tasks/scheduled-posts-sweep.task';
 import { QueuesModule } from '../queues';
 
-/** Maintenance tasks, their crons (worker roles) and the runner that makes each tick run once. */
+const maintenanceQueue = BullModule.registerQueue({ name: MAINTENANCE_QUEUE });
+
+/**
+ * Maintenance tasks, their crons (worker roles), the queue each tick travels on (one job per tick,
+ * run once by whichever worker takes it) and the runner that keeps runs of a task apart.
+ */
 @Module({
-  imports: [RedisModule, MetricsModule, QueuesModule, ScheduleModule.forRoot(), SocialModule],
+  imports: [
+    RedisModule,
+    MetricsModule,
+    QueuesModule,
+    ScheduleModule.forRoot(),
+    SocialModule,
+    maintenanceQueue,
+  ],
   providers: [
     ScheduledPostsSweep,
     DailyCleanup,
@@ -21,7 +36,9 @@ import { QueuesModule } from '../queues';
     MaintenanceTasks,
     TaskRunner,
     CronSchedule,
+    MaintenanceProcessor,
   ],
-  exports: [MaintenanceTasks, TaskRunner, CronSchedule],
+  // The queue too: the admin board shows it.
+  exports: [MaintenanceTasks, TaskRunner, CronSchedule, maintenanceQueue],
 })
 export class SchedulerModule {}

@@ -11,12 +11,12 @@ import { MaintenanceTasks } from './maintenance-tasks';
 import { TaskBusyError, TaskName } from './maintenance-task';
 import { QueueUnavailableError } from '../queues';
 
-export type TaskTrigger = 'cron' | 'catch-up' | 'manual';
+export type TaskTrigger = 'cron' | 'manual';
 
 export interface TaskRun {
   task: TaskName;
   trigger: TaskTrigger;
-  /** The cron slot this run belongs to (cron and catch-up runs). */
+  /** The cron slot this run belongs to (cron runs). */
   slot?: string;
   instance: string;
   startedAt: string;
@@ -29,26 +29,13 @@ export interface TaskRun {
 
 /** A running task holds its lock this long past its last renewal (renewed every 10 s). */
 const LEASE_MS = 30_000;
-/** Tick claims are kept two days: long enough that no instance can claim a tick twice. */
-const TICK_KEEP_MS = 48 * 3_600_000;
 const HISTORY_LENGTH = 100;
-/** A claim this recent is left alone by catch-up: its instance may be taking the lease now. */
-const CATCH_UP_AFTER_MS = 5_000;
-
-const SET_IF = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`;
 
 /**
- * Runs maintenance tasks exactly once per cron tick across every instance of the app:
- * - each tick is claimed with SET NX on a key named after the task and its slot (the scheduled
- *   time, see cronSlot), so only the first instance to fire runs it; the claim says `running:<id>`
- *   until the run ends, then `done:<id>`;
- * - a run holds the task's lease lock (renewed while it works), so runs of one task never overlap,
- *   whether started by a cron or by an admin;
- * - claimed ticks are listed until they end; if the instance running one dies, its lease lapses
- *   within 30 s and a later tick of any instance finds the claim still `running` with no lease
- *   and runs that tick (catch-up), so every tick runs to its end once;
- * - a tick that comes while a run of the task is still going is skipped (that run covers it).
- * Every run and skipped tick is kept in a short history list that the admin API shows.
+ * Runs maintenance tasks, each under its task's lease lock (renewed while it works), so runs of
+ * one task never overlap, whether a cron's tick or an admin started it; keeps every run in a
+ * short history list that the admin API shows. That each tick runs once across instances, and
+ * again elsewhere if its instance dies, is BullMQ's doing (see MAINTENANCE_QUEUE).
  */
 @Injectable()
 export class TaskRunner {
@@ -65,55 +52,24 @@ export class TaskRunner {
     this.prefix = `${config.get('redisPrefix', { infer: true })}:maintenance`;
   }
 
-  /** A cron firing: runs the tick here only if no other instance has claimed it. */
-  async runTick(task: TaskName, slot: Date): Promise<TaskRun | undefined> {
-    const tick = this.tickKey(task, slot);
-    const mine = `running:${this.instance}`;
-    if ((await this.redis.set(tick, mine, 'PX', TICK_KEEP_MS, 'NX')) !== 'OK') return undefined;
-    const now = Date.now();
-    await this.redis
-      .multi()
-      .zadd(this.openTicksKey(task), now, tick)
-      .zremrangebyscore(this.openTicksKey(task), '-inf', now - TICK_KEEP_MS)
-      .exec();
-    const run = await this.runExclusive(task, 'cron', tick);
-    if (run) return run;
-    // A manual run, a catch-up or a slow earlier tick holds the task: that run covers this tick.
-    if (await this.redis.eval(SET_IF, 1, tick, mine, 'skipped:busy', TICK_KEEP_MS)) {
-      const at = new Date().toISOString();
-      await this.ended(task, tick, {
-        ...this.runBase(task, 'cron', tick, at),
-        finishedAt: at,
-        outcome: 'skipped',
-      });
-      this.logger.warn(`${task}: tick ${slot.toISOString()} skipped, the task is still running`);
-    }
-    return undefined;
-  }
-
   /**
-   * Runs the oldest tick of `task` whose instance died half-way (its claim still says running,
-   * nobody holds the task's lease). Ticks that ended are taken off the list on the way.
+   * A tick's job: runs the task for `slot`, or, while a run of the task is going (a manual run,
+   * a slow earlier tick), records the tick skipped. A tick run again after its worker died may
+   * find that dead run's lease still held (until it lapses): it is not skipped, the caller waits
+   * (undefined).
    */
-  async catchUp(task: TaskName): Promise<TaskRun | undefined> {
-    const open = this.openTicksKey(task);
-    const ticks = await this.redis.zrangebyscore(
-      open,
-      '-inf',
-      Date.now() - CATCH_UP_AFTER_MS,
-      'LIMIT',
-      0,
-      10,
-    );
-    for (const tick of ticks) {
-      if (!(await this.isRunning(tick))) {
-        await this.redis.zrem(open, tick);
-        continue;
-      }
-      if (await this.redis.exists(this.lockKey(task))) return undefined;
-      return this.runExclusive(task, 'catch-up', tick);
-    }
-    return undefined;
+  async runTick(task: TaskName, slot: string, afterStall = false): Promise<TaskRun | undefined> {
+    const run = await this.runExclusive(task, 'cron', slot);
+    if (run || afterStall) return run;
+    const at = new Date().toISOString();
+    const skipped: TaskRun = {
+      ...this.runBase(task, 'cron', slot, at),
+      finishedAt: at,
+      outcome: 'skipped',
+    };
+    await this.ended(skipped);
+    this.logger.warn(`${task}: tick ${slot} skipped, the task is still running`);
+    return skipped;
   }
 
   /** An admin's run: now, unless the task is running somewhere (TaskBusyError). */
@@ -140,55 +96,45 @@ export class TaskRunner {
   private async runExclusive(
     task: TaskName,
     trigger: TaskTrigger,
-    tick?: string,
+    slot?: string,
   ): Promise<TaskRun | undefined> {
     const lease = await withRedisLease(this.redis, this.lockKey(task), LEASE_MS, async () => {
-      const mine = `running:${this.instance}`;
-      if (trigger === 'catch-up') {
-        // Under the lock, and only from the dead holder's claim: a catch-up racing the tick's own
-        // end (or another catch-up) finds `done` or a live claim and runs nothing.
-        const claim = await this.redis.get(tick!);
-        if (!claim?.startsWith('running:')) return undefined;
-        if (!(await this.redis.eval(SET_IF, 1, tick!, claim, mine, TICK_KEEP_MS))) return undefined;
-      }
-      const run = await this.execute(task, trigger, tick);
-      // Only a claim still ours becomes done; anything else means another instance took over.
-      if (tick) await this.redis.eval(SET_IF, 1, tick, mine, `done:${this.instance}`, TICK_KEEP_MS);
-      await this.ended(task, tick, run);
+      const run = await this.execute(task, trigger, slot);
+      await this.ended(run);
       return run;
     });
     return lease.acquired ? lease.value : undefined;
   }
 
-  /** The run (or skipped tick) goes into the history; its tick leaves the open list. */
-  private async ended(task: TaskName, tick: string | undefined, run: TaskRun): Promise<void> {
+  /** The run (or skipped tick) goes into the history. */
+  private async ended(run: TaskRun): Promise<void> {
+    const { task } = run;
     this.metrics.taskRuns.inc({ task, trigger: run.trigger, outcome: run.outcome });
     if (run.outcome !== 'skipped')
       this.metrics.taskDuration.observe(
         { task },
         (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000,
       );
-    const multi = this.redis
+    await this.redis
       .multi()
       .lpush(this.historyKey(), JSON.stringify(run))
-      .ltrim(this.historyKey(), 0, HISTORY_LENGTH - 1);
-    if (tick) multi.zrem(this.openTicksKey(task), tick);
-    await multi.exec();
+      .ltrim(this.historyKey(), 0, HISTORY_LENGTH - 1)
+      .exec();
   }
 
-  private runBase(task: TaskName, trigger: TaskTrigger, tick: string | undefined, at: string) {
+  private runBase(task: TaskName, trigger: TaskTrigger, slot: string | undefined, at: string) {
     return {
       task,
       trigger,
-      slot: tick?.slice(tick.lastIndexOf(':tick:') + ':tick:'.length),
+      slot,
       instance: this.instance,
       startedAt: at,
     };
   }
 
-  private async execute(task: TaskName, trigger: TaskTrigger, tick?: string): Promise<TaskRun> {
+  private async execute(task: TaskName, trigger: TaskTrigger, slot?: string): Promise<TaskRun> {
     const startedAt = new Date();
-    const base = this.runBase(task, trigger, tick, startedAt.toISOString());
+    const base = this.runBase(task, trigger, slot, startedAt.toISOString());
     try {
       const report = await this.tasks.get(task).run();
       const line = `${task} (${trigger}) done in ${Date.now() - startedAt.getTime()} ms`;
@@ -201,19 +147,6 @@ export class TaskRunner {
       this.logger.error(`${task} (${trigger}) failed: ${message}`);
       return { ...base, finishedAt: new Date().toISOString(), outcome: 'failed', error: message };
     }
-  }
-
-  private async isRunning(tick: string): Promise<boolean> {
-    return (await this.redis.get(tick))?.startsWith('running:') ?? false;
-  }
-
-  private tickKey(task: TaskName, slot: Date): string {
-    return `${this.prefix}:${task}:tick:${slot.toISOString()}`;
-  }
-
-  /** Claimed ticks not ended yet (ZSET by claim time): where catch-up looks. */
-  private openTicksKey(task: TaskName): string {
-    return `${this.prefix}:${task}:open-ticks`;
   }
 
   private lockKey(task: TaskName): string {

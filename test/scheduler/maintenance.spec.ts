@@ -7,6 +7,10 @@ import { QUEUE_NAMES, QueuesService } from '../../src/queues';
 import { QueueRegistry } from '../../src/queues/kernel/queue-registry';
 import { JobRecordsService } from '../../src/queues/records/job-records.service';
 import { TaskRunner } from '../../src/scheduler/task-runner.service';
+import { MaintenanceProcessor } from '../../src/scheduler/maintenance.processor';
+import { MAINTENANCE_QUEUE, TICK_JOB_OPTIONS } from '../../src/scheduler/maintenance-queue';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue, Worker } from 'bullmq';
 import { ScheduledPostsService } from '../../src/social/scheduled-posts.service';
 import { SocialAccountsService } from '../../src/social/social-accounts.service';
 import { ApiClient } from '../support/api-client';
@@ -45,6 +49,9 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
         // The crons stay out of the way: these tests start every run themselves.
         CRON_SCHEDULED_POSTS: '0 0 1 1 *',
         CRON_CLEANUP: '0 0 1 1 *',
+        // A tick whose worker died is handed back within seconds.
+        JOB_LOCK_DURATION_MS: '2000',
+        JOB_STALLED_CHECK_MS: '1000',
       },
       { listen: true },
     );
@@ -170,23 +177,45 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
     }
   });
 
-  it('finishes a nightly run whose instance died half-way, once', async () => {
-    const runner = app.get(TaskRunner);
-    const prefix = `${app.config.redisPrefix}:maintenance:cleanup`;
-    const tick = `${prefix}:tick:2026-11-28T02:00:00.000Z`;
-    // What a dead instance leaves: its claim on the tick, and a lease that has lapsed.
-    await redis.set(tick, 'running:dead-host:1:abc', 'PX', 60_000);
-    await redis.zadd(`${prefix}:open-ticks`, Date.now() - 60_000, tick);
+  it('finishes a nightly tick whose worker died half-way, once, after its lease lapses', async () => {
+    const slot = '2026-11-28T02:00:00.000Z';
+    const prefix = app.config.redisPrefix;
+    const ours = app.get(MaintenanceProcessor).worker;
+    // A dead instance: it took the tick's job and held the task's lease, then vanished.
+    await ours.pause();
+    const ticks = app.get<Queue>(getQueueToken(MAINTENANCE_QUEUE));
+    await ticks.add('cleanup', { slot }, { ...TICK_JOB_OPTIONS, jobId: 'cleanup@1795831200000' });
+    const dead = new Worker(MAINTENANCE_QUEUE, null, {
+      connection: { host: app.config.redis.host, port: app.config.redis.port },
+      prefix,
+      lockDuration: 1000,
+    });
+    const taken = await dead.getNextJob('dead-token');
+    expect(taken?.id).toBe('cleanup@1795831200000');
+    await redis.set(`${prefix}:maintenance:cleanup:lock`, 'dead-instance', 'PX', 3000);
+    await dead.close(true);
+    await ours.resume();
 
-    const run = await runner.catchUp('cleanup');
-    expect(run).toMatchObject({
+    // BullMQ's stall check hands the job back; it waits for the dead run's lease, then runs.
+    const finished = await eventually(async () => {
+      const job = await ticks.getJob('cleanup@1795831200000');
+      return (await job?.getState()) === 'completed' && job;
+    }, 30_000);
+    expect(finished.returnvalue).toMatchObject({
       task: 'cleanup',
-      trigger: 'catch-up',
-      slot: '2026-11-28T02:00:00.000Z',
+      trigger: 'cron',
+      slot,
       outcome: 'ok',
     });
-    expect(await redis.get(tick)).toBe(`done:${runner.instance}`);
-    expect(await runner.catchUp('cleanup')).toBeUndefined();
+    expect(finished.stalledCounter).toBe(1);
+    const runs = (await app.get(TaskRunner).history()).filter((run) => run.slot === slot);
+    expect(runs).toHaveLength(1);
+    // A second add of the same tick (another instance firing late) runs nothing.
+    await ticks.add('cleanup', { slot }, { ...TICK_JOB_OPTIONS, jobId: 'cleanup@1795831200000' });
+    await sleep(1500);
+    expect((await app.get(TaskRunner).history()).filter((run) => run.slot === slot)).toHaveLength(
+      1,
+    );
 
     const overview = await api.call('get', '/jobs/maintenance', admin).expect(200);
     expect(overview.body.tasks).toEqual([
@@ -197,7 +226,7 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
       expect.objectContaining({ name: 'cleanup' }),
       expect.objectContaining({ name: 'reconcile' }),
     ]);
-    expect(overview.body.runs[0]).toMatchObject({ task: 'cleanup', trigger: 'catch-up' });
+    expect(overview.body.runs[0]).toMatchObject({ task: 'cleanup', trigger: 'cron', slot });
     const audit = await api.call('get', '/jobs/audit', admin).expect(200);
     expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('maintenance.run');
   });

@@ -69,7 +69,7 @@ export class Metrics {
 
   readonly taskRuns = new Counter({
     name: 'click_task_runs_total',
-    help: 'Maintenance task runs (crons, catch-ups, admins) by outcome; skipped ticks too',
+    help: 'Maintenance task runs (cron ticks, admins) by outcome; skipped ticks too',
     labelNames: ['task', 'trigger', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -15,14 +15,21 @@ export type WorkerSettings = (queue: string) => WorkerOptions;
  */
 export class KernelWorker extends Worker {
   private static settings?: WorkerSettings;
+  private static built: KernelWorker[] = [];
 
-  /** Runs `register` (synchronous: it constructs every worker) with `settings` in force. */
-  static duringRegistration(settings: WorkerSettings, register: () => void): void {
+  /**
+   * Runs `register` (synchronous: it constructs every worker) with `settings` in force; returns
+   * the workers it built (not running yet: `autorun` is off until their owner runs them).
+   */
+  static duringRegistration(settings: WorkerSettings, register: () => void): KernelWorker[] {
     KernelWorker.settings = settings;
+    KernelWorker.built = [];
     try {
       register();
+      return KernelWorker.built;
     } finally {
       KernelWorker.settings = undefined;
+      KernelWorker.built = [];
     }
   }
 
@@ -33,5 +40,6 @@ export class KernelWorker extends Worker {
         `worker for ${name} created outside WorkerBootstrap (set extraOptions.manualRegistration)`,
       );
     super(name, processor, { ...options, ...settings(name), autorun: false });
+    KernelWorker.built.push(this);
   }
 }

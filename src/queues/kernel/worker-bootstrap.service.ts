@@ -16,7 +16,7 @@ import { SHUTDOWN_ABORT } from '../contracts/job-errors';
 import { throttled } from './throttled-log';
 import { JobReconciler } from './job-reconciler.service';
 import { QueueCatalogue } from './queue-catalogue.service';
-import { buildWorkerOptions } from './worker-options';
+import { buildWorkerOptions, internalWorkerOptions } from './worker-options';
 
 /**
  * Starts workers only in the roles that run them (APP_ROLE worker or all): BullModule is set to
@@ -47,14 +47,16 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
     const jobs = this.config.get('jobs', { infer: true });
     const prefix = this.config.get('redisPrefix', { infer: true });
     const telemetry = bullTelemetry(this.config.get('otlpEndpoint', { infer: true }));
-    KernelWorker.duringRegistration(
-      (queue) => buildWorkerOptions(this.catalogue.spec(queue), redis, prefix, jobs, telemetry),
-      () => this.registrar.register(),
-    );
-    for (const processor of this.catalogue.processors()) {
-      const queue = processor.queueName;
-      this.workers.set(queue, processor.worker);
-      void processor.worker.run().catch(throttled(this.logger, `worker ${queue}`));
+    // Queues outside the catalogue (the crons' maintenance queue) keep their @Processor's
+    // concurrency and get the connection and stall settings.
+    const settings = (queue: string) =>
+      this.catalogue.has(queue)
+        ? buildWorkerOptions(this.catalogue.spec(queue), redis, prefix, jobs, telemetry)
+        : internalWorkerOptions(queue, redis, prefix, jobs, telemetry);
+    const built = KernelWorker.duringRegistration(settings, () => this.registrar.register());
+    for (const worker of built) {
+      this.workers.set(worker.name, worker);
+      void worker.run().catch(throttled(this.logger, `worker ${worker.name}`));
     }
     await this.cancelBus.listen(({ queue, jobId, reason }) => {
       if (this.workers.get(queue)?.cancelJob(jobId, reason))

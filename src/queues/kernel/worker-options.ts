@@ -31,3 +31,23 @@ export function buildWorkerOptions(
     }),
   };
 }
+
+/** A worker of a queue outside the catalogue: its @Processor's own concurrency, our connection. */
+export function internalWorkerOptions(
+  queue: string,
+  redis: RedisConfig,
+  prefix: string,
+  stalls: Pick<JobsConfig, 'maxStalls' | 'lockDurationMs' | 'stalledCheckMs'>,
+  telemetry?: Telemetry,
+): WorkerOptions {
+  const options = buildWorkerOptions(
+    { name: queue } as QueueSpec,
+    redis,
+    prefix,
+    stalls,
+    telemetry,
+  );
+  delete options.concurrency;
+  delete options.limiter;
+  return options;
+}
