@@ -91,13 +91,14 @@ describe('scheduled posts due index', () => {
 
   it('comes back after Redis loses it: the check rebuilds it and the sweep finds the due posts', async () => {
     const queues = app.get(QueuesService);
+    // Paused before they are queued (however long queueing takes), their jobs stay in Redis past
+    // their time (live, so the sweep leaves them be).
+    await (await app.get(QueueRegistry).use(QUEUE_NAMES.SCHEDULED_POSTS)).pause();
     const at = new Date(Date.now() + 1_500);
     const jobs = [
       await queues.addScheduledPostJob(fields('one'), at),
       await queues.addScheduledPostJob(fields('two'), at),
     ];
-    // Paused, their jobs stay in Redis past their time (live, so the sweep leaves them be).
-    await (await app.get(QueueRegistry).use(QUEUE_NAMES.SCHEDULED_POSTS)).pause();
     await sleep(at.getTime() - Date.now() + 100);
     const indexes = app.get(DerivedIndexes);
     await eventually(async () => (await indexes.verify())['scheduled-posts'] === 'ok');

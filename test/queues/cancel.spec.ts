@@ -48,7 +48,7 @@ describe('cancelling jobs', () => {
     const outcome = await queues.cancelJob(QUEUE_NAMES.CONTENT_GENERATION, job.jobId);
     expect(outcome).toEqual({ state: 'cancelled' });
     // The worker's AbortSignal aborted the in-flight HTTP request.
-    await eventually(() => llm.clientAborts === 1, 5000, 'the LLM request to be aborted');
+    await eventually(() => llm.clientAborts === 1, undefined, 'the LLM request to be aborted');
 
     const cancelled = await status(job.jobId);
     expect(cancelled.state).toBe('cancelled');

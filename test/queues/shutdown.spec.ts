@@ -49,7 +49,9 @@ describe('shutdown with a job still running', () => {
     const tookMs = Date.now() - asked;
     expect(code).toBe(0);
     expect(tookMs).toBeGreaterThanOrEqual(1000);
-    expect(tookMs).toBeLessThan(9000);
+    // Not held by the call that never answers (it would time out only after LLM_TIMEOUT_MS, 60 s);
+    // the margin is for closing connections on a loaded machine.
+    expect(tookMs).toBeLessThan(20_000);
     expect(worker.output()).toContain('stopping them (they will run again)');
     // Handed back, not failed, and the attempt was not spent on the shutdown.
     const handedBack = await queues.getJobStatus('content-generation', jobId);

@@ -1,7 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { ContentService } from '../../src/content/content.service';
-import { JobPayloadError, QUEUE_NAMES, QueuesService } from '../../src/queues';
+import { JobPayloadError, QUEUE_NAMES, QueueOperations, QueuesService } from '../../src/queues';
 import { PostLedgerService } from '../../src/social/post-ledger.service';
 import { ScheduledPostsService } from '../../src/social/scheduled-posts.service';
 import { SocialAccountsService } from '../../src/social/social-accounts.service';
@@ -345,6 +345,10 @@ describe('social-posting and scheduled-posts', () => {
 
   it('publishes a scheduled post after its time, through a social-posting job for the same owner', async () => {
     onTwitter(() => tweetCreated('1004'));
+    // Paused while the test looks at it, so that it is still scheduled however slow queueing is;
+    // it runs once resumed and due.
+    const operations = app.get(QueueOperations);
+    await operations.pause(QUEUE_NAMES.SCHEDULED_POSTS);
     const at = new Date(Date.now() + 1500);
     const job = await queues.addScheduledPostJob(
       { userId: 'alice', platforms: ['twitter'], content: { text: 'Happy new year!' } },
@@ -352,6 +356,7 @@ describe('social-posting and scheduled-posts', () => {
     );
     expect(job).toMatchObject({ queue: 'scheduled-posts', state: 'delayed' });
     expect((await app.get(ScheduledPostsService).findById(job.jobId))?.state).toBe('scheduled');
+    await operations.resume(QUEUE_NAMES.SCHEDULED_POSTS);
 
     const handOff = await finished(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId);
     const socialJobId = (handOff.returnValue as { socialJobId: string }).socialJobId;
@@ -389,6 +394,10 @@ describe('social-posting and scheduled-posts', () => {
 
   it('an admin retry of a cancelled scheduled post runs it at its time, not at once', async () => {
     onTwitter(() => tweetCreated('1005'));
+    // Paused while the test cancels and retries it, so that it cannot come due in between
+    // however slow the machine is; it runs once resumed and due.
+    const operations = app.get(QueueOperations);
+    await operations.pause(QUEUE_NAMES.SCHEDULED_POSTS);
     const at = new Date(Date.now() + 3000);
     const job = await queues.addScheduledPostJob(
       { userId: 'bob', platforms: ['twitter'], content: { text: 'Not before three seconds' } },
@@ -404,6 +413,7 @@ describe('social-posting and scheduled-posts', () => {
       'delayed',
     );
     expect((await posts.findById(job.jobId))?.state).toBe('scheduled');
+    await operations.resume(QUEUE_NAMES.SCHEDULED_POSTS);
 
     const handOff = await finished(QUEUE_NAMES.SCHEDULED_POSTS, job.jobId);
     const socialJobId = (handOff.returnValue as { socialJobId: string }).socialJobId;

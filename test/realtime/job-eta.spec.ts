@@ -85,14 +85,14 @@ describe('start estimates over socket.io (/jobs)', () => {
 
     const operations = app.get(QueueOperations);
     await operations.pause('naps');
-    await eventually(() => etas.length === 1, 5000, 'paused announced');
+    await eventually(() => etas.length === 1, undefined, 'paused announced');
     expect(etas[0]).toEqual({
       jobId: watched,
       queue: 'naps',
       estimateUnavailable: 'queue is paused',
     });
     await operations.resume('naps');
-    await eventually(() => etas.length === 2, 5000, 'resumed announced');
+    await eventually(() => etas.length === 2, undefined, 'resumed announced');
     expect(etas[1]).toEqual({
       jobId: watched,
       queue: 'naps',
@@ -102,7 +102,7 @@ describe('start estimates over socket.io (/jobs)', () => {
     // The queue's runs turn out to take ten minutes: the long nap holds its slot that much longer.
     const redis = app.get<Redis>(REDIS_CLIENT);
     await redis.hset(runTimesKey(app.config.redisPrefix, 'naps'), 'averageMs', '600000');
-    await eventually(() => etas.length === 3, 5000, 'the new estimate announced');
+    await eventually(() => etas.length === 3, undefined, 'the new estimate announced');
     const moved = Date.parse(etas[2].estimatedStartAt!) - Date.parse(etas[1].estimatedStartAt!);
     expect(moved).toBeGreaterThan(9 * 60_000);
     await sleep(CHECK_MS * 6);

@@ -74,7 +74,12 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
 
   it('queues a due scheduled post whose delayed job Redis lost, and publishes every post once', async () => {
     const posts = app.get(ScheduledPostsService);
-    const at = new Date(Date.now() + 1500);
+    // Paused before it is queued (however long queueing takes), the kept post's job stays in
+    // Redis past its time: alive, it must not be queued twice.
+    const scheduledQueue = await registry.use(QUEUE_NAMES.SCHEDULED_POSTS);
+    await scheduledQueue.pause();
+    // Far enough ahead that the sweep below runs before it, even on a loaded machine.
+    const at = new Date(Date.now() + 3000);
     const lost = await queues.addScheduledPostJob(
       { userId: 'alice', platforms: ['twitter'], content: { text: 'Lost and found' } },
       at,
@@ -83,10 +88,7 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
       { userId: 'alice', platforms: ['twitter'], content: { text: 'Still in Redis' } },
       at,
     );
-    const scheduledQueue = await registry.use(QUEUE_NAMES.SCHEDULED_POSTS);
     await scheduledQueue.remove(lost.jobId);
-    // Paused, the kept post's job stays in Redis past its time: alive, it must not be queued twice.
-    await scheduledQueue.pause();
 
     const early = await runTask('scheduled-posts').expect(200);
     expect(early.body).toMatchObject({ outcome: 'ok', report: { due: 0, queued: 0 } });
