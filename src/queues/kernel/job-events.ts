@@ -69,6 +69,17 @@ export const EVENTS_STREAM_LENGTH = 10_000;
 /** Events kept while Redis is away, resent in order when it is back; older ones are dropped. */
 const UNSENT_MAX = 20_000;
 const RESEND_MS = 1000;
+/**
+ * Endings sent this recently are sent again when the connection to Redis comes back: a Redis
+ * that restarted without its data (or lost its last second of AOF) took entries the readers may
+ * not have read yet. Readers drop a repeated ending (same job, type and end time).
+ */
+const ENDINGS_KEPT_MS = 10_000;
+const TERMINAL: ReadonlySet<JobEventType> = new Set([
+  'job:completed',
+  'job:failed',
+  'job:cancelled',
+]);
 
 /**
  * Publishes job events on one Redis stream, so any process (the API holding the user's websocket)
@@ -86,6 +97,9 @@ export class JobEventsPublisher implements OnApplicationShutdown {
   private batch: JobEvent[] = [];
   private timer?: NodeJS.Timeout;
   private sending = false;
+  /** Endings Redis acknowledged in the last ENDINGS_KEPT_MS, oldest first. */
+  private recentEndings: { event: JobEvent; sentAt: number }[] = [];
+  private wasReady: boolean;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -93,6 +107,11 @@ export class JobEventsPublisher implements OnApplicationShutdown {
     private readonly erased: ErasedOwners,
   ) {
     this.stream = jobEventsStream(config.get('redisPrefix', { infer: true }));
+    this.wasReady = redis.status === 'ready';
+    redis.on('ready', () => {
+      if (this.wasReady) this.resendRecentEndings();
+      this.wasReady = true;
+    });
   }
 
   publish(event: Omit<JobEvent, 'at'>): void {
@@ -113,7 +132,7 @@ export class JobEventsPublisher implements OnApplicationShutdown {
     // Events of an erased owner's jobs (a worker finishing one after the erase) go nowhere.
     const events = await this.erased.keep(batch, (e) => e.ownerId);
     if (!events.length) return;
-    return this.redis.xadd(
+    const added = await this.redis.xadd(
       this.stream,
       'MAXLEN',
       '~',
@@ -122,6 +141,28 @@ export class JobEventsPublisher implements OnApplicationShutdown {
       'events',
       JSON.stringify(events),
     );
+    this.keepEndings(events);
+    return added;
+  }
+
+  private keepEndings(events: JobEvent[]): void {
+    const now = Date.now();
+    for (const event of events)
+      if (TERMINAL.has(event.type)) this.recentEndings.push({ event, sentAt: now });
+    const stale = this.recentEndings.findIndex((e) => now - e.sentAt <= ENDINGS_KEPT_MS);
+    this.recentEndings.splice(0, stale < 0 ? this.recentEndings.length : stale);
+  }
+
+  /** After a reconnect: the recent endings go out again, ahead of what waits to be sent. */
+  private resendRecentEndings(): void {
+    const now = Date.now();
+    const again = this.recentEndings
+      .filter((e) => now - e.sentAt <= ENDINGS_KEPT_MS)
+      .map((e) => e.event);
+    this.recentEndings = [];
+    if (!again.length) return;
+    this.batch.unshift(...again);
+    this.timer ??= setTimeout(() => this.flush(), 0);
   }
 
   private flush(): void {
