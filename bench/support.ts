@@ -157,6 +157,13 @@ export class BenchCpu {
     return times;
   }
 
+  /** CPU ms of each process between two samples. */
+  static delta(before: CpuSample, after: CpuSample): CpuSample {
+    return Object.fromEntries(
+      Object.keys(after).map((name) => [name, after[name] - (before[name] ?? 0)]),
+    );
+  }
+
   static report(before: CpuSample, after: CpuSample): string {
     return Object.keys(after)
       .map((name) => `${name} ${Math.round(after[name] - (before[name] ?? 0))} ms`)

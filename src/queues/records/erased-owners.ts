@@ -40,6 +40,8 @@ export class ErasedOwners implements OnApplicationShutdown {
 
   async mark(ownerId: string): Promise<void> {
     const digest = digestOf(ownerId);
+    // The memo holds ids in memory only; an erased one need not stay even there.
+    digests.delete(ownerId);
     await this.redis.sadd(this.key, digest);
     await this.redis.publish(this.key, digest);
   }
@@ -104,7 +106,18 @@ export class ErasedOwners implements OnApplicationShutdown {
   }
 }
 
+/** Digests of recently asked owners: every job's start and event batch asks for its owner's. */
+const digests = new Map<string, string>();
+const DIGESTS_KEPT = 10_000;
+
 /** A one-way stand-in for an owner id (used as the marker, and in lock names). */
 export function digestOf(ownerId: string): string {
-  return createHash('sha256').update(ownerId).digest('hex');
+  let digest = digests.get(ownerId);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(ownerId).digest('hex');
+    // Bounded: past the limit the memo starts again (a SHA-256 costs a few µs, not a leak).
+    if (digests.size >= DIGESTS_KEPT) digests.clear();
+    digests.set(ownerId, digest);
+  }
+  return digest;
 }

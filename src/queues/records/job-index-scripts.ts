@@ -24,20 +24,39 @@ export function throwFirstError(results: [Error | null, unknown][] | null): void
 }
 
 /**
- * JobIndex.finished for a timed run: off the owner's open set, and into the queue's average run
- * time (an exponentially weighted moving average; the first runs are a plain mean, so the average
- * is usable after one run and steady after a few).
+ * JobIndex.finished for a batch of job ends. Per end i (KEYS[2i-1], KEYS[2i]; ARGV[2i], ARGV[2i+1]):
+ * off the owner's open set, and, for a timed run (ran ≥ 0), into the queue's average run time
+ * (an exponentially weighted moving average; the first runs are a plain mean, so the average is
+ * usable after one run and steady after a few), each queue's hash read and written once per batch.
+ * ARGV[1]: now (the hashes' updatedAt).
  */
 const FINISHED_LUA = `
-redis.call('srem', KEYS[1], ARGV[1])
-local ran = tonumber(ARGV[2])
-local kept = redis.call('hmget', KEYS[2], 'averageMs', 'samples')
-local samples = (tonumber(kept[2]) or 0) + 1
-local average = tonumber(kept[1]) or ran
-local weight = math.max(1 / samples, ${RUN_TIME_WEIGHT})
-if samples > ${RUN_TIME_WARM_UP} then samples = ${RUN_TIME_WARM_UP} end
-average = average + weight * (ran - average)
-redis.call('hset', KEYS[2], 'averageMs', string.format('%.1f', average), 'samples', samples, 'updatedAt', ARGV[3])
+local averages = {}
+local touched = {}
+for i = 1, #KEYS, 2 do
+  redis.call('srem', KEYS[i], ARGV[i + 1])
+  local ran = tonumber(ARGV[i + 2])
+  if ran >= 0 then
+    local key = KEYS[i + 1]
+    local kept = averages[key]
+    if not kept then
+      local stored = redis.call('hmget', key, 'averageMs', 'samples')
+      kept = { average = tonumber(stored[1]), samples = tonumber(stored[2]) or 0 }
+      averages[key] = kept
+      touched[#touched + 1] = key
+    end
+    local samples = kept.samples + 1
+    local average = kept.average or ran
+    local weight = math.max(1 / samples, ${RUN_TIME_WEIGHT})
+    if samples > ${RUN_TIME_WARM_UP} then samples = ${RUN_TIME_WARM_UP} end
+    kept.average = average + weight * (ran - average)
+    kept.samples = samples
+  end
+end
+for _, key in ipairs(touched) do
+  local kept = averages[key]
+  redis.call('hset', key, 'averageMs', string.format('%.1f', kept.average), 'samples', kept.samples, 'updatedAt', ARGV[1])
+end
 return 0`;
 export const FINISHED = {
   lua: FINISHED_LUA,

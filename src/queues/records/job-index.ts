@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
@@ -11,6 +11,19 @@ import { runTimesKey } from './run-times';
 
 export type { IndexCursor, IndexedJob, IndexEntry } from './job-index-keys';
 
+/** Job ends wait at most this long, so a busy worker sends one script call per batch, not per job. */
+const ENDS_BATCH_MS = 10;
+const ENDS_BATCH_MAX = 200;
+
+interface PendingEnd {
+  openKey: string;
+  runTimesKey?: string;
+  ref: string;
+  ranMs?: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The Redis side of job history, derived from the records and the live jobs (see JobIndexRebuild):
  * - `idx:jobs:u:<owner>` and `idx:jobs:u:<owner>:q:<queue>`: a user's jobs by creation time;
@@ -22,10 +35,12 @@ export type { IndexCursor, IndexedJob, IndexEntry } from './job-index-keys';
  * Members are job refs (`<id>#<queue>`). Every read here is O(log n + page).
  */
 @Injectable()
-export class JobIndex {
+export class JobIndex implements OnApplicationShutdown {
   private readonly base: string;
   private readonly keys: JobIndexKeys;
   private readonly prefix: string;
+  private ends: PendingEnd[] = [];
+  private endsTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -38,11 +53,14 @@ export class JobIndex {
 
   /** Lists a new (or re-queued) job and counts it as unfinished; idempotent. */
   async added(job: IndexedJob, checkAt: number): Promise<void> {
+    // An end of this job still held would otherwise reach Redis after this add and undo it.
+    this.sendEnds();
     await this.list(this.redis.multi(), job, true, checkAt).exec().then(throwFirstError);
   }
 
   /** Undoes added() for a job Redis did not take after all. */
   async removed(job: IndexedJob): Promise<void> {
+    this.sendEnds();
     const ref = toRef(job);
     const tx = this.redis.multi();
     for (const key of this.listKeys(job)) tx.zrem(key, ref);
@@ -62,13 +80,46 @@ export class JobIndex {
   /**
    * The job no longer counts against its owner's quota (it finished or was cancelled). A run its
    * worker timed (`ranMs`) also moves the queue's average run time (start estimates), in the same
-   * call: this is on every job's end, and a second round trip would cost the worker throughput.
+   * call. This is on every job's end: ends are sent together, one script call per ENDS_BATCH_MS
+   * (a round trip per job cost the worker ~15 µs of Redis and ~20 µs of Node CPU per job); the
+   * promise settles once Redis has this one.
    */
-  async finished(job: JobRef, ownerId: string, ranMs?: number): Promise<void> {
-    if (ranMs === undefined)
-      return void (await this.redis.srem(this.keys.userOpen(ownerId), toRef(job)));
-    const keys = [this.keys.userOpen(ownerId), runTimesKey(this.prefix, job.queue)];
-    await runScript(this.redis, FINISHED, keys, [toRef(job), ranMs, Date.now()]);
+  finished(job: JobRef, ownerId: string, ranMs?: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ends.push({
+        openKey: this.keys.userOpen(ownerId),
+        runTimesKey: ranMs === undefined ? undefined : runTimesKey(this.prefix, job.queue),
+        ref: toRef(job),
+        ranMs,
+        resolve,
+        reject,
+      });
+      if (this.ends.length >= ENDS_BATCH_MAX) this.sendEnds();
+      else this.endsTimer ??= setTimeout(() => this.sendEnds(), ENDS_BATCH_MS);
+    });
+  }
+
+  /** Sends the held job ends now (in order before any command issued after this call). */
+  private sendEnds(): void {
+    clearTimeout(this.endsTimer);
+    this.endsTimer = undefined;
+    if (!this.ends.length) return;
+    const batch = this.ends;
+    this.ends = [];
+    const keys: string[] = [];
+    const args: (string | number)[] = [Date.now()];
+    for (const end of batch) {
+      keys.push(end.openKey, end.runTimesKey ?? end.openKey);
+      args.push(end.ref, end.ranMs ?? -1);
+    }
+    runScript(this.redis, FINISHED, keys, args).then(
+      () => batch.forEach((end) => end.resolve()),
+      (error: unknown) => batch.forEach((end) => end.reject(error)),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.sendEnds();
   }
 
   /**

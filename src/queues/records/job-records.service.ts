@@ -246,26 +246,35 @@ export class JobRecordsService implements OnApplicationShutdown {
     finishedAt = new Date(job.finishedOn ?? Date.now()),
   ): FinalRecord {
     const data = (job.data ?? {}) as Record<string, unknown>;
-    const record: FinalRecord = {
+    // Built field by field, leaving out what is undefined (the driver would store a null): on
+    // every job's end, a copy through Object.entries cost more than the rest of the record.
+    const record = {
       _id: job.id!,
       queue,
       name: job.name,
       ownerId: ownerOf(data) ?? SYSTEM_OWNER,
-      contentId: contentOf(data),
-      maxAttempts: job.opts.attempts ?? 1,
-      priority: fromBullPriority(job.opts.priority),
-      data,
-      runAt: job.delay ? new Date(job.timestamp + job.delay) : undefined,
-      progress: state === 'completed' ? 100 : job.progress,
-      attemptsMade: job.attemptsMade,
-      createdAt: new Date(job.timestamp),
-      updatedAt: new Date(),
-      startedAt: job.processedOn ? new Date(job.processedOn) : undefined,
-      ...this.finishFields(state, finishedAt),
-    };
-    if (state === 'completed') record.result = summarizeResult(outcome.result);
-    else record.failedReason = outcome.reason;
-    return withoutUndefined(record);
+    } as FinalRecord;
+    const contentId = contentOf(data);
+    if (contentId !== undefined) record.contentId = contentId;
+    record.maxAttempts = job.opts.attempts ?? 1;
+    record.priority = fromBullPriority(job.opts.priority);
+    record.data = data;
+    if (job.delay) record.runAt = new Date(job.timestamp + job.delay);
+    const progress = state === 'completed' ? 100 : job.progress;
+    if (progress !== undefined) record.progress = progress;
+    record.attemptsMade = job.attemptsMade;
+    record.createdAt = new Date(job.timestamp);
+    record.updatedAt = new Date();
+    if (job.processedOn) record.startedAt = new Date(job.processedOn);
+    const finish = this.finishFields(state, finishedAt);
+    record.state = finish.state;
+    record.finishedAt = finish.finishedAt;
+    record.purgeAfter = finish.purgeAfter;
+    if (state === 'completed') {
+      const result = summarizeResult(outcome.result);
+      if (result !== undefined) record.result = result;
+    } else if (outcome.reason !== undefined) record.failedReason = outcome.reason;
+    return record;
   }
 
   /** The fields every finished record gets: its end, and when it will be pruned. */
@@ -292,8 +301,4 @@ function indexedOf(record: FinalRecord): IndexedJob {
     contentId: record.contentId,
     createdAt: record.createdAt.getTime(),
   };
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
