@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app-config';
 import type { Job, JobProgress } from 'bullmq';
 import { Metrics } from '../../infra/metrics/metrics';
 import {
@@ -30,13 +32,18 @@ interface WorkerOf {
 @Injectable()
 export class JobLifecycle {
   private readonly workers = new Map<QueueName, WorkerState>();
+  /** Debug lines are built only when they will be written (every job's active event has one). */
+  private readonly debugOn: boolean;
 
   constructor(
     private readonly ending: JobEnding,
     private readonly events: JobEventsPublisher,
     private readonly index: JobIndex,
     private readonly metrics: Metrics,
-  ) {}
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.debugOn = ['debug', 'verbose'].includes(config.get('logLevel', { infer: true }));
+  }
 
   active(queue: QueueName, job: Job): void {
     const waited = seconds(job.timestamp + (job.delay ?? 0), job.processedOn ?? Date.now());
@@ -45,12 +52,13 @@ export class JobLifecycle {
     running.add(job.id!);
     this.metrics.activeJobs.set({ queue }, running.size);
     this.events.publish(jobEvent('job:active', queue, job, { state: 'active' }));
-    this.logger(queue).debug(jobLine('job active', jobLogFields(queue, job)));
+    if (this.debugOn) this.logger(queue).debug(jobLine('job active', jobLogFields(queue, job)));
   }
 
   progress(queue: QueueName, job: Job, progress: JobProgress): void {
     this.events.publish(jobEvent('job:progress', queue, job, { state: 'active', progress }));
-    this.logger(queue).debug({ ...jobLine('job progress', jobLogFields(queue, job)), progress });
+    if (this.debugOn)
+      this.logger(queue).debug({ ...jobLine('job progress', jobLogFields(queue, job)), progress });
   }
 
   completed({ queueName: queue }: WorkerOf, job: Job, result: unknown): void {

@@ -62,11 +62,17 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new JobCancelledError(abortReason(signal)));
     signal.addEventListener('abort', onAbort, { once: true });
-    work
-      .then(resolve, (error: unknown) =>
-        reject(signal.aborted ? new JobCancelledError(abortReason(signal)) : toError(error)),
-      )
-      .finally(() => signal.removeEventListener('abort', onAbort));
+    // On every job's path: one chained promise, the listener dropped in each branch.
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? new JobCancelledError(abortReason(signal)) : toError(error));
+      },
+    );
   });
 }
 
