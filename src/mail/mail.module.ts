@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config';
+import { RedisModule } from '../infra/redis/redis.module';
 import { MailLedger } from './mail-ledger';
 import { MailService } from './mail.service';
 
@@ -11,6 +12,7 @@ export const TEMPLATES_DIR = path.join(__dirname, 'templates');
 
 @Module({
   imports: [
+    RedisModule,
     MailerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>): MailerOptions => {

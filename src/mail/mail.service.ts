@@ -70,13 +70,24 @@ export class MailService {
       throw new PermanentJobError(`Unknown email template "${payload.template}"`);
     if (!job) return this.deliver(payload);
     const before = await this.ledger.find(job.id);
+    const marked = before?.state === 'sending' ? await this.ledger.sentMark(job.id) : null;
+    if (marked) {
+      // The server said 250 to an earlier attempt, whose worker died before the ledger heard it.
+      const sent = { messageId: marked.messageId, accepted: [payload.to], ...outbox(marked) };
+      await this.ledger.sent({ _id: job.id, ...sent });
+      this.logger.log({
+        msg: `job ${job.id}: its email was accepted before (Redis mark); ledger completed, not sent again`,
+        ...job.logFields,
+      });
+      return sent;
+    }
     if (before?.state === 'sent') {
       this.logger.log({
         msg: `job ${job.id}: its email was accepted before; not sent again`,
         ...job.logFields,
       });
-      const { messageId, accepted, outboxFile } = before;
-      return { messageId, accepted, ...(outboxFile ? { outboxFile } : {}) };
+      const { messageId, accepted } = before;
+      return { messageId, accepted, ...outbox(before) };
     }
     // A `sending` this young may be a run still in flight (a stalled worker still alive): wait it
     // out, without spending an attempt, rather than send beside it.
@@ -104,6 +115,8 @@ export class MailService {
       if (definitelyNotSent(error)) await this.ledger.forget(job.id);
       throw error;
     });
+    // First thing after the 250: the Redis mark (one round trip), then the MongoDB ledger.
+    await this.ledger.markSent(job.id, sent);
     await settle('ok').catch(() => undefined);
     await this.ledger.sent({ _id: job.id, ...sent });
     return sent;
@@ -177,6 +190,8 @@ export class MailService {
     return file;
   }
 }
+
+const outbox = ({ outboxFile }: { outboxFile?: string }) => (outboxFile ? { outboxFile } : {});
 
 function definitelyNotSent(error: unknown): boolean {
   const e = error as { responseCode?: number; code?: string; cause?: unknown };

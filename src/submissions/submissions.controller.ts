@@ -139,7 +139,11 @@ export class SubmissionsController {
   }
 
   @Post('videos')
-  @ApiOperation({ summary: 'Upload a video: process it, transcribe it, generate posts' })
+  @ApiOperation({
+    summary: 'Upload a video: process it, transcribe it, generate posts',
+    description:
+      'The file is taken when its extension is a video one (.mp4, .mov, .m4v, .webm, .mkv, .avi, .mpeg, .mpg, .ogv, .3gp) or its first bytes are a video container (MP4/QuickTime, WebM/Matroska, AVI, MPEG, Ogg, FLV, ASF), whatever its Content-Type; content that clearly is something else (text, an image, an archive) is a 400 saying what it is. ffprobe checks the rest when the job runs.',
+  })
   @HttpCode(202)
   // Listed after multer's: it sees the stored file, and every error raised past that point.
   @UseInterceptors(FileInterceptor('file'), DiscardUploadOnError, IdempotencyInterceptor)

@@ -1,8 +1,9 @@
-import { readdir, rm } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient, Session } from '../support/api-client';
+import { makeTinyClip } from '../support/media-fixtures';
 import { dropTestData, startTestApp, TestApp } from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 
@@ -182,12 +183,81 @@ describe('submission endpoints', () => {
       .call('post', '/videos', alice.token)
       .attach('file', Buffer.from('hello'), { filename: 'notes.txt', contentType: 'text/plain' });
     expect(text.status).toBe(400);
-    expect(text.body.message).toEqual([expect.stringMatching(/^file must be a video/)]);
+    expect(text.body.message).toEqual([
+      'file "notes.txt" (text/plain) is not a video: its content is text, not a video container',
+    ]);
     expect(
       (await api.call('post', '/videos', alice.token).field('title', 'no file')).body.message,
     ).toEqual([
       'file is required (multipart field "file"), or a videoPath inside the upload folder',
     ]);
+  });
+
+  it('POST /videos takes what the name or the first bytes say is a video, whatever its Content-Type', async () => {
+    const uploads = app.config.api.uploads.dir;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'clips-'));
+    try {
+      const mp4 = await makeTinyClip(path.join(dir, 'clip.mp4'));
+      const mkv = await makeTinyClip(path.join(dir, 'recording.mkv'));
+      const stored = async (jobId: string) => {
+        const job = await api.call('get', `/jobs/user/${jobId}`, alice.token);
+        const content = await api.call('get', `/content/${job.body.contentId}`, alice.token);
+        return content.body.media.upload as { file: string; mimeType: string; size: number };
+      };
+      // curl -F file=@clip.mp4 sends application/octet-stream.
+      const curl = await api
+        .call('post', '/videos', alice.token)
+        .attach('file', mp4, { filename: 'clip.mp4', contentType: 'application/octet-stream' });
+      expect(curl.status).toBe(202);
+      const upload = await stored(curl.body.jobId);
+      expect(upload).toMatchObject({
+        mimeType: 'application/octet-stream',
+        size: statSync(mp4).size,
+      });
+      expect(upload.file).toMatch(/^[0-9a-f]{24}\.mp4$/);
+      expect(readFileSync(path.join(uploads, upload.file)).equals(readFileSync(mp4))).toBe(true);
+      // No extension at all: the content (an EBML header) says Matroska, and names the stored file.
+      const unnamed = await api
+        .call('post', '/videos', alice.token)
+        .attach('file', mkv, { filename: 'recording', contentType: 'application/octet-stream' });
+      expect(unnamed.status).toBe(202);
+      expect((await stored(unnamed.body.jobId)).file).toMatch(/^[0-9a-f]{24}\.mkv$/);
+
+      const before = (await readdir(uploads)).sort();
+      const refused = async (body: Buffer | string, filename: string, contentType: string) => {
+        const res = await api
+          .call('post', '/videos', alice.token)
+          .attach('file', body, { filename, contentType });
+        expect(res.status).toBe(400);
+        return res.body.message as string[];
+      };
+      // The name says video, the content clearly is not: refused now (ffprobe would fail it later).
+      expect(
+        await refused(Buffer.from('meeting notes\n'.repeat(40)), 'clip.mp4', 'video/mp4'),
+      ).toEqual([
+        'file "clip.mp4" (video/mp4) is not a video: its content is text, not a video container',
+      ]);
+      expect(
+        await refused(
+          Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),
+          'clip.mp4',
+          'application/octet-stream',
+        ),
+      ).toEqual([
+        'file "clip.mp4" (application/octet-stream) is not a video: its content is a PNG image, not a video container',
+      ]);
+      // Neither the name nor the content says video.
+      expect(await refused(Buffer.alloc(300, 7), 'data.bin', 'application/octet-stream')).toEqual([
+        'file "data.bin" (application/octet-stream) is not a video: expected .mp4, .mov, .m4v, .webm, .mkv, .avi, .mpeg, .mpg, .ogv, .3gp or video content (MP4, QuickTime, WebM, Matroska, AVI, MPEG, Ogg, FLV)',
+      ]);
+      expect(await refused(Buffer.alloc(0), 'empty.mp4', 'video/mp4')).toEqual([
+        'file "empty.mp4" is empty',
+      ]);
+      // A refused upload leaves nothing behind.
+      expect((await readdir(uploads)).sort()).toEqual(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('POST /videos refused after the file arrived (a bad field) keeps neither file nor content', async () => {

@@ -187,8 +187,13 @@ describe('media pipeline: upload → video processing → transcript → posts',
   });
 
   it('fails a file that is not a video at once, with ffprobe’s reason, and stops the pipeline', async () => {
+    // Binary, named .mp4, no container signature: the upload takes it and ffprobe says no (text
+    // would be refused at the upload already, see submissions.spec).
     const fake = path.join(dir, 'notes.mp4');
-    await writeFile(fake, 'these are meeting notes, not a video\n'.repeat(50));
+    await writeFile(
+      fake,
+      Buffer.concat([Buffer.alloc(64), Buffer.from('not a video\n'.repeat(50))]),
+    );
     const upload = await api
       .call('post', '/videos', alice.token)
       .attach('file', fake, { filename: 'notes.mp4', contentType: 'video/mp4' })
@@ -268,9 +273,19 @@ describe('media pipeline: upload → video processing → transcript → posts',
       playlist,
       `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:4,\n${files.absolute(victim.media.video!.rendition.file)}\n#EXT-X-ENDLIST\n`,
     );
-    const upload = await api
+    // Uploaded, it is refused at once (its content is text); given as a videoPath, ffprobe refuses it.
+    const uploaded = await api
       .call('post', '/videos', bob.token)
       .attach('file', playlist, { filename: 'innocent.mp4', contentType: 'video/mp4' })
+      .expect(400);
+    expect(uploaded.body.message).toEqual([
+      'file "innocent.mp4" (video/mp4) is not a video: its content is text, not a video container',
+    ]);
+    await mkdir(path.join(files.uploadDir, 'imports'), { recursive: true });
+    await copyFile(playlist, path.join(files.uploadDir, 'imports', 'innocent.mp4'));
+    const upload = await api
+      .call('post', '/videos', bob.token)
+      .send({ videoPath: 'imports/innocent.mp4' })
       .expect(202);
     const contentId = (
       await api.call('get', `/jobs/user/${upload.body.jobId}`, bob.token).expect(200)

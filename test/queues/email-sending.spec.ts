@@ -1,6 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import type { Connection } from 'mongoose';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,8 @@ import {
   QUEUE_NAMES,
   QueuesService,
 } from '../../src/queues';
+import { REDIS_CLIENT } from '../../src/infra/redis/redis.module';
+import { MailLedger } from '../../src/mail/mail-ledger';
 import { JobRecordsService } from '../../src/queues/records/job-records.service';
 import { FakeSmtp } from '../support/fakes/smtp';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
@@ -114,6 +117,83 @@ describe('email-sending worker', () => {
     expect(done.returnValue).toMatchObject({ messageId: `<${jobId}@click.test>` });
     await new Promise((r) => setTimeout(r, 200));
     expect(smtp.received.length).toBe(before);
+  });
+
+  describe('the Redis mark between the 250 and the ledger', () => {
+    const ledger = () => app.get<Connection>(getConnectionToken()).collection('mail_ledger');
+    const markKey = (jobId: string) => `${app.config.redisPrefix}:mail-sent:${jobId}`;
+    // As an attempt leaves it when its worker dies between the server's 250 and the ledger's
+    // `sent`: an hour old, so a rerun without the mark would send at once (no in-flight wait).
+    const diedAfter250 = async (jobId: string) =>
+      ledger().insertOne({
+        _id: jobId as never,
+        state: 'sending',
+        messageId: `<${jobId}@click.test>`,
+        accepted: [],
+        updatedAt: new Date(Date.now() - 3600_000),
+      });
+
+    it('a rerun that finds `sending` and the mark completes the ledger and sends nothing', async () => {
+      const jobId = `marked-${Date.now()}`;
+      await diedAfter250(jobId);
+      await app
+        .get<Redis>(REDIS_CLIENT)
+        .set(markKey(jobId), JSON.stringify({ messageId: `<${jobId}@click.test>` }), 'EX', 600);
+      const attempts = smtp.attempts;
+      await queues.addEmailJob({ to: 'hopper@example.com', template: 'welcome' }, { jobId });
+      const done = await finished(jobId);
+      expect(done).toMatchObject({ state: 'completed', attemptsMade: 1 });
+      expect(done.returnValue).toEqual({
+        messageId: `<${jobId}@click.test>`,
+        accepted: ['hopper@example.com'],
+      });
+      expect(await ledger().findOne({ _id: jobId as never })).toMatchObject({
+        state: 'sent',
+        accepted: ['hopper@example.com'],
+      });
+      // The ledger holds it now: the mark is gone, and no message reached the server.
+      expect(await app.get<Redis>(REDIS_CLIENT).exists(markKey(jobId))).toBe(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(smtp.attempts).toBe(attempts);
+    });
+
+    it('without the mark (a crash before it reached Redis) the rerun sends, once, with the same Message-ID', async () => {
+      const jobId = `unmarked-${Date.now()}`;
+      await diedAfter250(jobId);
+      const before = smtp.received.length;
+      await queues.addEmailJob({ to: 'lovelace@example.com', template: 'welcome' }, { jobId });
+      expect(await finished(jobId)).toMatchObject({ state: 'completed', attemptsMade: 1 });
+      const [mail] = (await smtp.waitFor(before + 1)).slice(before);
+      expect(mail.parsed.messageId).toBe(`<${jobId}@click.test>`);
+      expect(smtp.received.length).toBe(before + 1);
+    });
+
+    it('a send writes the mark before the ledger hears of the 250, and drops it after', async () => {
+      // Our own ledger, watched (not replaced): is the mark in Redis when `sent` is called?
+      const mailLedger = app.get(MailLedger);
+      const original = mailLedger.sent.bind(mailLedger);
+      const markAtSent = new Map<string, { exists: number; ttl: number }>();
+      const watch = jest.spyOn(mailLedger, 'sent').mockImplementation(async (entry) => {
+        const redis = app.get<Redis>(REDIS_CLIENT);
+        markAtSent.set(entry._id, {
+          exists: await redis.exists(markKey(entry._id)),
+          ttl: await redis.ttl(markKey(entry._id)),
+        });
+        return original(entry);
+      });
+      try {
+        const { jobId } = await queues.addEmailJob({ to: 'kay@example.com', template: 'welcome' });
+        expect(await finished(jobId)).toMatchObject({ state: 'completed' });
+        const seen = markAtSent.get(jobId);
+        expect(seen?.exists).toBe(1);
+        // Days, not seconds: it must outlive any rerun of the job.
+        expect(seen?.ttl).toBeGreaterThan(6 * 24 * 3600);
+        expect(await ledger().findOne({ _id: jobId as never })).toMatchObject({ state: 'sent' });
+        expect(await app.get<Redis>(REDIS_CLIENT).exists(markKey(jobId))).toBe(0);
+      } finally {
+        watch.mockRestore();
+      }
+    });
   });
 
   it('retries a temporary SMTP failure 3 times, then fails', async () => {

@@ -71,3 +71,12 @@ export function wordErrorRate(reference: string, hypothesis: string): number {
 export function words(text: string): string[] {
   return text.toLowerCase().match(/[a-z']+/g) ?? [];
 }
+
+/** A one-frame clip small enough for a tight UPLOAD_MAX_BYTES, in the container `file`'s extension names. */
+export async function makeTinyClip(file: string): Promise<string> {
+  await run('ffmpeg', [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=1:duration=1'],
+    ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', file],
+  ]);
+  return file;
+}
