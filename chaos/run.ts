@@ -310,6 +310,18 @@ class Suite {
       await sleep(1000);
       backlog = await this.redisBacklog();
     }
+    // An ending whose worker died before sending it is announced by the reconciler when it gets
+    // to that job's check (one pass every JOB_RECONCILE_INTERVAL_MS, 500 jobs each, oldest due
+    // first): after a burst of thousands that can take passes after the queues are empty. Wait
+    // for it within the same bound; one never announced still fails the check below.
+    const unheard = () =>
+      sc.accepted.some(
+        (a) =>
+          a.token &&
+          final.get(a.jobId)?.state === 'completed' &&
+          this.events.count(a.token, a.jobId, 'job:completed') === 0,
+      );
+    while (unheard() && Date.now() < until) await sleep(1000);
     // Side effects of the last jobs (the SMTP server's parse, the last POSTs) land.
     await sleep(1500);
     log(`${sc.name}: settled (${final.size}/${jobs.size} final; ${sc.counts.summary()})`);
