@@ -11,8 +11,6 @@ const READY_TIMEOUT_MS = 2000;
 
 import { throttled } from './throttled-log';
 
-export { throttled };
-
 /**
  * The BullMQ Queue object of every queue in the catalogue (each queue's module registers it with
  * BullModule), each with an error listener so an outage cannot crash us.

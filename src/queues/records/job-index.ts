@@ -6,23 +6,11 @@ import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { IndexCursor, IndexedJob, IndexEntry, JobIndexKeys, jobIndexKeys } from './job-index-keys';
 import { fromRef, JobRef, toRef } from './job-ref';
-import { FINISHED, RECORDED, runScript, throwFirstError } from './job-index-scripts';
+import { RECORDED, throwFirstError } from './job-index-scripts';
+import { JobEndsBatch } from './job-ends-batch';
 import { runTimesKey } from './run-times';
 
 export type { IndexCursor, IndexedJob, IndexEntry } from './job-index-keys';
-
-/** Job ends wait at most this long, so a busy worker sends one script call per batch, not per job. */
-const ENDS_BATCH_MS = 10;
-const ENDS_BATCH_MAX = 200;
-
-interface PendingEnd {
-  openKey: string;
-  runTimesKey?: string;
-  ref: string;
-  ranMs?: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
 
 /**
  * The Redis side of job history, derived from the records and the live jobs (see JobIndexRebuild):
@@ -39,8 +27,7 @@ export class JobIndex implements OnApplicationShutdown {
   private readonly base: string;
   private readonly keys: JobIndexKeys;
   private readonly prefix: string;
-  private ends: PendingEnd[] = [];
-  private endsTimer?: NodeJS.Timeout;
+  private readonly ends: JobEndsBatch;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -49,18 +36,19 @@ export class JobIndex implements OnApplicationShutdown {
     this.prefix = config.get('redisPrefix', { infer: true });
     this.base = `${this.prefix}:idx:jobs`;
     this.keys = jobIndexKeys(this.base);
+    this.ends = new JobEndsBatch(redis);
   }
 
   /** Lists a new (or re-queued) job and counts it as unfinished; idempotent. */
   async added(job: IndexedJob, checkAt: number): Promise<void> {
     // An end of this job still held would otherwise reach Redis after this add and undo it.
-    this.sendEnds();
+    this.ends.send();
     await this.list(this.redis.multi(), job, true, checkAt).exec().then(throwFirstError);
   }
 
   /** Undoes added() for a job Redis did not take after all. */
   async removed(job: IndexedJob): Promise<void> {
-    this.sendEnds();
+    this.ends.send();
     const ref = toRef(job);
     const tx = this.redis.multi();
     for (const key of this.listKeys(job)) tx.zrem(key, ref);
@@ -80,46 +68,20 @@ export class JobIndex implements OnApplicationShutdown {
   /**
    * The job no longer counts against its owner's quota (it finished or was cancelled). A run its
    * worker timed (`ranMs`) also moves the queue's average run time (start estimates), in the same
-   * call. This is on every job's end: ends are sent together, one script call per ENDS_BATCH_MS
-   * (a round trip per job cost the worker ~15 µs of Redis and ~20 µs of Node CPU per job); the
-   * promise settles once Redis has this one.
+   * call. This is on every job's end: ends are sent together (JobEndsBatch); the promise settles
+   * once Redis has this one.
    */
   finished(job: JobRef, ownerId: string, ranMs?: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.ends.push({
-        openKey: this.keys.userOpen(ownerId),
-        runTimesKey: ranMs === undefined ? undefined : runTimesKey(this.prefix, job.queue),
-        ref: toRef(job),
-        ranMs,
-        resolve,
-        reject,
-      });
-      if (this.ends.length >= ENDS_BATCH_MAX) this.sendEnds();
-      else this.endsTimer ??= setTimeout(() => this.sendEnds(), ENDS_BATCH_MS);
+    return this.ends.add({
+      openKey: this.keys.userOpen(ownerId),
+      runTimesKey: ranMs === undefined ? undefined : runTimesKey(this.prefix, job.queue),
+      ref: toRef(job),
+      ranMs,
     });
   }
 
-  /** Sends the held job ends now (in order before any command issued after this call). */
-  private sendEnds(): void {
-    clearTimeout(this.endsTimer);
-    this.endsTimer = undefined;
-    if (!this.ends.length) return;
-    const batch = this.ends;
-    this.ends = [];
-    const keys: string[] = [];
-    const args: (string | number)[] = [Date.now()];
-    for (const end of batch) {
-      keys.push(end.openKey, end.runTimesKey ?? end.openKey);
-      args.push(end.ref, end.ranMs ?? -1);
-    }
-    runScript(this.redis, FINISHED, keys, args).then(
-      () => batch.forEach((end) => end.resolve()),
-      (error: unknown) => batch.forEach((end) => end.reject(error)),
-    );
-  }
-
   onApplicationShutdown(): void {
-    this.sendEnds();
+    this.ends.send();
   }
 
   /**

@@ -14,9 +14,9 @@ import { IndexedJob, JobIndex } from './job-index';
 import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from './job-record.schema';
 import { ErasedOwners } from './erased-owners';
 import { FinalRecord, RecordWriteBuffer } from './record-write-buffer';
+import { summarizeResult } from './result-summary';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const MAX_RESULT_BYTES = 16 * 1024;
 /** How long after its record's write a job stays in the reconciler's set (see the constructor). */
 const CLOSE_AFTER_MS = 10_000;
 /** The keyed document listing records whose Redis side must be checked (see toCheck()). */
@@ -37,13 +37,6 @@ export type NewJobRecord = Pick<
   | 'data'
   | 'runAt'
 >;
-
-/** Keeps a finished job's result only when it is small; records are listed often. */
-export function summarizeResult(value: unknown): unknown {
-  if (value === undefined) return undefined;
-  const bytes = JSON.stringify(value)?.length ?? 0;
-  return bytes <= MAX_RESULT_BYTES ? value : { truncated: true, bytes };
-}
 
 /**
  * The MongoDB history of every job: one document per job, written once, whole, when the job ends
