@@ -2,8 +2,10 @@
 // Starts (or finds) the services click-api needs, without Docker:
 //   Redis         — the configured one if it answers, else a project-local redis-server
 //   MongoDB wire  — MONGODB_URI if it answers, else a local mongod, else FerretDB v1.24.2 (SQLite)
+//   S3 (--s3)     — SeaweedFS `weed mini` on 127.0.0.1:S3_DEV_PORT (18333), see s3-server.js;
+//                   the endpoint and its credentials are written to .data/s3-dev.json
 //
-//   node scripts/services.js up [--record FILE]   start what is missing; wait until both answer
+//   node scripts/services.js up [--s3] [--record FILE]   start what is missing; wait until all answer
 //   node scripts/services.js down [--only FILE]   stop what this script started (or those in FILE)
 //   node scripts/services.js status
 //   node scripts/services.js ensure-tool CMD DEBIAN_PACKAGE [MORE_PACKAGES...]
@@ -359,6 +361,39 @@ async function mongoUp(started) {
   log(`mongo: answering at ${where}`);
 }
 
+// ---------------------------------------------------------------- S3 (SeaweedFS)
+
+/** The dev/test S3 server's endpoint and credentials, as tests and `npm run serve` read them. */
+const S3_DEV_FILE = path.join(DATA, 's3-dev.json');
+
+async function s3Up(started) {
+  const s3 = require('./s3-server');
+  const port = Number(env('S3_DEV_PORT') || 18333);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const credentials = s3.devCredentials(path.join(DATA, 's3-dev-credentials.json'));
+  fs.writeFileSync(S3_DEV_FILE, JSON.stringify({ endpoint, ...credentials }), { mode: 0o600 });
+  if (await s3.s3Answers(endpoint)) {
+    log(`s3: using the one answering at ${endpoint}`);
+    return;
+  }
+  const binary = s3.ensureWeed(path.join(DATA, 'build', 'weed'), log);
+  const dir = path.join(DATA, `s3-${port}`);
+  const pidFile = path.join(RUN, `s3-${port}.pid`);
+  fs.mkdirSync(RUN, { recursive: true });
+  const pid = s3.startWeed(binary, {
+    ip: '127.0.0.1',
+    port,
+    dir,
+    credentials,
+    logFile: path.join(dir, 'weed.log'),
+  });
+  fs.writeFileSync(pidFile, String(pid));
+  log(`s3: started SeaweedFS (pid ${pid}, log ${path.relative(ROOT, dir)}/weed.log)`);
+  await waitFor(`s3 at ${endpoint}`, () => s3.s3Answers(endpoint), 60_000);
+  started.push({ name: 's3', pidFile });
+  log(`s3: answering at ${endpoint}`);
+}
+
 // ---------------------------------------------------------------- commands
 
 function pidAlive(pid) {
@@ -393,6 +428,7 @@ async function main() {
     const started = [];
     await redisUp(started);
     await mongoUp(started);
+    if (rest.includes('--s3')) await s3Up(started);
     const record = option('--record');
     if (record) fs.writeFileSync(record, started.map((s) => s.pidFile).join('\n'));
   } else if (command === 'down') {
@@ -411,7 +447,7 @@ async function main() {
     ensureTool(...rest);
   } else {
     fail(
-      'usage: services.js up [--record FILE] | down [--only FILE] | status | ensure-tool CMD PACKAGE [PACKAGE...]',
+      'usage: services.js up [--s3] [--record FILE] | down [--only FILE] | status | ensure-tool CMD PACKAGE [PACKAGE...]',
     );
   }
 }

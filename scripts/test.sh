@@ -14,7 +14,7 @@ node scripts/services.js ensure-tool pocketsphinx_continuous pocketsphinx pocket
 node scripts/services.js ensure-tool espeak-ng espeak-ng
 started="$(mktemp)"
 trap 'bash scripts/services.sh down --only "$started"; rm -f "$started"' EXIT
-bash scripts/services.sh up --record "$started"
+bash scripts/services.sh up --s3 --record "$started"
 npm run --silent lint
 npm run --silent typecheck
 npx jest --ci "$@"

@@ -13,6 +13,7 @@ import { MediaConfig, readMediaConfig } from './media-config';
 import { JobsConfig, readJobsConfig } from './queue-config';
 import { readRedisConfig, RedisConfig } from './redis-config';
 import { readSchedulerConfig, SchedulerConfig } from './scheduler-config';
+import { readStorageConfig, StorageConfig } from './storage-config';
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -51,6 +52,8 @@ export interface AppConfig {
   api: ApiConfig;
   scheduler: SchedulerConfig;
   media: MediaConfig;
+  /** Where uploads and produced media live: local folders, or S3-compatible object storage. */
+  storage: StorageConfig;
   /** Bearer token GET /metrics asks for; without one only loopback addresses may scrape. */
   metricsToken?: string;
   /** false: no metrics are kept and GET /metrics is 404. */
@@ -79,6 +82,8 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     ['development', 'production', 'test'] as const,
     'development',
   );
+  const api = readApiConfig(env, dataDir);
+  const media = readMediaConfig(env, dataDir);
   return {
     nodeEnv,
     host: env.string('HOST', '127.0.0.1'),
@@ -111,9 +116,10 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     mail: readMailConfig(env, dataDir),
     llm: readLlmConfig(env),
     social: readSocialConfig(env),
-    api: readApiConfig(env, dataDir),
+    api,
     scheduler: readSchedulerConfig(env, dataDir),
-    media: readMediaConfig(env, dataDir),
+    media,
+    storage: readStorageConfig(env, { uploadDir: api.uploads.dir, mediaDir: media.mediaDir }),
     metricsToken: env.optionalSecret('METRICS_TOKEN', 16),
     metricsEnabled: env.boolean('METRICS_ENABLED', true),
   };

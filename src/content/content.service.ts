@@ -11,8 +11,10 @@ export class ContentService {
   async create(
     ownerId: string,
     fields: Pick<Content, 'sourceText'> & Partial<Pick<Content, 'title' | 'status'>>,
+    /** An id chosen beforehand (an upload's object is named after its content). */
+    id?: string,
   ): Promise<string> {
-    const doc = await this.model.create({ ownerId, ...fields });
+    const doc = await this.model.create({ ...(id ? { _id: id } : {}), ownerId, ...fields });
     return doc._id.toHexString();
   }
 

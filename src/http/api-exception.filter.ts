@@ -1,4 +1,5 @@
 import { isDatabaseDown } from '../infra/mongo/database-down';
+import { StorageUnavailableError } from '../integrations/storage/object-storage';
 import { TaskBusyError, UnknownTaskError } from '../scheduler/maintenance-task';
 import {
   ArgumentsHost,
@@ -100,7 +101,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return { status: 409, message: exception.message };
     // A submission racing its own account's erase.
     if (exception instanceof OwnerErasedError) return { status: 409, message: exception.message };
-    if (exception instanceof QueueUnavailableError)
+    if (exception instanceof QueueUnavailableError || exception instanceof StorageUnavailableError)
       return { status: 503, message: exception.message };
     const error = exception as {
       name?: string;

@@ -1,24 +1,40 @@
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config';
+import {
+  OBJECT_STORAGE,
+  type ObjectStorage,
+  UnsafeKeyError,
+} from '../integrations/storage/object-storage';
+import type { Content } from '../content/content.schema';
+import { producedFiles, uploadedFile } from '../content/produced-files';
+import { asUploadPathError, UnsafeUploadPathError, uploadKey } from './upload-path';
+
+/** A stored file as a user's export lists it (produced files can be downloaded at `url`). */
+export interface StoredFileView {
+  kind: 'upload' | 'produced';
+  name: string;
+  size: number;
+  url?: string;
+}
 
 /**
  * Where media work happens: a scratch folder per job under TEMP_DIR (removed whatever the
- * outcome), and a folder per content item under MEDIA_DIR for the results, which are written in
- * scratch first and moved in only when complete, so a half-written file is never published.
+ * outcome) holding what the job fetched from storage and what it makes, and storage (local
+ * folders or a bucket) for uploads and results — one folder per content item, each file stored
+ * only when complete, so a half-written file is never published.
  */
 @Injectable()
 export class MediaFiles {
-  readonly uploadDir: string;
-  private readonly mediaDir: string;
   private readonly tempDir: string;
 
-  constructor(config: ConfigService<AppConfig, true>) {
-    this.uploadDir = config.get('api', { infer: true }).uploads.dir;
-    this.mediaDir = config.get('media', { infer: true }).mediaDir;
+  constructor(
+    @Inject(OBJECT_STORAGE) readonly storage: ObjectStorage,
+    config: ConfigService<AppConfig, true>,
+  ) {
     this.tempDir = config.get('scheduler', { infer: true }).tempDir;
   }
 
@@ -41,33 +57,67 @@ export class MediaFiles {
     return path.join(this.tempDir, `job-${jobId}`);
   }
 
-  /** Moves a finished file into the content's folder; returns its path relative to MEDIA_DIR. */
-  async publish(file: string, contentId: string, name: string): Promise<string> {
-    const folder = path.join(this.mediaDir, contentId);
-    await mkdir(folder, { recursive: true });
-    const target = path.join(folder, name);
-    try {
-      await rename(file, target);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-      await copyFile(file, target);
-    }
-    return path.join(contentId, name);
+  /** An upload (`videoPath`) as a local file for the tools; UnsafeUploadPathError says why not. */
+  fetchUpload(relative: string, scratch: string, signal: AbortSignal): Promise<string> {
+    return this.storage
+      .localCopy('uploads', uploadKey(relative), scratch, signal)
+      .catch(asUploadPathError(relative));
+  }
+
+  /** A published file (as the content names it) as a local file for the tools. */
+  fetchPublished(relative: string, scratch: string, signal: AbortSignal): Promise<string> {
+    return this.storage.localCopy('media', relative, scratch, signal);
+  }
+
+  /** Stores a finished file in the content's folder; returns its name as the content keeps it. */
+  async publish(file: string, contentId: string, name: string, signal?: AbortSignal) {
+    const key = `${contentId}/${name}`;
+    await this.storage.writeFile('media', key, file, signal);
+    return key;
+  }
+
+  /**
+   * The files storage holds for a content item (its upload, what the pipeline made), each with
+   * its size; one the content names but storage lost is left out.
+   */
+  async storedFiles(content: Content): Promise<StoredFileView[]> {
+    const id = content._id.toHexString();
+    const upload = uploadedFile(content);
+    const wanted = [
+      ...(upload ? [{ area: 'uploads' as const, key: upload }] : []),
+      ...producedFiles(content).map((key) => ({ area: 'media' as const, key })),
+    ];
+    const found = await Promise.all(
+      wanted.map(async ({ area, key }): Promise<StoredFileView | undefined> => {
+        const object = await this.storage.stat(area, key).catch((error: unknown) => {
+          if (error instanceof UnsafeKeyError) return undefined;
+          throw error;
+        });
+        if (!object) return undefined;
+        const name = path.basename(key);
+        if (area === 'uploads') return { kind: 'upload', name, size: object.size };
+        return {
+          kind: 'produced',
+          name,
+          size: object.size,
+          url: `/api/content/${id}/files/${name}`,
+        };
+      }),
+    );
+    return found.filter((file): file is StoredFileView => file !== undefined);
   }
 
   /** Removes the content's folder of published files (its owner was erased). */
   async removeContentFiles(contentId: string): Promise<void> {
-    await rm(path.join(this.mediaDir, path.basename(contentId)), { recursive: true, force: true });
+    await this.storage.removeFolder('media', path.basename(contentId));
   }
 
-  /** Removes an uploaded file, given as stored (relative to the upload folder, never outside it). */
+  /** Removes an upload, given as stored; a name that could leave the upload area is ignored. */
   async removeUpload(relative: string): Promise<void> {
-    const file = path.resolve(this.uploadDir, relative);
-    if (file.startsWith(path.resolve(this.uploadDir) + path.sep)) await rm(file, { force: true });
-  }
-
-  /** Absolute path of a published file (relative to MEDIA_DIR). */
-  absolute(relative: string): string {
-    return path.join(this.mediaDir, relative);
+    try {
+      await this.storage.remove('uploads', uploadKey(relative));
+    } catch (error) {
+      if (!(error instanceof UnsafeKeyError || error instanceof UnsafeUploadPathError)) throw error;
+    }
   }
 }

@@ -12,6 +12,7 @@ import {
 } from '../integrations/media/media-tools';
 import { DownloadRefusedError, downloadToFile } from '../integrations/media/safe-download';
 import { toSrt, toWebVtt } from '../integrations/speech/captions';
+import { ObjectNotFoundError } from '../integrations/storage/object-storage';
 import { SPEECH_ENGINES, type SpeechEngine } from '../integrations/speech/speech-engine';
 import { PermanentJobError, permanentWhen } from '../queues/contracts/job-errors';
 import { asJobFailure } from '../queues/contracts/provider-failure';
@@ -78,11 +79,13 @@ export class TranscriptService {
           path.join(scratch, `${base}.vtt`),
           payload.contentId,
           `${base}.vtt`,
+          signal,
         ),
         srt: await this.files.publish(
           path.join(scratch, `${base}.srt`),
           payload.contentId,
           `${base}.srt`,
+          signal,
         ),
       };
       return { transcript, files };
@@ -129,6 +132,9 @@ export class TranscriptService {
       ?.rendition?.file;
     if (!rendition)
       throw new PermanentJobError('The content has no processed video; give a videoUrl');
-    return this.files.absolute(rendition);
+    // Gone from storage (erased meanwhile): a retry would not find it either.
+    return this.files
+      .fetchPublished(rendition, scratch, signal)
+      .catch(permanentWhen(ObjectNotFoundError));
   }
 }

@@ -13,7 +13,7 @@ import { permanentWhen } from '../queues/contracts/job-errors';
 import type { JobContext } from '../queues/contracts/job-context';
 import type { ProcessVideoPayload } from '../queues/video-processing/process-video.payload';
 import { MediaFiles } from './media-files';
-import { resolveUpload, UnsafeUploadPathError } from './upload-path';
+import { UnsafeUploadPathError } from './upload-path';
 
 export interface ProcessedVideo {
   contentId: string;
@@ -46,10 +46,10 @@ export class VideoProcessingService {
 
   async process(payload: ProcessVideoPayload, context: JobContext): Promise<ProcessedVideo> {
     const { signal } = context;
-    const source = await resolveUpload(this.files.uploadDir, payload.videoPath).catch(
-      permanentWhen(UnsafeUploadPathError),
-    );
     const processed = await this.files.withScratch(context.jobId, async (scratch) => {
+      const source = await this.files
+        .fetchUpload(payload.videoPath, scratch, signal)
+        .catch(permanentWhen(UnsafeUploadPathError));
       const metadata = await this.tools
         .probe(source, signal)
         .catch(permanentWhen(UnreadableMediaError));
@@ -76,12 +76,18 @@ export class VideoProcessingService {
       return {
         contentId: payload.contentId,
         metadata,
-        thumbnail: await this.files.publish(thumbnailFile, payload.contentId, 'thumbnail.jpg'),
+        thumbnail: await this.files.publish(
+          thumbnailFile,
+          payload.contentId,
+          'thumbnail.jpg',
+          signal,
+        ),
         rendition: {
           file: await this.files.publish(
             renditionFile,
             payload.contentId,
             `rendition-${height}p.mp4`,
+            signal,
           ),
           height,
         },

@@ -4,6 +4,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { MetricsModule } from '../infra/metrics/metrics.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SocialModule } from '../social/social.module';
+import { MediaModule } from '../media/media.module';
 import { CronSchedule } from './cron-schedule.service';
 import { MaintenanceTasks } from './maintenance-tasks';
 import { TaskRunner } from './task-runner.service';
@@ -27,6 +28,7 @@ const maintenanceQueue = BullModule.registerQueue({ name: MAINTENANCE_QUEUE });
     QueuesModule,
     ScheduleModule.forRoot(),
     SocialModule,
+    MediaModule,
     maintenanceQueue,
   ],
   providers: [

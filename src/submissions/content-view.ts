@@ -31,16 +31,3 @@ export function toContentView(content: Content, jobs: JobStatus[]) {
     updatedAt: content.updatedAt?.toISOString(),
   };
 }
-
-/** Every file the pipeline produced for the content, as paths relative to MEDIA_DIR. */
-export function producedFiles(content: Content): string[] {
-  const media = content.media as {
-    video?: { thumbnail?: string; rendition?: { file?: string } };
-    transcript?: { files?: Record<string, string> };
-  };
-  return [
-    media.video?.thumbnail,
-    media.video?.rendition?.file,
-    ...Object.values(media.transcript?.files ?? {}),
-  ].filter((file): file is string => typeof file === 'string');
-}

@@ -7,6 +7,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  Req,
   Res,
   UploadedFile,
   UseInterceptors,
@@ -23,11 +24,11 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import path from 'node:path';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { CONTENT_PLATFORMS } from '../common/platforms';
 import { MediaFiles } from '../media/media-files';
-import { resolveUpload, UnsafeUploadPathError } from '../media/upload-path';
+import { checkUpload, UnsafeUploadPathError } from '../media/upload-path';
 import type { User } from '../auth/user.schema';
 import { ContentService } from '../content/content.service';
 import {
@@ -45,8 +46,11 @@ import {
   UploadVideoDto,
 } from './dto/submissions.dto';
 import { SubmissionQuota } from './submission-quota.service';
-import { producedFiles, toContentView } from './content-view';
+import { toContentView } from './content-view';
+import { producedFiles } from '../content/produced-files';
 import { DiscardUploadOnError } from './discard-upload-on-error.interceptor';
+import { serveStoredFile } from './serve-stored-file';
+import { contentIdOfUpload } from '../media/stored-names';
 import { ApiIdempotencyKey, Idempotent, IdempotencyInterceptor } from './idempotency.interceptor';
 import { JobHistory, QueuesService } from '../queues';
 import type { AcceptedJob } from '../queues';
@@ -176,7 +180,7 @@ export class SubmissionsController {
       ]);
     const videoPath = file ? file.filename : dto.videoPath!;
     if (!file) {
-      await resolveUpload(this.files.uploadDir, videoPath).catch((error: Error) => {
+      await checkUpload(this.files.storage, videoPath).catch((error: Error) => {
         throw error instanceof UnsafeUploadPathError
           ? new BadRequestException([error.message])
           : error;
@@ -184,10 +188,12 @@ export class SubmissionsController {
     }
     const userId = user._id.toHexString();
     await this.quota.check(userId);
-    const contentId = await this.contents.create(userId, {
-      title: dto.title ?? file?.originalname ?? path.basename(videoPath),
-      status: 'processing',
-    });
+    const contentId = await this.contents.create(
+      userId,
+      { title: dto.title ?? file?.originalname ?? path.basename(videoPath), status: 'processing' },
+      // An upload is named after its content: the nightly cleanup finds orphans by `_id`.
+      file ? contentIdOfUpload(file.filename) : undefined,
+    );
     await this.contents.saveMedia(
       contentId,
       'upload',
@@ -241,19 +247,13 @@ export class SubmissionsController {
     @CurrentUser() user: User,
     @Param('id') id: string,
     @Param('name') name: string,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     const content = await this.contents.findOwned(id, user._id.toHexString());
-    // Only files the content names: nothing else under the media folder can be asked for.
+    // Only files the content names: nothing else in storage can be asked for.
     const file = producedFiles(content).find((relative) => path.basename(relative) === name);
     if (!file) throw new NotFoundException(`File ${name} not found`);
-    await new Promise<void>((resolve, reject) =>
-      res.sendFile(this.files.absolute(file), { dotfiles: 'deny' }, (error) =>
-        // After the headers went out (a player aborting a range request) there is nothing to answer.
-        error && !res.headersSent
-          ? reject(new NotFoundException(`File ${name} not found`))
-          : resolve(),
-      ),
-    );
+    await serveStoredFile(this.files.storage, file, req, res);
   }
 }

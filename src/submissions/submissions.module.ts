@@ -3,7 +3,6 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MediaModule } from '../media/media.module';
 import { MulterModule } from '@nestjs/platform-express';
-import { mkdirSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config';
 import { ContentModule } from '../content/content.module';
 import { SocialModule } from '../social/social.module';
@@ -11,6 +10,8 @@ import { SocialAccountsController } from './social-accounts.controller';
 import { SubmissionQuota } from './submission-quota.service';
 import { SubmissionsController } from './submissions.controller';
 import { VideoUploadStorage } from './video-upload-storage';
+import { StorageModule } from '../integrations/storage/storage.module';
+import { OBJECT_STORAGE, type ObjectStorage } from '../integrations/storage/object-storage';
 import { QueuesModule } from '../queues';
 
 @Module({
@@ -21,13 +22,13 @@ import { QueuesModule } from '../queues';
     SocialModule,
     MediaModule,
     MulterModule.registerAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => {
-        const { dir, maxBytes } = config.get('api', { infer: true }).uploads;
-        mkdirSync(dir, { recursive: true });
+      imports: [StorageModule],
+      inject: [ConfigService, OBJECT_STORAGE],
+      useFactory: (config: ConfigService<AppConfig, true>, storage: ObjectStorage) => {
+        const { maxBytes } = config.get('api', { infer: true }).uploads;
         return {
           // Looks at the first bytes before storing: see VideoUploadStorage and judgeUpload.
-          storage: new VideoUploadStorage(dir),
+          storage: new VideoUploadStorage(storage),
           limits: { fileSize: maxBytes, files: 1, fields: 10 },
         };
       },

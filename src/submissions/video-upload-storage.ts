@@ -1,31 +1,32 @@
 import { BadRequestException } from '@nestjs/common';
 import type { Request } from 'express';
-import { randomBytes } from 'node:crypto';
+import { Types } from 'mongoose';
 import { PassThrough, pipeline, Readable } from 'node:stream';
-import { diskStorage, StorageEngine } from 'multer';
+import type { StorageEngine } from 'multer';
+import type { ObjectStorage } from '../integrations/storage/object-storage';
 import { HEAD_BYTES, judgeUpload } from './video-signature';
 
 type StoredFile = Express.Multer.File;
 type Done = (error?: unknown, info?: Partial<StoredFile>) => void;
 
 /**
- * Multer's disk storage, behind a look at the file's first bytes: a file that is no video is
- * refused (400, saying why) before anything reaches the disk, and one that is gets a random
- * name with a video extension (nothing of the client's name reaches the file system).
+ * Multer storage streaming each upload into the file storage, behind a look at its first bytes:
+ * a file that is no video is refused (400, saying why) before anything is stored, and one that
+ * is gets a name of our own (the content's id and a video extension: nothing of the client's
+ * name reaches storage). Nothing is buffered whole: the bytes flow from the request into
+ * storage, which makes the object visible only once complete. A part cut off by the size limit
+ * or a client that goes away aborts the write, so nothing of it is left.
  */
 export class VideoUploadStorage implements StorageEngine {
-  private readonly extensions = new WeakMap<object, string>();
-  private readonly disk: StorageEngine;
-
-  constructor(dir: string) {
-    this.disk = diskStorage({
-      destination: dir,
-      filename: (_req, file, done) =>
-        done(null, `${randomBytes(12).toString('hex')}${this.extensions.get(file) ?? ''}`),
-    });
-  }
+  constructor(private readonly storage: ObjectStorage) {}
 
   _handleFile(req: Request, file: StoredFile, done: Done): void {
+    const abort = new AbortController();
+    // busboy cuts a part at the size limit; multer then answers 413 and removes what was stored.
+    file.stream.once('limit', () => abort.abort(new Error('the file is larger than allowed')));
+    req.once('close', () => {
+      if (!file.stream.readableEnded) abort.abort(new Error('the client went away'));
+    });
     readHead(file.stream, HEAD_BYTES).then(
       ({ head, ended }) => {
         const verdict = judgeUpload(file, head.subarray(0, HEAD_BYTES));
@@ -33,21 +34,27 @@ export class VideoUploadStorage implements StorageEngine {
           file.stream.resume();
           return done(new BadRequestException([verdict.refusal]));
         }
-        this.extensions.set(file, verdict.extension);
+        const name = `${new Types.ObjectId().toHexString()}${verdict.extension}`;
         // The bytes read go first, then the rest of the part as it arrives.
         const rest = new PassThrough();
         rest.write(head);
         if (ended) rest.end();
         else pipeline(file.stream, rest, () => undefined);
-        Object.defineProperty(file, 'stream', { configurable: true, value: rest });
-        this.disk._handleFile(req, file, done);
+        this.storage.write('uploads', name, rest, abort.signal).then(
+          (size) => done(null, { filename: name, size }),
+          (error: unknown) => done(error),
+        );
       },
       (error: unknown) => done(error),
     );
   }
 
-  _removeFile(req: Request, file: StoredFile, done: (error: Error | null) => void): void {
-    this.disk._removeFile(req, file, done);
+  _removeFile(_req: Request, file: StoredFile, done: (error: Error | null) => void): void {
+    if (!file.filename) return done(null);
+    this.storage.remove('uploads', file.filename).then(
+      () => done(null),
+      (error: Error) => done(error),
+    );
   }
 }
 

@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
-import { MediaFiles } from '../../src/media/media-files';
 import { ApiClient, Session } from '../support/api-client';
 import { contentOfJob, pipelineEnded } from '../support/content-api';
 import { HttpFake, RecordedRequest, Reply } from '../support/fakes/http-fake';
@@ -94,10 +93,10 @@ describe('speech-to-text through an OpenAI-compatible provider', () => {
         { start: 1.4, end: 3.05, text: 'Ceci est un essai.' },
       ],
     });
-    const vtt = await readFile(
-      app.get(MediaFiles).absolute(done.media.transcript!.files.vtt),
-      'utf8',
-    );
+    const vttName = path.basename(done.media.transcript!.files.vtt);
+    const vtt = (
+      await api.call('get', `/content/${done.id}/files/${vttName}`, alice.token).expect(200)
+    ).text;
     expect(vtt).toBe(
       'WEBVTT\n\n00:00:00.000 --> 00:00:01.200\nBonjour le monde.\n\n' +
         '00:00:01.400 --> 00:00:03.050\nCeci est un essai.\n',

@@ -3,6 +3,7 @@ import { eventually } from './test-app';
 
 /** GET /api/content/:id as the tests read it. */
 export interface ContentView {
+  id: string;
   status: string;
   failureReason?: string;
   posts: Record<string, { text: string }>;

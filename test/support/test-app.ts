@@ -4,6 +4,7 @@ import type { Connection } from 'mongoose';
 import { createApp } from '../../src/bootstrap';
 import type { AppConfig } from '../../src/config/app-config';
 import { deleteKeysWithPrefix } from '../../src/infra/redis/delete-prefix';
+import { dropStoredFiles } from './storage';
 import { Env, testConfig } from './test-env';
 
 export interface TestApp {
@@ -35,6 +36,8 @@ export async function dropTestData(testApp: TestApp): Promise<void> {
   const connection = testApp.get<Connection>(getConnectionToken());
   await connection.dropDatabase();
   await deleteRedisPrefix(testApp.config);
+  // Local files live in the test's own DATA_DIR, which the test removes; a bucket is shared.
+  if (testApp.config.storage.kind === 's3') await dropStoredFiles(testApp);
 }
 
 export function deleteRedisPrefix(config: AppConfig): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { inBatches } from '../../common/in-batches';
 import type { Content } from '../../content/content.schema';
+import { uploadedFile } from '../../content/produced-files';
 import { ContentService } from '../../content/content.service';
 import { MailService } from '../../mail/mail.service';
 import { MediaFiles } from '../../media/media-files';
@@ -59,7 +60,7 @@ export class UserDomainEraser {
 
   async erase(userId: string, jobs: OwnedJob[], contents: Content[]): Promise<void> {
     const uploads = [
-      ...contents.map((c) => (c.media?.upload as { file?: unknown } | undefined)?.file),
+      ...contents.map(uploadedFile),
       ...jobs.map((job) => (job.queue === QUEUE_NAMES.VIDEO_PROCESSING ? job.data?.videoPath : '')),
     ].filter((file): file is string => typeof file === 'string' && file !== '');
     await inBatches([...new Set(uploads)], (file) => this.media.removeUpload(file));

@@ -4,6 +4,7 @@ import { inBatches } from '../../common/in-batches';
 import { ContentService } from '../../content/content.service';
 import { AuditLogService } from '../../jobs/audit/audit-log.service';
 import { MailLedger } from '../../mail/mail-ledger';
+import { MediaFiles } from '../../media/media-files';
 import { OwnerJobs, QUEUE_NAMES } from '../../queues';
 import { PostLedgerService } from '../../social/post-ledger.service';
 import { ScheduledPostsService } from '../../social/scheduled-posts.service';
@@ -23,7 +24,7 @@ export const EXPORT_FORMAT = 'click-api-user-export/1';
 /**
  * Everything the product holds about a user, as one JSON document written piece by piece: the
  * profile, linked accounts (no tokens), every job with its payload and result, and what the jobs
- * lead to — contents, scheduled posts, social post and mail ledger entries — then the audit
+ * lead to — contents (with the files stored for them), scheduled posts, social post and mail ledger entries — then the audit
  * entries about them. Jobs come page by page from the owner's listing (JobIndex); everything
  * else is read by `_id` from ids the jobs name; only those ids are kept while writing.
  */
@@ -37,6 +38,7 @@ export class UserExport {
     private readonly mailLedger: MailLedger,
     private readonly accounts: SocialAccountsService,
     private readonly audit: AuditLogService,
+    private readonly files: MediaFiles,
   ) {}
 
   /**
@@ -75,7 +77,8 @@ export class UserExport {
         [...contentIds],
         (id) => this.contents.findById(id),
         async (content) => {
-          if (content.ownerId === userId) await item(contentExport(content));
+          if (content.ownerId === userId)
+            await item({ ...contentExport(content), files: await this.files.storedFiles(content) });
         },
       ),
     );

@@ -5,6 +5,7 @@ import type { SchedulerConfig } from '../../config/scheduler-config';
 import type { MaintenanceTask } from '../maintenance-task';
 import { removeStaleEntries } from './stale-files';
 import { JobIntents, JobRecordsService, QueueOperations } from '../../queues';
+import { StorageSweep } from '../../media/storage-sweep';
 
 /** The media jobs' scratch folders (MediaFiles); nothing else in TEMP_DIR is touched. */
 const SCRATCH_PREFIX = 'job-';
@@ -12,15 +13,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The nightly cleanup: finished jobs past their Redis retention (completed 24 h, failed 7 days) in
- * every queue, job records past their MongoDB retention, the intents of recorded jobs, and
- * temporary files older than a day.
+ * every queue, job records past their MongoDB retention, the intents of recorded jobs,
+ * temporary files older than a day, and stored files no content names (StorageSweep).
  * BullMQ's removeOnComplete/removeOnFail already drop most jobs; this catches the rest.
  */
 @Injectable()
 export class DailyCleanup implements MaintenanceTask {
   readonly name = 'cleanup' as const;
   readonly description =
-    'Remove finished jobs past retention from Redis, expired job records and stale temp files';
+    'Remove finished jobs past retention from Redis, expired job records, stale temp files and stored files no content names';
   private readonly logger = new Logger('DailyCleanup');
   private readonly scheduler: SchedulerConfig;
 
@@ -28,6 +29,7 @@ export class DailyCleanup implements MaintenanceTask {
     private readonly operations: QueueOperations,
     private readonly records: JobRecordsService,
     private readonly intents: JobIntents,
+    private readonly storage: StorageSweep,
     config: ConfigService<AppConfig, true>,
   ) {
     this.scheduler = config.get('scheduler', { infer: true });
@@ -46,11 +48,12 @@ export class DailyCleanup implements MaintenanceTask {
       SCRATCH_PREFIX,
       this.scheduler.tempMaxAgeMs,
     );
+    const storedFiles = await this.storage.run();
     const completed = Object.values(queues).reduce((sum, q) => sum + q.completed, 0);
     const failed = Object.values(queues).reduce((sum, q) => sum + q.failed, 0);
     this.logger.log(
-      `removed ${completed} completed and ${failed} failed jobs from Redis, ${jobRecords} job records, ${tempFiles} temp files`,
+      `removed ${completed} completed and ${failed} failed jobs from Redis, ${jobRecords} job records, ${tempFiles} temp files, ${storedFiles.uploads.removed + storedFiles.media.removed} stored files no content names`,
     );
-    return { queues, jobRecords, jobIntents, tempFiles };
+    return { queues, jobRecords, jobIntents, tempFiles, storedFiles };
   }
 }
