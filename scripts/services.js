@@ -17,6 +17,7 @@
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -370,9 +371,18 @@ async function s3Up(started) {
   const s3 = require('./s3-server');
   const port = Number(env('S3_DEV_PORT') || 18333);
   const endpoint = `http://127.0.0.1:${port}`;
-  const credentials = s3.devCredentials(path.join(DATA, 's3-dev-credentials.json'));
+  // Kept per machine and port, not per checkout: a server another checkout started is reused
+  // with the credentials it was started with.
+  const credentialsFile = path.join(os.homedir(), '.cache', 'click-api', `s3-dev-${port}.json`);
+  const answering = await s3.s3Answers(endpoint);
+  if (answering && !fs.existsSync(credentialsFile))
+    fail(
+      `an S3 server answers at ${endpoint} but its credentials are unknown (${credentialsFile}); stop it or set S3_DEV_PORT`,
+    );
+  const credentials = s3.devCredentials(credentialsFile);
+  fs.mkdirSync(DATA, { recursive: true });
   fs.writeFileSync(S3_DEV_FILE, JSON.stringify({ endpoint, ...credentials }), { mode: 0o600 });
-  if (await s3.s3Answers(endpoint)) {
+  if (answering) {
     log(`s3: using the one answering at ${endpoint}`);
     return;
   }
