@@ -145,4 +145,4 @@ function s3Answers(endpoint) {
   });
 }
 
-module.exports = { devCredentials, ensureWeed, s3Answers, startWeed, weedPath };
+module.exports = { devCredentials, ensureWeed, s3Answers, startWeed, weedArgs, weedPath };

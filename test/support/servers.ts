@@ -38,6 +38,20 @@ export async function waitForPort(port: number, up: boolean, timeoutMs = 15_000)
 // The services script knows where it built FerretDB.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const services = require('../../scripts/services.js') as { ferretdbPath(): string | undefined };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const s3Server = require('../../scripts/s3-server.js') as {
+  weedPath(): string | undefined;
+  weedArgs(options: { ip: string; port: number; dir: string }): string[];
+};
+
+/** A port whose next four and each + 10000 are free too (weed mini's layout, see s3-server.js). */
+async function weedPorts(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const ports = [0, 1, 2, 3, 4].flatMap((i) => [port + i, port + i + 10_000]);
+    if (!(await Promise.all(ports.map(portAnswers))).some(Boolean)) return port;
+  }
+}
 
 function ferretdbBinary(): string {
   const binary = services.ferretdbPath();
@@ -56,7 +70,27 @@ export class OwnedServer {
     readonly port: number,
     private readonly argsFor: (port: number) => [string, string[]],
     private readonly cleanup: () => void,
+    private readonly env?: NodeJS.ProcessEnv,
   ) {}
+
+  /** SeaweedFS's S3 server (the build scripts/services.js made), with these credentials. */
+  static async s3(credentials: { accessKeyId: string; secretAccessKey: string }) {
+    const binary = s3Server.weedPath();
+    if (!binary) throw new Error('no Go toolchain: cannot find the SeaweedFS build');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'click-s3-'));
+    const server = new OwnedServer(
+      await weedPorts(),
+      (p) => [binary, s3Server.weedArgs({ ip: '127.0.0.1', port: p, dir })],
+      () => rmSync(dir, { recursive: true, force: true }),
+      {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      },
+    );
+    await server.start();
+    return server;
+  }
 
   static async redis(): Promise<OwnedServer> {
     const port = await freePort();
@@ -98,7 +132,7 @@ export class OwnedServer {
 
   async start(): Promise<void> {
     const [command, args] = this.argsFor(this.port);
-    this.child = spawn(command, args, { stdio: 'ignore' });
+    this.child = spawn(command, args, { stdio: 'ignore', env: this.env });
     await waitForPort(this.port, true);
   }
 
