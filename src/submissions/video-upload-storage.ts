@@ -24,8 +24,9 @@ export class VideoUploadStorage implements StorageEngine {
     const abort = new AbortController();
     // busboy cuts a part at the size limit; multer then answers 413 and removes what was stored.
     file.stream.once('limit', () => abort.abort(new Error('the file is larger than allowed')));
+    // 'close' also comes after a request read to its end; only an incomplete one was abandoned.
     req.once('close', () => {
-      if (!file.stream.readableEnded) abort.abort(new Error('the client went away'));
+      if (!req.complete) abort.abort(new Error('the client went away'));
     });
     readHead(file.stream, HEAD_BYTES).then(
       ({ head, ended }) => {
