@@ -58,7 +58,7 @@ export class MediaFiles {
   }
 
   /** An upload (`videoPath`) as a local file for the tools; UnsafeUploadPathError says why not. */
-  fetchUpload(relative: string, scratch: string, signal: AbortSignal): Promise<string> {
+  async fetchUpload(relative: string, scratch: string, signal: AbortSignal): Promise<string> {
     return this.storage
       .localCopy('uploads', uploadKey(relative), scratch, signal)
       .catch(asUploadPathError(relative));

@@ -12,9 +12,13 @@ export interface AppProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | NodeJS.Signals | null>;
 }
 
-/** Starts `node dist/main.js` as a real separate process and waits until it is listening. */
-export function spawnApp(env: Env, timeoutMs = 30_000): Promise<AppProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+/**
+ * Starts `node dist/main.js` as a real separate process and waits until it is listening;
+ * `via` runs it through another command (`ip netns exec <ns>`: on another "host").
+ */
+export function spawnApp(env: Env, timeoutMs = 30_000, via: string[] = []): Promise<AppProcess> {
+  const [command, ...args] = [...via, process.execPath, path.join(ROOT, 'dist/main.js')];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: env,
     stdio: ['ignore', 'pipe', 'pipe'],
