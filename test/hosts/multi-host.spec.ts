@@ -134,12 +134,12 @@ describe('API and workers on separate hosts, files in S3', () => {
         AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       },
     );
-    redis = new Redis({ host: at, port: PORTS.redis, lazyConnect: true, maxRetriesPerRequest: 1 });
-    await eventually(() => redis.connect().then(() => true), 20_000, 'redis on the bridge');
+    redis = new Redis({ host: at, port: PORTS.redis, password: redisPassword });
+    await eventually(async () => (await redis.ping()) === 'PONG', 20_000, 'redis on the bridge');
 
     const name = uniqueName('hosts');
     const shared = {
-      REDIS_URL: `redis://${at}:${PORTS.redis}`,
+      REDIS_URL: `redis://:${redisPassword}@${at}:${PORTS.redis}`,
       MONGODB_URI: mongoUriFor(name, `mongodb://${at}:${PORTS.mongo}/x`),
       ...s3StorageEnv(name, { endpoint: `http://${at}:${PORTS.s3}`, ...credentials }),
       LOG_LEVEL: 'warn',
