@@ -102,15 +102,11 @@ describe('API and workers on separate hosts, files in S3', () => {
       const child = spawn(command, args, { stdio: 'ignore', env: env ?? process.env });
       servers.push(child);
     };
+    // Across machines Redis wants a password (without one it refuses non-loopback clients).
+    const redisPassword = randomBytes(16).toString('hex');
     start('redis-server', [
-      '--bind',
-      at,
-      '--port',
-      String(PORTS.redis),
-      '--save',
-      '',
-      '--appendonly',
-      'no',
+      ...['--bind', at, '--port', String(PORTS.redis), '--requirepass', redisPassword],
+      ...['--save', '', '--appendonly', 'no'],
     ]);
     const ferretdb = services.ferretdbPath()!;
     const mongoDir = path.join(dir, 'ferretdb');
