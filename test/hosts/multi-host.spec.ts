@@ -21,6 +21,7 @@ const services = require('../../scripts/services.js') as { ferretdbPath(): strin
 const s3Server = require('../../scripts/s3-server.js') as {
   weedPath(): string | undefined;
   weedArgs(options: { ip: string; port: number; dir: string }): string[];
+  s3Answers(endpoint: string): Promise<boolean>;
 };
 
 const PORTS = { redis: 6390, mongo: 27030, s3: 18400, app: 3000 };
@@ -132,6 +133,12 @@ describe('API and workers on separate hosts, files in S3', () => {
     );
     redis = new Redis({ host: at, port: PORTS.redis, password: redisPassword });
     await eventually(async () => (await redis.ping()) === 'PONG', 20_000, 'redis on the bridge');
+
+    await eventually(
+      () => s3Server.s3Answers(`http://${at}:${PORTS.s3}`),
+      60_000,
+      'S3 on the bridge',
+    );
 
     const name = uniqueName('hosts');
     const shared = {
