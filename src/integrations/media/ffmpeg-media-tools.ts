@@ -31,6 +31,12 @@ const AUDIO_INPUT_GUARD = inputGuard(`${VIDEO_DEMUXERS},mp3,wav,flac,aac`);
 /** Even height at most `height` and never above the source's (libx264 needs even sizes). */
 const scaleTo = (height: number) => `scale=-2:'trunc(min(${height},ih)/2)*2'`;
 
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
 /** MediaTools on Debian's ffmpeg / ffprobe. */
 export class FfmpegMediaTools implements MediaTools {
   constructor(
@@ -80,19 +86,25 @@ export class FfmpegMediaTools implements MediaTools {
   }
 
   async thumbnail(file: string, output: string, atSeconds: number, signal: AbortSignal) {
-    await runProcess(
-      this.ffmpeg,
-      ['-v', 'error', '-y', '-ss', atSeconds.toFixed(2), ...INPUT_GUARD, '-i', file].concat([
-        '-frames:v',
-        '1',
-        '-vf',
-        scaleTo(360),
-        '-q:v',
-        '3',
-        output,
-      ]),
-      signal,
-    );
+    const grab = (at: number) =>
+      runProcess(
+        this.ffmpeg,
+        ['-v', 'error', '-y', '-ss', at.toFixed(2), ...INPUT_GUARD, '-i', file].concat([
+          '-frames:v',
+          '1',
+          '-vf',
+          scaleTo(360),
+          '-q:v',
+          '3',
+          output,
+        ]),
+        signal,
+      );
+    await grab(atSeconds);
+    // ffmpeg writes nothing (and exits 0) when no frame follows `at`: a clip of one frame, a
+    // low frame rate. The first frame it is, then.
+    if (atSeconds > 0 && !(await exists(output))) await grab(0);
+    if (!(await exists(output))) throw new UnreadableMediaError('the video has no frame to show');
   }
 
   async transcode(

@@ -237,10 +237,34 @@ export class S3ObjectStorage implements ObjectStorage {
     const status = statusOf(error);
     if (status === 404 && (error as { name?: string }).name !== 'NoSuchBucket')
       return new ObjectNotFoundError(key);
-    const name = (error as { name?: string; code?: string }).name ?? 'Error';
+    // A local file that cannot be read, a bug: not storage's doing, so not "unavailable".
+    if (status === undefined && !fromTheNetwork(error)) return error as Error;
+    const name = (error as { name?: string }).name ?? 'Error';
     const detail = status ? `${name} (${status})` : `${name}: ${(error as Error).message}`;
     return new StorageUnavailableError(detail);
   }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** The SDK's own failure (it carries $metadata) or the connection's, as opposed to a local one. */
+function fromTheNetwork(error: unknown): boolean {
+  const { code, name, $metadata } = error as { code?: string; name?: string; $metadata?: unknown };
+  return (
+    $metadata !== undefined ||
+    NETWORK_CODES.has(code ?? '') ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout'
+  );
 }
 
 function statusOf(error: unknown): number | undefined {
