@@ -130,7 +130,9 @@ export class OwnedServer {
     return server;
   }
 
+  /** Starts the server unless it runs already. */
   async start(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
     const [command, args] = this.argsFor(this.port);
     this.child = spawn(command, args, { stdio: 'ignore', env: this.env });
     await waitForPort(this.port, true);
