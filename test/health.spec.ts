@@ -83,6 +83,7 @@ describe('GET /api/health through outages', () => {
     expect(ready.body.details).toEqual({
       redis: { status: 'up' },
       mongo: { status: 'up' },
+      storage: { status: 'up' },
       workers: { status: 'up' },
     });
     expect(await health(app, '/api/health/live')).toEqual({

@@ -4,6 +4,7 @@ import { Public } from '../auth/auth.decorators';
 import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health';
 import { WorkersHealthIndicator } from './workers.health';
+import { StorageHealthIndicator } from './storage.health';
 
 @Controller('health')
 export class HealthController {
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly redis: RedisHealthIndicator,
     private readonly mongo: MongooseHealthIndicator,
     private readonly workers: WorkersHealthIndicator,
+    private readonly storage: StorageHealthIndicator,
   ) {}
 
   /** The process is up and serving HTTP: no dependency is asked (a liveness probe). */
@@ -23,15 +25,21 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Redis, MongoDB and, in worker roles, every queue's worker: 503 naming what is not ready. */
+  /**
+   * Redis, MongoDB, file storage and, in worker roles, every queue's worker: 503 naming what is
+   * not ready.
+   */
   @Public()
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: Redis and MongoDB answer, and workers run (worker roles)' })
+  @ApiOperation({
+    summary: 'Readiness: Redis, MongoDB and file storage answer, and workers run (worker roles)',
+  })
   @HealthCheck()
   ready() {
     return this.health.check([
       () => this.redis.pingCheck('redis'),
       () => this.mongo.pingCheck('mongo', { timeout: 1500 }),
+      () => this.storage.check('storage'),
       () => this.workers.check('workers'),
     ]);
   }

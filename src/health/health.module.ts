@@ -5,10 +5,17 @@ import { HealthController } from './health.controller';
 import { QueuesModule } from '../queues';
 import { RedisHealthIndicator } from './redis.health';
 import { WorkersHealthIndicator } from './workers.health';
+import { StorageHealthIndicator } from './storage.health';
+import { StorageModule } from '../integrations/storage/storage.module';
 
 @Module({
-  imports: [RedisModule, QueuesModule, TerminusModule.forRoot({ errorLogStyle: 'json' })],
+  imports: [
+    RedisModule,
+    QueuesModule,
+    StorageModule,
+    TerminusModule.forRoot({ errorLogStyle: 'json' }),
+  ],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator, WorkersHealthIndicator],
+  providers: [RedisHealthIndicator, WorkersHealthIndicator, StorageHealthIndicator],
 })
 export class HealthModule {}

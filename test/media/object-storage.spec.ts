@@ -13,7 +13,7 @@ import { contentOfJob, fetchContent, pipelineEnded } from '../support/content-ap
 import { makeTinyClip } from '../support/media-fixtures';
 import { OwnedServer } from '../support/servers';
 import { s3StorageEnv, STORAGE_KINDS, storageEnv, storedKeys } from '../support/storage';
-import { dropTestData, startTestApp, TestApp } from '../support/test-app';
+import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 
 const MiB = 1024 * 1024;
@@ -254,12 +254,19 @@ describe('S3 storage unreachable', () => {
     expect(refused.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
     expect(refused.body.message).toMatch(/^file storage is unavailable/);
     await api.call('get', `/content/${contentId}/files/thumbnail.jpg`, alice.token).expect(503);
+    const ready = await api.call('get', '/health/ready').expect(503);
+    expect(ready.body.error.storage.status).toBe('down');
     const jobs = (
       await api.call('get', '/jobs/user?queue=video-processing', alice.token).expect(200)
     ).body.items as unknown[];
     expect(jobs).toHaveLength(1);
 
     await server.start();
+    await eventually(
+      async () => (await api.call('get', '/health/ready')).status === 200,
+      30_000,
+      'storage ready again',
+    );
     await upload().expect(202);
     const file = await api
       .call('get', `/content/${contentId}/files/thumbnail.jpg`, alice.token)
