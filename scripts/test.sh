@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite from a fresh clone: packages, tools, services, lint, type-check, jest.
+# The whole test suite from a fresh clone: packages, tools, services (Redis, the MongoDB-wire
+# server, an S3 server), lint, type-check, jest.
 # Services this run had to start are stopped again at the end; ones already running are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,8 @@ node scripts/services.js ensure-tool chromium chromium
 node scripts/services.js ensure-tool ffmpeg ffmpeg
 node scripts/services.js ensure-tool pocketsphinx_continuous pocketsphinx pocketsphinx-en-us
 node scripts/services.js ensure-tool espeak-ng espeak-ng
+# The multi-host test puts API and workers in network namespaces of their own (`ip netns`).
+node scripts/services.js ensure-tool ip iproute2
 started="$(mktemp)"
 trap 'bash scripts/services.sh down --only "$started"; rm -f "$started"' EXIT
 bash scripts/services.sh up --s3 --record "$started"
