@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
   // Printed whatever LOG_LEVEL says: this is the line that tells people (and scripts) where we are.
   process.stdout.write(
-    `click-api (${config.role}) listening on ${url}/api — Redis ${config.redis.display}, MongoDB ${config.mongo.display}\n`,
+    `click-api (${config.role}) listening on ${url}/api — Redis ${config.redis.display}, MongoDB ${config.mongo.display}, files ${config.storage.kind === 's3' ? config.storage.display : 'in local folders'}\n`,
   );
 }
 
