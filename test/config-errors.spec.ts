@@ -36,6 +36,16 @@ describe('start-up with a bad environment', () => {
       /^click-api: invalid configuration: CRON_TZ must be an IANA time zone .*\(got "Mars\/Olympus"\)$/,
     ],
     [
+      'STORAGE_URL',
+      { STORAGE_URL: 'minio://media' },
+      /^click-api: invalid configuration: STORAGE_URL must be s3:\/\/<bucket>\/<optional prefix> \(got "minio:\/\/media"\)$/,
+    ],
+    [
+      'S3_SECRET_ACCESS_KEY',
+      { STORAGE_URL: 's3://media/click', S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' },
+      /^click-api: invalid configuration: S3_SECRET_ACCESS_KEY must be set together with the other/,
+    ],
+    [
       'CRON_CLEANUP',
       { CRON_CLEANUP: 'at two' },
       /^click-api: invalid configuration: CRON_CLEANUP must be a cron expression/,
