@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { AppProcess, spawnApp } from '../support/app-process';
 import type { ContentView } from '../support/content-api';
-import { ffprobe, makeTinyClip } from '../support/media-fixtures';
+import { ffprobe, makeLongClip, makeSpokenClip, makeTinyClip } from '../support/media-fixtures';
 import { NetHosts } from '../support/net-hosts';
 import { s3StorageEnv } from '../support/storage';
 import { mongoUriFor, testEnv, uniqueName } from '../support/test-env';
@@ -27,27 +27,6 @@ const s3Server = require('../../scripts/s3-server.js') as {
 const PORTS = { redis: 6390, mongo: 27030, s3: 18400, app: 3000 };
 const SENTENCE = 'hello world this is a test of the speech recognition system';
 const WORKERS = ['worker-a', 'worker-b'] as const;
-
-/** A video long enough that its transcode is still running when a link is cut, with speech. */
-async function makeLongSpokenClip(dir: string, seconds: number): Promise<string> {
-  const speech = path.join(dir, 'speech.wav');
-  await run('espeak-ng', ['-w', speech, SENTENCE]);
-  const clip = path.join(dir, 'long-spoken.mp4');
-  await run('ffmpeg', [
-    ...[
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc=size=640x480:rate=25:duration=${seconds}`,
-    ],
-    ...['-i', speech, '-af', 'apad', '-shortest'],
-    ...['-c:v', 'mpeg4', '-q:v', '5', '-c:a', 'aac', clip],
-  ]);
-  return clip;
-}
 
 /**
  * The product on three machines: the API on one, a worker on each of two others, each in its own
@@ -187,13 +166,7 @@ describe('API and workers on separate hosts, files in S3', () => {
   });
 
   it('runs an upload through the whole pipeline on the worker hosts; the rendition downloads from the API host', async () => {
-    const speech = path.join(dir, 'speech.wav');
-    await run('espeak-ng', ['-w', speech, SENTENCE]);
-    const clip = path.join(dir, 'spoken.mp4');
-    await run('ffmpeg', [
-      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=4'],
-      ...['-i', speech, '-shortest', '-c:v', 'mpeg4', '-c:a', 'aac', clip],
-    ]);
+    const clip = await makeSpokenClip(dir, SENTENCE);
     const { contentId } = await upload(clip);
     const done = await ended(contentId, 120_000);
     expect(done.status).toBe('ready');
@@ -219,7 +192,10 @@ describe('API and workers on separate hosts, files in S3', () => {
   }, 180_000);
 
   it('a worker host cut off mid-video: the other host runs it to the end, nothing lost or doubled; the cut-off host rejoins', async () => {
-    const clip = await makeLongSpokenClip(dir, 40);
+    const speech = path.join(dir, 'speech.wav');
+    await run('espeak-ng', ['-v', 'en-us+klatt', '-w', speech, SENTENCE]);
+    // Long enough that its transcode still runs when the link is cut.
+    const clip = await makeLongClip(dir, 40, speech);
     const { jobId, contentId } = await upload(clip);
     const runningOn = await eventually(
       () => WORKERS.find((w) => net.programs(w).includes('ffmpeg')),

@@ -19,21 +19,20 @@ export async function makeSpokenClip(dir: string, sentence: string): Promise<str
   return clip;
 }
 
-/** A long, cheap-to-make clip (MPEG-4 part 2, low quality) whose H.264 transcode takes a while. */
-export async function makeLongClip(dir: string, seconds: number): Promise<string> {
-  const clip = path.join(dir, 'long.mp4');
+/**
+ * A long, cheap-to-make clip (MPEG-4 part 2) whose H.264 transcode takes a while: a tone for
+ * sound, or `speech` (a WAV, padded with silence to the clip's length).
+ */
+export async function makeLongClip(dir: string, seconds: number, speech?: string): Promise<string> {
+  const clip = path.join(dir, speech ? 'long-spoken.mp4' : 'long.mp4');
+  const sound = speech
+    ? ['-i', speech, '-af', 'apad', '-shortest']
+    : ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`];
   await run('ffmpeg', [
-    ...[
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc=size=640x480:rate=25:duration=${seconds}`,
-    ],
-    ...['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`],
-    ...['-c:v', 'mpeg4', '-q:v', '31', '-c:a', 'aac', clip],
+    ...['-v', 'error', '-y', '-f', 'lavfi'],
+    ...['-i', `testsrc=size=640x480:rate=25:duration=${seconds}`],
+    ...sound,
+    ...['-c:v', 'mpeg4', '-q:v', speech ? '5' : '31', '-c:a', 'aac', clip],
   ]);
   return clip;
 }
