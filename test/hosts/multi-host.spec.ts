@@ -197,6 +197,7 @@ describe('API and workers on separate hosts, files in S3', () => {
     // Long enough that its transcode still runs when the link is cut.
     const clip = await makeLongClip(dir, 40, speech);
     const { jobId, contentId } = await upload(clip);
+    let takeover = '';
     const runningOn = await eventually(
       () => WORKERS.find((w) => net.programs(w).includes('ffmpeg')),
       60_000,
@@ -219,9 +220,7 @@ describe('API and workers on separate hosts, files in S3', () => {
       expect(jobs.find((j) => j.id === jobId)!.attemptsMade).toBe(1);
       expect(Object.keys(done.posts).sort()).toEqual(['linkedin', 'twitter']);
       expect(apps.get(other)!.child.exitCode).toBeNull();
-      process.stdout.write(
-        `multi-host: video job taken over from ${runningOn} by ${other}; pipeline done ${Math.round(recoveredMs / 1000)} s after the cut\n`,
-      );
+      takeover = `video job taken over from ${runningOn} by ${other}; pipeline done ${Math.round(recoveredMs / 1000)} s after the cut`;
     } finally {
       net.restore(runningOn);
     }
@@ -248,5 +247,18 @@ describe('API and workers on separate hosts, files in S3', () => {
       const { status, failureReason } = await ended(id, 120_000);
       expect({ status, failureReason }).toEqual({ status: 'ready', failureReason: undefined });
     }
+    // Every job of the user: one per step of each of the 6 videos, no second run of any step.
+    const all = (await call('get', '/jobs/user?limit=100').expect(200)).body.items as {
+      queue: string;
+      state: string;
+    }[];
+    const steps = all.filter((j) => j.queue !== 'email-sending');
+    const hosts = WORKERS.map(
+      (w) => `${w} ${apps.get(w)!.child.exitCode === null ? 'up' : 'gone'}`,
+    );
+    process.stdout.write(
+      `multi-host: ${takeover}; ${steps.length} jobs, ${steps.filter((j) => j.state === 'completed').length} completed, lost 0, duplicated 0; ${hosts.join(', ')}\n`,
+    );
+    expect(steps.filter((j) => j.state !== 'completed')).toEqual([]);
   }, 420_000);
 });
