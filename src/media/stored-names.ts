@@ -1,7 +1,16 @@
-/** An upload as the API names it: `<content id><video extension>` (the content has that id). */
-const UPLOAD_NAME = /^([0-9a-f]{24})\.[a-z0-9]{1,5}$/;
+/**
+ * An upload as the API names it: `<content id>/upload<video extension>` (the content has that
+ * id). Uploads from before object storage (`<24 random hex>.<ext>`, at the top) and operators'
+ * imports have other shapes, and are never taken for an orphan.
+ */
+const UPLOAD_NAME = /^([0-9a-f]{24})\/upload\.[a-z0-9]{1,5}$/;
 /** A produced file: `<content id>/<name>`. */
 const MEDIA_NAME = /^([0-9a-f]{24})\//;
+
+/** The key an upload for content `contentId` is stored under. */
+export function uploadName(contentId: string, extension: string): string {
+  return `${contentId}/upload${extension}`;
+}
 
 /** The id of the content an upload belongs to, when the API named it (not an operator's import). */
 export function contentIdOfUpload(key: string): string | undefined {

@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import type { StorageEngine } from 'multer';
 import type { ObjectStorage } from '../integrations/storage/object-storage';
+import { uploadName } from '../media/stored-names';
 import { HEAD_BYTES, judgeUpload } from './video-signature';
 
 type StoredFile = Express.Multer.File;
@@ -12,7 +13,7 @@ type Done = (error?: unknown, info?: Partial<StoredFile>) => void;
 /**
  * Multer storage streaming each upload into the file storage, behind a look at its first bytes:
  * a file that is no video is refused (400, saying why) before anything is stored, and one that
- * is gets a name of our own (the content's id and a video extension: nothing of the client's
+ * is gets a name of our own (`<content id>/upload<video extension>`: nothing of the client's
  * name reaches storage). Nothing is buffered whole: the bytes flow from the request into
  * storage, which makes the object visible only once complete. A part cut off by the size limit
  * or a client that goes away aborts the write, so nothing of it is left.
@@ -35,7 +36,7 @@ export class VideoUploadStorage implements StorageEngine {
           file.stream.resume();
           return done(new BadRequestException([verdict.refusal]));
         }
-        const name = `${new Types.ObjectId().toHexString()}${verdict.extension}`;
+        const name = uploadName(new Types.ObjectId().toHexString(), verdict.extension);
         // The bytes read go first, then the rest of the part as it arrives.
         const rest = new PassThrough();
         rest.write(head);

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -145,6 +147,39 @@ describe.each(STORAGE_KINDS)('stored files on %s storage', (kind) => {
     expect(await storedKeys(app, 'uploads')).toEqual(before);
   }, 60_000);
 
+  it('leaves nothing of an upload whose client goes away halfway', async () => {
+    const before = await storedKeys(app, 'uploads');
+    const { port } = (app.app.getHttpServer() as Server).address() as AddressInfo;
+    const boundary = `----click${randomBytes(6).toString('hex')}`;
+    const request = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/videos',
+      headers: {
+        authorization: `Bearer ${alice.token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(10 * MiB),
+      },
+    });
+    request.on('error', () => undefined);
+    request.write(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.mp4"\r\n` +
+        'Content-Type: video/mp4\r\n\r\n',
+    );
+    // More than one S3 part (5 MiB): a multipart upload is under way when the client leaves.
+    request.write(Buffer.concat([await readFile(clip), randomBytes(7 * MiB)]));
+    await new Promise((r) => setTimeout(r, 1500));
+    request.destroy();
+    await eventually(
+      async () => JSON.stringify(await storedKeys(app, 'uploads')) === JSON.stringify(before),
+      15_000,
+      'nothing stored of the abandoned upload',
+    );
+    const videos = await api.call('get', '/jobs/user?queue=video-processing', alice.token);
+    expect(videos.body.items).toHaveLength(2);
+  }, 60_000);
+
   it("exports the files stored for a user's contents; erase removes them all, and no one else's", async () => {
     const bobs = await uploadClip(bob);
     expect((await pipelineEnded(api, bob, bobs)).status).toBe('ready');
@@ -163,7 +198,7 @@ describe.each(STORAGE_KINDS)('stored files on %s storage', (kind) => {
     expect(ready.files.map((f) => [f.kind, f.name]).sort()).toEqual([
       ['produced', expect.stringMatching(/^rendition-\d+p\.mp4$/)],
       ['produced', 'thumbnail.jpg'],
-      ['upload', expect.stringMatching(/^[0-9a-f]{24}\.mp4$/)],
+      ['upload', 'upload.mp4'],
     ]);
     for (const file of ready.files) {
       expect(file.size).toBeGreaterThan(0);
@@ -183,9 +218,12 @@ describe.each(STORAGE_KINDS)('stored files on %s storage', (kind) => {
     const orphan = new Types.ObjectId().toHexString();
     const put = (area: 'uploads' | 'media', key: string) =>
       storage.write(area, key, Readable.from([Buffer.from('x')]));
-    await put('uploads', `${orphan}.mp4`);
+    await put('uploads', `${orphan}/upload.mp4`);
     await put('media', `${orphan}/thumbnail.jpg`);
     await put('uploads', 'imports/operator-file.mp4');
+    // Named as uploads were before object storage (random hex): never taken for an orphan.
+    const older = `${randomBytes(12).toString('hex')}.mp4`;
+    await put('uploads', older);
 
     const swept = await app.get(StorageSweep).run();
     expect(swept.uploads.removed + swept.media.removed).toBe(2);
