@@ -229,7 +229,7 @@ describe.each(STORAGE_KINDS)('stored files on %s storage', (kind) => {
     expect(swept.uploads.removed + swept.media.removed).toBe(2);
     expect(
       [...(await storedKeys(app, 'uploads')), ...(await storedKeys(app, 'media'))].sort(),
-    ).toEqual([...kept, 'imports/operator-file.mp4'].sort());
+    ).toEqual([...kept, 'imports/operator-file.mp4', older].sort());
   });
 });
 
