@@ -214,14 +214,14 @@ describe('submission endpoints', () => {
         mimeType: 'application/octet-stream',
         size: statSync(mp4).size,
       });
-      expect(upload.file).toMatch(/^[0-9a-f]{24}\.mp4$/);
+      expect(upload.file).toMatch(/^[0-9a-f]{24}\/upload\.mp4$/);
       expect(readFileSync(path.join(uploads, upload.file)).equals(readFileSync(mp4))).toBe(true);
       // No extension at all: the content (an EBML header) says Matroska, and names the stored file.
       const unnamed = await api
         .call('post', '/videos', alice.token)
         .attach('file', mkv, { filename: 'recording', contentType: 'application/octet-stream' });
       expect(unnamed.status).toBe(202);
-      expect((await stored(unnamed.body.jobId)).file).toMatch(/^[0-9a-f]{24}\.mkv$/);
+      expect((await stored(unnamed.body.jobId)).file).toMatch(/^[0-9a-f]{24}\/upload\.mkv$/);
 
       const before = (await readdir(uploads)).sort();
       const refused = async (body: Buffer | string, filename: string, contentType: string) => {

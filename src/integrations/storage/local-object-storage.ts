@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -27,8 +27,11 @@ export const PARTIAL_MARK = '.partial-';
 export class LocalObjectStorage implements ObjectStorage {
   readonly description: string;
 
-  constructor(private readonly roots: Record<StorageArea, string>) {
-    this.description = `local folders ${roots.uploads} and ${roots.media}`;
+  private readonly roots: Record<StorageArea, string>;
+
+  constructor(roots: Record<StorageArea, string>) {
+    this.roots = { uploads: path.resolve(roots.uploads), media: path.resolve(roots.media) };
+    this.description = `local folders ${this.roots.uploads} and ${this.roots.media}`;
   }
 
   async write(area: StorageArea, key: string, body: Readable, signal?: AbortSignal) {
@@ -42,6 +45,7 @@ export class LocalObjectStorage implements ObjectStorage {
       return out.bytesWritten;
     } catch (error) {
       await rm(partial, { force: true });
+      await this.pruneFolder(area, partial);
       throw error;
     }
   }
@@ -92,7 +96,24 @@ export class LocalObjectStorage implements ObjectStorage {
   }
 
   async remove(area: StorageArea, key: string): Promise<void> {
-    await rm(this.pathOf(area, key), { force: true });
+    const file = this.pathOf(area, key);
+    await rm(file, { force: true });
+    await this.pruneFolder(area, file);
+  }
+
+  /** Removes the folder `file` was in, and its parents, while they are empty (a bucket has none). */
+  private async pruneFolder(area: StorageArea, file: string): Promise<void> {
+    for (let dir = path.dirname(file); dir !== this.roots[area]; dir = path.dirname(dir)) {
+      if (!dir.startsWith(this.roots[area] + path.sep)) return;
+      // ENOTEMPTY (another file is there) or ENOENT: nothing more to prune.
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
+    }
   }
 
   async removeFolder(area: StorageArea, folder: string): Promise<number> {
