@@ -13,7 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3StorageConfig } from '../../config/storage-config';
 import {
@@ -51,17 +51,24 @@ export class S3ObjectStorage implements ObjectStorage {
       maxAttempts: 3,
       // Unreachable storage is told in seconds (a 503), not after the OS's connect timeout.
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
-      // Checksums only where S3 requires one: many S3-compatible servers refuse the SDK's
-      // default aws-chunked CRC32 uploads.
+      // Checksums only where S3 requires one: some S3-compatible servers were reported to refuse
+      // the SDK's default aws-chunked CRC32 uploads (SeaweedFS takes both).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
 
   async write(area: StorageArea, key: string, body: Readable, signal?: AbortSignal) {
+    // Counted on the way through (a listener on `body` itself would start it flowing early).
     let size = 0;
-    body.on('data', (chunk: Buffer) => (size += chunk.length));
-    await this.upload(area, key, body, signal);
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    pipeline(body, counted).catch(() => undefined);
+    await this.upload(area, key, counted, signal);
     return size;
   }
 
