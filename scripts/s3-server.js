@@ -145,4 +145,39 @@ function s3Answers(endpoint) {
   });
 }
 
-module.exports = { devCredentials, ensureWeed, s3Answers, startWeed, weedArgs, weedPath };
+/**
+ * True once the server answers a signed request (ListBuckets): the S3 port opens a moment before
+ * the servers behind it are ready. Needs the AWS SDK from node_modules (after `npm ci`).
+ */
+async function s3Ready(endpoint, credentials) {
+  if (!(await s3Answers(endpoint))) return false;
+  // The SDK's notice about future Node versions is for the app's operators, not this probe.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const root = path.resolve(__dirname, '..');
+  const sdk = require(require.resolve('@aws-sdk/client-s3', { paths: [root] }));
+  const client = new sdk.S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials,
+    maxAttempts: 1,
+  });
+  try {
+    await client.send(new sdk.ListBucketsCommand({}));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+module.exports = {
+  devCredentials,
+  ensureWeed,
+  s3Answers,
+  s3Ready,
+  startWeed,
+  weedArgs,
+  weedPath,
+};

@@ -383,6 +383,10 @@ async function s3Up(started) {
   fs.mkdirSync(DATA, { recursive: true });
   fs.writeFileSync(S3_DEV_FILE, JSON.stringify({ endpoint, ...credentials }), { mode: 0o600 });
   if (answering) {
+    if (!(await s3.s3Ready(endpoint, credentials)))
+      fail(
+        `the S3 server at ${endpoint} refuses this machine's dev credentials (${credentialsFile})`,
+      );
     log(`s3: using the one answering at ${endpoint}`);
     return;
   }
@@ -399,7 +403,7 @@ async function s3Up(started) {
   });
   fs.writeFileSync(pidFile, String(pid));
   log(`s3: started SeaweedFS (pid ${pid}, log ${path.relative(ROOT, dir)}/weed.log)`);
-  await waitFor(`s3 at ${endpoint}`, () => s3.s3Answers(endpoint), 60_000);
+  await waitFor(`s3 at ${endpoint}`, () => s3.s3Ready(endpoint, credentials), 60_000);
   started.push({ name: 's3', pidFile });
   log(`s3: answering at ${endpoint}`);
 }

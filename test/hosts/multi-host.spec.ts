@@ -21,7 +21,7 @@ const services = require('../../scripts/services.js') as { ferretdbPath(): strin
 const s3Server = require('../../scripts/s3-server.js') as {
   weedPath(): string | undefined;
   weedArgs(options: { ip: string; port: number; dir: string }): string[];
-  s3Answers(endpoint: string): Promise<boolean>;
+  s3Ready(endpoint: string, credentials: object): Promise<boolean>;
 };
 
 const PORTS = { redis: 6390, mongo: 27030, s3: 18400, app: 3000 };
@@ -114,7 +114,7 @@ describe('API and workers on separate hosts, files in S3', () => {
     await eventually(async () => (await redis.ping()) === 'PONG', 20_000, 'redis on the bridge');
 
     await eventually(
-      () => s3Server.s3Answers(`http://${at}:${PORTS.s3}`),
+      () => s3Server.s3Ready(`http://${at}:${PORTS.s3}`, credentials),
       60_000,
       'S3 on the bridge',
     );

@@ -42,6 +42,7 @@ const services = require('../../scripts/services.js') as { ferretdbPath(): strin
 const s3Server = require('../../scripts/s3-server.js') as {
   weedPath(): string | undefined;
   weedArgs(options: { ip: string; port: number; dir: string }): string[];
+  s3Ready(endpoint: string, credentials: object): Promise<boolean>;
 };
 
 /** A port whose next four and each + 10000 are free too (weed mini's layout, see s3-server.js). */
@@ -71,6 +72,7 @@ export class OwnedServer {
     private readonly argsFor: (port: number) => [string, string[]],
     private readonly cleanup: () => void,
     private readonly env?: NodeJS.ProcessEnv,
+    private readonly ready?: () => Promise<boolean>,
   ) {}
 
   /** SeaweedFS's S3 server (the build scripts/services.js made), with these credentials. */
@@ -78,8 +80,9 @@ export class OwnedServer {
     const binary = s3Server.weedPath();
     if (!binary) throw new Error('no Go toolchain: cannot find the SeaweedFS build');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'click-s3-'));
+    const port = await weedPorts();
     const server = new OwnedServer(
-      await weedPorts(),
+      port,
       (p) => [binary, s3Server.weedArgs({ ip: '127.0.0.1', port: p, dir })],
       () => rmSync(dir, { recursive: true, force: true }),
       {
@@ -87,6 +90,8 @@ export class OwnedServer {
         AWS_ACCESS_KEY_ID: credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       },
+      // Its S3 port opens a moment before it answers signed requests.
+      () => s3Server.s3Ready(`http://127.0.0.1:${port}`, credentials),
     );
     await server.start();
     return server;
@@ -136,6 +141,10 @@ export class OwnedServer {
     const [command, args] = this.argsFor(this.port);
     this.child = spawn(command, args, { stdio: 'ignore', env: this.env });
     await waitForPort(this.port, true);
+    for (let tries = 0; this.ready && !(await this.ready()); tries++) {
+      if (tries > 150) throw new Error(`the server on port ${this.port} did not become ready`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   async stop(): Promise<void> {
