@@ -10,6 +10,31 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 
+/**
+ * The parts of the suite that exercise Redis, run a second time against a 6-node Redis Cluster
+ * (project `cluster`): the kernel, cancel, fair share, breakers, failure groups, indexes and
+ * listings, events to sockets, crons once, Idempotency-Key, erase.
+ */
+const ON_CLUSTER = [
+  'queues/kernel',
+  'queues/cancel',
+  'queues/fair-share',
+  'queues/circuit-breaker',
+  'queues/failure-groups',
+  'queues/job-index',
+  'queues/eta',
+  'api/jobs-api',
+  'api/job-search',
+  'api/idempotency',
+  'api/user-erase',
+  'realtime/job-events',
+  'realtime/job-eta',
+  'scheduler/cron-exactly-once',
+  'scheduler/maintenance',
+  'admin/bull-board',
+  'cluster/cluster-layout',
+].map((name) => `<rootDir>/test/${name}.spec.ts`);
+
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60_000,
@@ -28,7 +53,18 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.spec.ts'],
-      testPathIgnorePatterns: ['<rootDir>/test/unit/', '<rootDir>/test/architecture/'],
+      testPathIgnorePatterns: [
+        '<rootDir>/test/unit/',
+        '<rootDir>/test/architecture/',
+        '<rootDir>/test/cluster/',
+      ],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...shared,
+      displayName: 'cluster',
+      testMatch: ON_CLUSTER,
+      setupFiles: ['<rootDir>/test/support/on-cluster.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],

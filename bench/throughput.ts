@@ -48,7 +48,7 @@ import { applyQueueOverride, queueEnvKey } from '../src/config/queue-config';
 import { CONTENT_GENERATION_QUEUE } from '../src/queues/content-generation/content-generation.queue';
 import { MongoModule } from '../src/infra/mongo/mongo.module';
 import { REDIS_CLIENT, RedisModule } from '../src/infra/redis/redis.module';
-import { forBullMQ, patientRedisOptions } from '../src/infra/redis/redis-options';
+import { bullConnection } from '../src/infra/redis/redis-client';
 import { JOB_PRIORITY } from '../src/queues/contracts/job-priority';
 import { JobKernel } from '../src/queues/kernel/job-kernel.service';
 import { buildJobOptions, newJobId } from '../src/queues/kernel/job-options';
@@ -181,7 +181,11 @@ async function plainRound(
     config.jobs.queueOverrides[queueEnvKey(QUEUE)],
   );
   const rateLimit = spec.rateLimit;
-  const connection = forBullMQ(patientRedisOptions(config.redis));
+  const connection = bullConnection(
+    config.redis,
+    { name: 'bench:raw', patience: 'patient' },
+    () => {},
+  );
   const queue = new Queue(QUEUE, { connection, prefix });
   for (let i = 0; i < N; i += 1000) {
     const count = Math.min(1000, N - i);

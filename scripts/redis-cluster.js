@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A Redis Cluster of 6 nodes (3 masters + 3 replicas) on loopback ports, from Debian's
-// redis-server and redis-cli, without Docker — groundwork for the cluster work (issue 23): nothing
-// in the app or the test suite uses it yet.
+// redis-server and redis-cli, without Docker: the `cluster` jest project runs on one (7100, started
+// by scripts/test.sh), the failover test starts and kills one of its own (7400).
 //
 //   node scripts/redis-cluster.js up [BASE_PORT]     nodes on BASE_PORT..BASE_PORT+5 (7100), cluster
 //                                                   buses on each + 10000; waits for cluster_state:ok

@@ -16,8 +16,20 @@ node scripts/services.js ensure-tool espeak-ng espeak-ng
 # The multi-host test puts API and workers in network namespaces of their own (`ip netns`).
 node scripts/services.js ensure-tool ip iproute2
 started="$(mktemp)"
-trap 'bash scripts/services.sh down --only "$started"; rm -f "$started"' EXIT
+# The `cluster` jest project runs against a 6-node Redis Cluster on 7100..7105, started here when
+# absent (and stopped again); the failover test starts and kills clusters and sentinels of its own.
+cluster_started=0
+stop_all() {
+  bash scripts/services.sh down --only "$started"
+  rm -f "$started"
+  if [ "$cluster_started" = 1 ]; then node scripts/redis-cluster.js down 7100; fi
+}
+trap stop_all EXIT
 bash scripts/services.sh up --s3 --record "$started"
+if [ "$(node scripts/redis-cluster.js status 7100)" != ok ]; then
+  node scripts/redis-cluster.js up 7100
+  cluster_started=1
+fi
 npm run --silent lint
 npm run --silent typecheck
 npx jest --ci "$@"

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 
@@ -27,10 +27,10 @@ export class FailedSignInLimiter {
   private readonly prefix: string;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.prefix = `${config.get('redisPrefix', { infer: true })}:admin-board:failed-sign-ins`;
+    this.prefix = `${config.get('redisKeys', { infer: true }).base}:admin-board:failed-sign-ins`;
   }
 
   /** Counts an attempt; seconds this address must wait when it is over the limit, else 0. */

@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import { isValidObjectId, Model, Types } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { withRedisLock } from '../infra/redis/redis-lock';
@@ -30,11 +30,11 @@ export class UsersService {
   constructor(
     @InjectModel(User.name) private readonly model: Model<User>,
     @InjectModel(UserEmail.name) private readonly emails: Model<UserEmail>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
     private readonly admins: AdminRoster,
   ) {
-    this.lockPrefix = `${config.get('redisPrefix', { infer: true })}:lock:user-email:`;
+    this.lockPrefix = `${config.get('redisKeys', { infer: true }).base}:lock:user-email:`;
   }
 
   /** The address is claimed first, then the user written under the id the claim names. */

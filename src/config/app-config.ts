@@ -12,6 +12,7 @@ import {
 import { MediaConfig, readMediaConfig } from './media-config';
 import { JobsConfig, readJobsConfig } from './queue-config';
 import { readRedisConfig, RedisConfig } from './redis-config';
+import { RedisKeys, redisKeys } from './redis-keys';
 import { readSchedulerConfig, SchedulerConfig } from './scheduler-config';
 import { readStorageConfig, StorageConfig } from './storage-config';
 
@@ -34,6 +35,8 @@ export interface AppConfig {
   jwt: { secret: string; expiresIn: string };
   /** Prefix of every Redis key and channel this app uses, so deployments and tests can share a Redis. */
   redisPrefix: string;
+  /** The key layout (hash-tagged on a Redis Cluster): product keys' base, BullMQ's prefixes. */
+  redisKeys: RedisKeys;
   shutdownTimeoutMs: number;
   logLevel: LogLevelName;
   /** json: one JSON object per line (production, log shippers); pretty: for a terminal. */
@@ -83,13 +86,21 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
     'development',
   );
   const api = readApiConfig(env, dataDir);
+  const redis = readRedisConfig(env);
+  // BullMQ builds keys as prefix:queue:id; a colon or space inside the prefix would break that.
+  const redisPrefix = env.matching(
+    'REDIS_PREFIX',
+    'click',
+    /^[A-Za-z0-9_.-]{1,64}$/,
+    'letters, digits, _ . - (1 to 64)',
+  );
   const media = readMediaConfig(env, dataDir);
   return {
     nodeEnv,
     host: env.string('HOST', '127.0.0.1'),
     port: env.int('PORT', 3000, 0, 65535),
     role: env.oneOf('APP_ROLE', APP_ROLES, 'all'),
-    redis: readRedisConfig(env),
+    redis,
     mongo: { uri: mongo.href, display: redactUrl(mongo.href) },
     jwt: {
       secret: env.secret('JWT_SECRET', 32),
@@ -100,13 +111,8 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
         'a duration such as 900s, 15m, 1h or 7d',
       ),
     },
-    // BullMQ builds keys as prefix:queue:id; a colon or space inside the prefix would break that.
-    redisPrefix: env.matching(
-      'REDIS_PREFIX',
-      'click',
-      /^[A-Za-z0-9_.-]{1,64}$/,
-      'letters, digits, _ . - (1 to 64)',
-    ),
+    redisPrefix,
+    redisKeys: redisKeys(redisPrefix, redis.topology === 'cluster'),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     logFormat: env.oneOf('LOG_FORMAT', LOG_FORMATS, nodeEnv === 'development' ? 'pretty' : 'json'),

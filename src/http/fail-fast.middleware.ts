@@ -1,7 +1,7 @@
 import { Inject, Injectable, NestMiddleware, ServiceUnavailableException } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { NextFunction, Request, Response } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import { ConnectionStates, type Connection } from 'mongoose';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 
@@ -14,7 +14,7 @@ import { REDIS_CLIENT } from '../infra/redis/redis.module';
 @Injectable()
 export class FailFastMiddleware implements NestMiddleware {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @InjectConnection() private readonly mongo: Connection,
   ) {}
 

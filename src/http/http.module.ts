@@ -3,7 +3,7 @@ import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/c
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { ApiExceptionFilter } from './api-exception.filter';
@@ -23,11 +23,11 @@ import { UserThrottlerGuard } from './user-throttler.guard';
     ThrottlerModule.forRootAsync({
       imports: [RedisModule],
       inject: [ConfigService, REDIS_CLIENT],
-      useFactory: (config: ConfigService<AppConfig, true>, redis: Redis) => {
+      useFactory: (config: ConfigService<AppConfig, true>, redis: RedisClient) => {
         const { limit, ttlMs } = config.get('api', { infer: true }).throttle;
         return {
           throttlers: [{ ttl: ttlMs, limit }],
-          storage: new RedisThrottlerStorage(redis, config.get('redisPrefix', { infer: true })),
+          storage: new RedisThrottlerStorage(redis, config.get('redisKeys', { infer: true }).base),
         };
       },
     }),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectConnection } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
@@ -44,10 +44,10 @@ export class MailLedger {
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.markPrefix = `${config.get('redisPrefix', { infer: true })}:mail-sent:`;
+    this.markPrefix = `${config.get('redisKeys', { infer: true }).base}:mail-sent:`;
   }
 
   async find(jobId: string): Promise<MailLedgerEntry | null> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { AppConfig } from '../config/app-config';
 import type { StorageSweepConfig } from '../config/storage-config';
 import { ContentService } from '../content/content.service';
@@ -33,12 +33,12 @@ export class StorageSweep {
 
   constructor(
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly contents: ContentService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.sweep = config.get('storage', { infer: true }).sweep;
-    this.cursorKey = `${config.get('redisPrefix', { infer: true })}:storage-sweep`;
+    this.cursorKey = `${config.get('redisKeys', { infer: true }).base}:storage-sweep`;
   }
 
   /** One run: what it looked at and removed, per area. */

@@ -47,6 +47,7 @@ export { StartEstimates } from './kernel/start-estimates';
 export type { JobPlace } from './kernel/start-estimates';
 export type { StartEstimate } from './kernel/start-estimate';
 export { WorkerBootstrap } from './kernel/worker-bootstrap.service';
+export { registerKernelQueue } from './kernel/register-kernel-queue';
 export { JobIndex } from './records/job-index';
 export { ErasedOwners, ERASED_USER, digestOf } from './records/erased-owners';
 export { OwnerJobs } from './kernel/owner-jobs';

@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
+import { createRedisClient, type RedisClient } from '../infra/redis/redis-client';
 import type { AppConfig } from '../config/app-config';
 import { watchConnection } from '../infra/redis/connection-watch';
-import { patientRedisOptions } from '../infra/redis/redis-options';
 import { JobEvent, jobEventsStream } from '../queues';
 
 const BLOCK_MS = 5000;
@@ -21,28 +20,28 @@ const RETRY_MS = 500;
 @Injectable()
 export class JobEventsSubscriber implements OnApplicationShutdown {
   private readonly logger = new Logger('JobEventsSubscriber');
-  private reader?: Redis;
+  private reader?: RedisClient;
   private closed = false;
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {}
 
   listen(handler: (event: JobEvent) => void): void {
-    const reader = new Redis({
-      ...patientRedisOptions(this.config.get('redis', { infer: true })),
-      connectionName: 'click-api:job-events',
+    const reader = createRedisClient(this.config.get('redis', { infer: true }), {
+      name: 'click-api:job-events',
+      patience: 'patient',
     });
     watchConnection(reader, 'job events', this.logger);
     this.reader = reader;
     // Not awaited: with Redis away at boot the app still starts, and reads once Redis answers.
     void this.consume(
       reader,
-      jobEventsStream(this.config.get('redisPrefix', { infer: true })),
+      jobEventsStream(this.config.get('redisKeys', { infer: true }).base),
       handler,
     );
   }
 
   private async consume(
-    reader: Redis,
+    reader: RedisClient,
     stream: string,
     handler: (event: JobEvent) => void,
   ): Promise<void> {

@@ -1,6 +1,5 @@
 import { RedisModule } from '../infra/redis/redis.module';
 import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
 import { MetricsModule } from '../infra/metrics/metrics.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SocialModule } from '../social/social.module';
@@ -13,9 +12,9 @@ import { MaintenanceProcessor } from './maintenance.processor';
 import { DailyCleanup } from './tasks/daily-cleanup.task';
 import { ReconcileTask } from './tasks/reconcile.task';
 import { ScheduledPostsSweep } from './tasks/scheduled-posts-sweep.task';
-import { QueuesModule } from '../queues';
+import { QueuesModule, registerKernelQueue } from '../queues';
 
-const maintenanceQueue = BullModule.registerQueue({ name: MAINTENANCE_QUEUE });
+const maintenanceQueue = registerKernelQueue(MAINTENANCE_QUEUE);
 
 /**
  * Maintenance tasks, their crons (worker roles), the queue each tick travels on (one job per tick,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { AppConfig } from '../config/app-config';
 import { Metrics } from '../infra/metrics/metrics';
 import { withRedisLease } from '../infra/redis/redis-lock';
@@ -44,12 +44,12 @@ export class TaskRunner {
   private readonly logger = new Logger('Maintenance');
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly tasks: MaintenanceTasks,
     config: ConfigService<AppConfig, true>,
     private readonly metrics: Metrics,
   ) {
-    this.prefix = `${config.get('redisPrefix', { infer: true })}:maintenance`;
+    this.prefix = `${config.get('redisKeys', { infer: true }).base}:maintenance`;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { POSTING_PLATFORMS, type PostingPlatform } from '../common/platforms';
@@ -27,10 +27,10 @@ export class PostLedgerService {
 
   constructor(
     @InjectModel(PostLedgerEntry.name) private readonly model: Model<PostLedgerEntry>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.lockPrefix = `${config.get('redisPrefix', { infer: true })}:lock:post-ledger:`;
+    this.lockPrefix = `${config.get('redisKeys', { infer: true }).base}:lock:post-ledger:`;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { DerivedIndex, DerivedIndexes } from '../infra/derived-index/derived-indexes.service';
@@ -25,11 +25,11 @@ export class ScheduledPostsDueIndex implements DerivedIndex, OnModuleInit {
 
   constructor(
     @InjectModel(ScheduledPost.name) private readonly model: Model<ScheduledPost>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly indexes: DerivedIndexes,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.key = `${config.get('redisPrefix', { infer: true })}:idx:scheduled-posts:due`;
+    this.key = `${config.get('redisKeys', { infer: true }).base}:idx:scheduled-posts:due`;
   }
 
   onModuleInit(): void {

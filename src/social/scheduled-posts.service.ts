@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import type { Model } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
@@ -27,11 +27,11 @@ export class ScheduledPostsService {
 
   constructor(
     @InjectModel(ScheduledPost.name) private readonly model: Model<ScheduledPost>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly dueIndex: ScheduledPostsDueIndex,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.lockPrefix = `${config.get('redisPrefix', { infer: true })}:lock:scheduled-post:`;
+    this.lockPrefix = `${config.get('redisKeys', { infer: true }).base}:lock:scheduled-post:`;
   }
 
   /**

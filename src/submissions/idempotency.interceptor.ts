@@ -1,3 +1,4 @@
+import { idempotencyKeys } from '../common/idempotency-keys';
 import {
   applyDecorators,
   BadRequestException,
@@ -10,10 +11,11 @@ import {
   UnprocessableEntityException,
   UseInterceptors,
 } from '@nestjs/common';
+import { throwFirstError } from '../infra/redis/redis-client';
 import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis-client';
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
@@ -46,13 +48,13 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  private readonly prefix: string;
+  private readonly base: string;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.prefix = `${config.get('redisPrefix', { infer: true })}:idem`;
+    this.base = config.get('redisKeys', { infer: true }).base;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -61,7 +63,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (key === undefined || !request.user) return next.handle();
     if (typeof key !== 'string' || !KEY_PATTERN.test(key))
       throw new BadRequestException(['Idempotency-Key must be 1 to 255 visible ASCII characters']);
-    const redisKey = `${this.prefix}:${request.user._id.toHexString()}:${sha256(key)}`;
+    const keys = idempotencyKeys(this.base, request.user._id.toHexString());
+    const redisKey = keys.answer(sha256(key));
     const fingerprint = sha256(
       JSON.stringify({
         route: `${request.method} ${(request.route as { path?: string } | undefined)?.path ?? request.path}`,
@@ -69,7 +72,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         file: request.file ? { name: request.file.originalname, size: request.file.size } : null,
       }),
     );
-    return from(this.claim(redisKey, fingerprint)).pipe(
+    return from(this.claim(redisKey, keys.index, fingerprint)).pipe(
       mergeMap((earlier) => {
         if (!earlier) return this.run(next, context, redisKey, fingerprint);
         if (earlier.fingerprint !== fingerprint)
@@ -89,18 +92,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** Takes the key for this request, or returns what an earlier request stored under it. */
-  private async claim(redisKey: string, fingerprint: string): Promise<Stored | undefined> {
-    const taken = await this.redis.set(
-      redisKey,
-      JSON.stringify({ fingerprint }),
-      'PX',
-      KEEP_MS,
-      'NX',
-    );
-    if (taken) return undefined;
+  private async claim(
+    redisKey: string,
+    index: string,
+    fingerprint: string,
+  ): Promise<Stored | undefined> {
+    // Named in the user's set in the same call, so an erase finds it without a keyspace scan.
+    const replies = await this.redis
+      .multi()
+      .set(redisKey, JSON.stringify({ fingerprint }), 'PX', KEEP_MS, 'NX')
+      .sadd(index, redisKey)
+      .pexpire(index, KEEP_MS)
+      .exec();
+    throwFirstError(replies);
+    if (replies?.[0]?.[1]) return undefined;
     const earlier = await this.redis.get(redisKey);
     // Expired in between: this request takes it after all.
-    if (!earlier) return this.claim(redisKey, fingerprint);
+    if (!earlier) return this.claim(redisKey, index, fingerprint);
     return JSON.parse(earlier) as Stored;
   }
 

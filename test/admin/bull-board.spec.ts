@@ -11,7 +11,7 @@ import { BUILT_IN_QUEUES as ALL_QUEUES } from '../../src/queues/contracts/queue-
 import { SocialAccountsService } from '../../src/social/social-accounts.service';
 import { ApiClient, Session } from '../support/api-client';
 import { HttpFake, RecordedRequest } from '../support/fakes/http-fake';
-import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { dropTestData, eventually, keysMatching, startTestApp, TestApp } from '../support/test-app';
 import { ROOT, uniqueName } from '../support/test-env';
 
 const ADMIN = { username: 'boss@click.test', password: 'boss-password' };
@@ -312,7 +312,10 @@ describe('Bull Board at /admin/queues', () => {
     it('are limited per address (429 with Retry-After), while a signed-in admin keeps polling', async () => {
       // Start from a clean count: the tests above failed a few sign-ins on purpose.
       const redis = app.get<Redis>(REDIS_CLIENT);
-      const counters = await redis.keys(`${app.config.redisPrefix}:admin-board:failed-sign-ins:*`);
+      const counters = await keysMatching(
+        redis,
+        `${app.config.redisKeys.base}:admin-board:failed-sign-ins:*`,
+      );
       if (counters.length) await redis.del(...counters);
       expect((await get('/admin/queues/api/queues', adminBasic())).status).toBe(200);
 
@@ -337,7 +340,10 @@ describe('Bull Board at /admin/queues', () => {
 
     it('count guesses sent all at once too, before any password check has failed', async () => {
       const redis = app.get<Redis>(REDIS_CLIENT);
-      const counters = await redis.keys(`${app.config.redisPrefix}:admin-board:failed-sign-ins:*`);
+      const counters = await keysMatching(
+        redis,
+        `${app.config.redisKeys.base}:admin-board:failed-sign-ins:*`,
+      );
       if (counters.length) await redis.del(...counters);
       const guesses = Array.from({ length: 16 }, (_, i) =>
         get('/admin/queues', basic(ADMIN.username, `parallel-guess-${i}`)),

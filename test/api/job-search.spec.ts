@@ -120,7 +120,7 @@ describe('GET /api/jobs/search', () => {
   it('fills the new listings once for an index written by the previous version (no layout mark)', async () => {
     const all = await found('limit=100');
     const redis = app.get<Redis>(REDIS_CLIENT);
-    const base = `${app.config.redisPrefix}:idx:jobs`;
+    const base = `${app.config.redisKeys.base}:idx:jobs`;
     // What the previous version left: per-user listings only.
     await redis.del(`${base}:all`, `${base}:q:email-sending`, `${base}:layout`);
     expect(await found('limit=100')).toEqual([]);

@@ -14,6 +14,7 @@ import { contentOfJob, pipelineEnded } from '../support/content-api';
 import { chatCompletion, HttpFake } from '../support/fakes/http-fake';
 import { makeSpokenClip } from '../support/media-fixtures';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { keyPatterns } from '../../src/config/redis-keys';
 import { Env, testEnv, uniqueName } from '../support/test-env';
 import { filesUnder, findTraces } from '../support/user-traces';
 
@@ -214,7 +215,7 @@ describe("a user's data: export and erase", () => {
       {
         db: app.get<Connection>(getConnectionToken()).db!,
         redis: app.get<Redis>(REDIS_CLIENT),
-        prefix: app.config.redisPrefix,
+        prefixes: keyPatterns(app.config.redisPrefix, app.config.redis.topology === 'cluster'),
         dataDir: app.config.dataDir,
       },
       needles,

@@ -173,7 +173,7 @@ describe('start estimates of waiting jobs', () => {
     // The one run so far is the average, kept by the call that closed the job's quota entry
     // (that call follows the job's completion by a moment).
     const redis = setup.app.get<Redis>(REDIS_CLIENT);
-    const prefix = setup.app.config.redisPrefix;
+    const prefix = setup.app.config.redisKeys.base;
     const times = await eventually(async () => {
       const kept = await redis.hgetall(runTimesKey(prefix, 'naps'));
       return kept.samples === '1' && kept;

@@ -4,12 +4,11 @@ import { Queue, Worker } from 'bullmq';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import { DerivedIndexes } from '../../src/infra/derived-index/derived-indexes.service';
-import { deleteKeysWithPrefix } from '../../src/infra/redis/delete-prefix';
-import { forBullMQ, patientRedisOptions } from '../../src/infra/redis/redis-options';
 import { JOB_NAMES, QUEUE_NAMES } from '../../src/queues';
 import { JobReconciler } from '../../src/queues/kernel/job-reconciler.service';
 import { ApiClient, Session } from '../support/api-client';
-import { dropTestData, startTestApp, TestApp } from '../support/test-app';
+import { dropTestData, startTestApp, testBullConnection, TestApp } from '../support/test-app';
+import { deleteKeysMatching } from '../../src/infra/redis/delete-prefix';
 import { uniqueName } from '../support/test-env';
 
 type JobItem = { id: string; queue: string; state: string };
@@ -135,7 +134,7 @@ describe('job history indexes', () => {
       priority: 3,
     });
     // The previous version had no index: no keys, no epochs.
-    await deleteKeysWithPrefix(app.config.redis, `${app.config.redisPrefix}:idx`);
+    await deleteKeysMatching(app.config.redis, [`${app.config.redisKeys.base}:idx:*`]);
     await db.collection('derived_index_epochs').deleteMany({});
 
     expect((await app.get(DerivedIndexes).verify()).jobs).toBe('rebuilt');
@@ -179,7 +178,7 @@ describe('job history indexes', () => {
 
   it('brings deleted index keys back: the listing is complete again', async () => {
     const before = await list('');
-    await deleteKeysWithPrefix(app.config.redis, `${app.config.redisPrefix}:idx`);
+    await deleteKeysMatching(app.config.redis, [`${app.config.redisKeys.base}:idx:*`]);
     expect(await list('')).toEqual([]);
 
     expect((await app.get(DerivedIndexes).verify()).jobs).toBe('rebuilt');
@@ -194,12 +193,13 @@ describe('job history indexes', () => {
       { to: 'x@example.com', template: 'welcome' },
       { jobId: 'will-fail', attempts: 1, priority: 1 },
     );
+    const own = testBullConnection(app.config);
     const worker = new Worker(
       QUEUE_NAMES.EMAIL_SENDING,
       () => Promise.reject(new Error('smtp said 550 for job 42')),
       {
-        connection: forBullMQ(patientRedisOptions(app.config.redis)),
-        prefix: app.config.redisPrefix,
+        connection: own.connection,
+        prefix: app.config.redisKeys.bullPrefix(QUEUE_NAMES.EMAIL_SENDING),
         autorun: false,
       },
     );
@@ -207,6 +207,7 @@ describe('job history indexes', () => {
     void worker.run();
     await failed;
     await worker.close();
+    own.release();
 
     const asked = Date.now();
     const res = await api.call('get', '/jobs/dashboard', admin.token);

@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { BUILT_IN_QUEUES as ALL_QUEUES } from '../../src/queues/contracts/queue-names';
 import {
   JobIdConflictError,
@@ -10,7 +9,7 @@ import {
 import { jobEventsStream, JobEvent } from '../../src/queues/kernel/job-events';
 import { chatCompletion, HttpFake } from '../support/fakes/http-fake';
 import { FakeSmtp } from '../support/fakes/smtp';
-import { dropTestData, eventually, startTestApp } from '../support/test-app';
+import { dropTestData, eventually, startTestApp, testRedis } from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 
 const llmAnswer = (text: string) => chatCompletion({ text, hashtags: ['#Tag'] });
@@ -265,16 +264,12 @@ describe('queue kernel', () => {
   it('publishes active, progress and completed events with the owner, for the realtime layer', async () => {
     const name = uniqueName('events');
     const app = await startTestApp(name);
-    const reader = new Redis({
-      host: app.config.redis.host,
-      port: app.config.redis.port,
-      password: app.config.redis.password,
-    });
+    const reader = testRedis(app.config);
     try {
       // What any process reading the stream sees, in order.
       const events: JobEvent[] = [];
       const readAll = async () => {
-        const entries = await reader.xrange(jobEventsStream(name), '-', '+');
+        const entries = await reader.xrange(jobEventsStream(app.config.redisKeys.base), '-', '+');
         events.splice(
           0,
           events.length,

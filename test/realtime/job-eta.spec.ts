@@ -101,7 +101,7 @@ describe('start estimates over socket.io (/jobs)', () => {
 
     // The queue's runs turn out to take ten minutes: the long nap holds its slot that much longer.
     const redis = app.get<Redis>(REDIS_CLIENT);
-    await redis.hset(runTimesKey(app.config.redisPrefix, 'naps'), 'averageMs', '600000');
+    await redis.hset(runTimesKey(app.config.redisKeys.base, 'naps'), 'averageMs', '600000');
     await eventually(() => etas.length === 3, undefined, 'the new estimate announced');
     const moved = Date.parse(etas[2].estimatedStartAt!) - Date.parse(etas[1].estimatedStartAt!);
     expect(moved).toBeGreaterThan(9 * 60_000);

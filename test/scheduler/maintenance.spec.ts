@@ -15,7 +15,13 @@ import { ScheduledPostsService } from '../../src/social/scheduled-posts.service'
 import { SocialAccountsService } from '../../src/social/social-accounts.service';
 import { ApiClient } from '../support/api-client';
 import { HttpFake, RecordedRequest } from '../support/fakes/http-fake';
-import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import {
+  dropTestData,
+  eventually,
+  startTestApp,
+  testBullConnection,
+  TestApp,
+} from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 
 const DAY_MS = 86_400_000;
@@ -133,9 +139,9 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
       );
     // The old job finished two days ago, and its record's retention has run out.
     const twoDaysAgo = Date.now() - 2 * DAY_MS;
-    const prefix = app.config.redisPrefix;
-    await redis.zadd(`${prefix}:email-sending:completed`, twoDaysAgo, oldJob.jobId);
-    await redis.hset(`${prefix}:email-sending:${oldJob.jobId}`, 'finishedOn', twoDaysAgo);
+    const emailKeys = `${app.config.redisKeys.bullPrefix(QUEUE_NAMES.EMAIL_SENDING)}:email-sending`;
+    await redis.zadd(`${emailKeys}:completed`, twoDaysAgo, oldJob.jobId);
+    await redis.hset(`${emailKeys}:${oldJob.jobId}`, 'finishedOn', twoDaysAgo);
     await records.update(oldJob.jobId, { purgeAfter: new Date(Date.now() - 1000) });
     await records.flush();
     // Scratch entries of media jobs: a stale file and a stale folder go, a fresh one stays, and
@@ -169,7 +175,7 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
     expect(unknown.body.message).toBe(
       'Unknown maintenance task "defrag"; valid tasks: scheduled-posts, cleanup, reconcile',
     );
-    const lock = `${app.config.redisPrefix}:maintenance:cleanup:lock`;
+    const lock = `${app.config.redisKeys.base}:maintenance:cleanup:lock`;
     await redis.set(lock, 'another-instance', 'PX', 10_000);
     try {
       const busy = await runTask('cleanup').expect(409);
@@ -181,21 +187,27 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
 
   it('finishes a nightly tick whose worker died half-way, once, after its lease lapses', async () => {
     const slot = '2026-11-28T02:00:00.000Z';
-    const prefix = app.config.redisPrefix;
     const ours = app.get(MaintenanceProcessor).worker;
     // A dead instance: it took the tick's job and held the task's lease, then vanished.
     await ours.pause();
     const ticks = app.get<Queue>(getQueueToken(MAINTENANCE_QUEUE));
     await ticks.add('cleanup', { slot }, { ...TICK_JOB_OPTIONS, jobId: 'cleanup@1795831200000' });
+    const deadConnection = testBullConnection(app.config);
     const dead = new Worker(MAINTENANCE_QUEUE, null, {
-      connection: { host: app.config.redis.host, port: app.config.redis.port },
-      prefix,
+      connection: deadConnection.connection,
+      prefix: app.config.redisKeys.bullPrefix(MAINTENANCE_QUEUE),
       lockDuration: 1000,
     });
     const taken = await dead.getNextJob('dead-token');
     expect(taken?.id).toBe('cleanup@1795831200000');
-    await redis.set(`${prefix}:maintenance:cleanup:lock`, 'dead-instance', 'PX', 3000);
+    await redis.set(
+      `${app.config.redisKeys.base}:maintenance:cleanup:lock`,
+      'dead-instance',
+      'PX',
+      3000,
+    );
     await dead.close(true);
+    deadConnection.release();
     await ours.resume();
 
     // BullMQ's stall check hands the job back; it waits for the dead run's lease, then runs.

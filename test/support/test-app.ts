@@ -3,7 +3,13 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { createApp } from '../../src/bootstrap';
 import type { AppConfig } from '../../src/config/app-config';
-import { deleteKeysWithPrefix } from '../../src/infra/redis/delete-prefix';
+import { deleteKeysWithPrefix, mastersOf } from '../../src/infra/redis/delete-prefix';
+import type { ConnectionOptions } from 'bullmq';
+import {
+  bullConnection,
+  createRedisClient,
+  type RedisClient,
+} from '../../src/infra/redis/redis-client';
 import { dropStoredFiles } from './storage';
 import { Env, testConfig } from './test-env';
 
@@ -42,6 +48,42 @@ export async function dropTestData(testApp: TestApp): Promise<void> {
 
 export function deleteRedisPrefix(config: AppConfig): Promise<void> {
   return deleteKeysWithPrefix(config.redis, config.redisPrefix);
+}
+
+/** A client of the test's Redis (one node or the cluster); the caller disconnects it. */
+export function testRedis(config: AppConfig): RedisClient {
+  return createRedisClient(config.redis, { name: 'click-api:test', patience: 'patient' });
+}
+
+/**
+ * A BullMQ connection for a test's own Queue or Worker (BullMQ builds the client, or on a Cluster
+ * is handed one); `release` closes a client made for it.
+ */
+export function testBullConnection(config: AppConfig): {
+  connection: ConnectionOptions;
+  release(): void;
+} {
+  const made: RedisClient[] = [];
+  const connection = bullConnection(
+    config.redis,
+    { name: 'click-api:test', patience: 'patient' },
+    (c) => made.push(c),
+  );
+  return { connection, release: () => made.forEach((client) => client.disconnect()) };
+}
+
+/** The keys matching `pattern` on every master (KEYS on a Cluster would ask one node). */
+export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const node of await mastersOf(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return found;
 }
 
 /** Polls `check` until it returns a value (not undefined, null or false), or fails after `timeoutMs`. */

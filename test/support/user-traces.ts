@@ -1,15 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/redis-client';
+import { keysMatching } from './test-app';
 import type { mongo } from 'mongoose';
 
 /**
  * Every place a user's id or email could be left, read whole: each document of each collection
- * of the test's database, each Redis key under its prefix (name and value, whatever the type),
+ * of the test's database, each Redis key matching its patterns (name and value, whatever the type),
  * each file under its data folder (name and content). Returns where a needle was found.
  */
 export async function findTraces(
-  where: { db: mongo.Db; redis: Redis; prefix: string; dataDir: string },
+  where: { db: mongo.Db; redis: RedisClient; prefixes: string[]; dataDir: string },
   needles: string[],
 ): Promise<string[]> {
   const wanted = needles.map((n) => n.toLowerCase());
@@ -22,18 +23,15 @@ export async function findTraces(
   for (const { name } of await where.db.listCollections().toArray())
     for await (const doc of where.db.collection(name).find({}))
       look(`mongo ${name}`, JSON.stringify(doc));
-  let cursor = '0';
-  do {
-    const [next, keys] = await where.redis.scan(cursor, 'MATCH', `${where.prefix}:*`, 'COUNT', 500);
-    for (const key of keys) look(`redis key`, key + ' ' + (await redisValue(where.redis, key)));
-    cursor = next;
-  } while (cursor !== '0');
+  for (const pattern of where.prefixes)
+    for (const key of await keysMatching(where.redis, pattern))
+      look(`redis key`, key + ' ' + (await redisValue(where.redis, key)));
   for (const { file, isDir } of await filesUnder(where.dataDir))
     look(`file ${file}`, isDir ? file : file + ' ' + (await readFile(file)).toString('latin1'));
   return hits;
 }
 
-async function redisValue(redis: Redis, key: string): Promise<string> {
+async function redisValue(redis: RedisClient, key: string): Promise<string> {
   switch (await redis.type(key)) {
     case 'string':
       return (await redis.getBuffer(key))?.toString('latin1') ?? '';

@@ -1,6 +1,7 @@
 import { ConflictException, Inject, Injectable, Logger } from '@nestjs/common';
+import { idempotencyKeys } from '../../common/idempotency-keys';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
 import { withRedisLease } from '../../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
@@ -43,10 +44,10 @@ export class UserEraser {
     private readonly purge: OwnerJobsPurge,
     private readonly domain: UserDomainEraser,
     private readonly audit: AuditLogService,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.prefix = config.get('redisPrefix', { infer: true });
+    this.prefix = config.get('redisKeys', { infer: true }).base;
   }
 
   async erase(user: User): Promise<EraseReport> {
@@ -91,21 +92,14 @@ export class UserEraser {
   }
 
   /**
-   * The answers kept for their Idempotency-Keys (`<prefix>:idem:<user>:<hash>`, 24 h). Found by a
-   * SCAN of Redis's keyspace (Redis, not MongoDB: a walk of key names, no document decoded).
+   * The answers kept for their Idempotency-Keys (24 h), named in the user's set of them (no scan
+   * of the keyspace). All of a user's keys share one slot on a Redis Cluster.
    */
   private async forgetIdempotencyKeys(userId: string): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        `${this.prefix}:idem:${userId}:*`,
-        'COUNT',
-        1000,
-      );
-      if (keys.length) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    const { index } = idempotencyKeys(this.prefix, userId);
+    const answers = await this.redis.smembers(index);
+    for (let i = 0; i < answers.length; i += 500)
+      await this.redis.del(...answers.slice(i, i + 500));
+    await this.redis.del(index);
   }
 }

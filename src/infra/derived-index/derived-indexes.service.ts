@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectConnection } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../config/app-config';
@@ -53,11 +53,11 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger('DerivedIndexes');
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @InjectConnection() private readonly connection: Connection,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.prefix = config.get('redisPrefix', { infer: true });
+    this.prefix = config.get('redisKeys', { infer: true }).base;
     this.intervalMs = config.get('jobs', { infer: true }).reconcileIntervalMs;
   }
 

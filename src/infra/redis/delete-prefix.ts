@@ -1,21 +1,43 @@
-import Redis from 'ioredis';
 import type { RedisConfig } from '../../config/redis-config';
-import { patientRedisOptions } from './redis-options';
+import { keyPatterns } from '../../config/redis-keys';
+import { createRedisClient, masters, type RedisClient } from './redis-client';
 
-/** Deletes every key under `prefix:` (a test's or a benchmark's whole namespace), in batches. */
+/** Deletes every key of the `prefix` namespace (a test's or a benchmark's), in batches. */
 export async function deleteKeysWithPrefix(
   redisConfig: RedisConfig,
   prefix: string,
 ): Promise<void> {
-  const redis = new Redis(patientRedisOptions(redisConfig));
+  await deleteKeysMatching(redisConfig, keyPatterns(prefix, redisConfig.topology === 'cluster'));
+}
+
+/** Deletes every key matching one of `patterns` (SCAN MATCH globs), on every master. */
+export async function deleteKeysMatching(
+  redisConfig: RedisConfig,
+  patterns: string[],
+): Promise<void> {
+  const redis = createRedisClient(redisConfig, { name: 'click-api:cleanup', patience: 'patient' });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const node of await mastersOf(redis))
+      for (const pattern of patterns) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          // One key per command: on a Cluster the keys of one node may sit in different slots.
+          if (keys.length) {
+            const batch = node.pipeline();
+            for (const key of keys) batch.unlink(key);
+            await batch.exec();
+          }
+          cursor = next;
+        } while (cursor !== '0');
+      }
   } finally {
     redis.disconnect();
   }
+}
+
+/** Every master (a Cluster's once its slots are known). */
+export async function mastersOf(redis: RedisClient): Promise<ReturnType<typeof masters>> {
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  return masters(redis);
 }

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { withRedisLock } from './redis-lock';
 
 /** The lock on one document stayed held longer than a read-check-write should take. */
@@ -15,7 +15,7 @@ export class KeyedLockBusyError extends Error {
  * caller that finds the lock held waits a little and tries again.
  */
 export async function withKeyedLock<T>(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   work: () => Promise<T>,
   { ttlMs = 10_000, waitMs = 5_000 } = {},

@@ -1,16 +1,17 @@
-import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { watchConnection } from './connection-watch';
-import { failFastRedisOptions } from './redis-options';
+import { bullConnection, createRedisClient } from './redis-client';
+import type { ClientSettings, RedisClient } from './redis-client';
 
-/** A fail-fast ioredis client for short commands on the request path (health, locks, publish). */
+/** A fail-fast client for short commands on the request path (health, locks, publish). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 const READY_WAIT_MS = 3000;
 
-function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -23,16 +24,45 @@ function whenReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/**
+ * Builds this deployment's Redis clients (one node, Sentinel or Cluster: see redis-client.ts).
+ * BullMQ closes the clients it builds itself; the Cluster clients it is handed are closed here,
+ * after the workers (they close before application shutdown).
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly adopted: RedisClient[] = [];
+
+  constructor(private readonly config: ConfigService<AppConfig, true>) {}
+
+  client(settings: ClientSettings): RedisClient {
+    return createRedisClient(this.config.get('redis', { infer: true }), settings);
+  }
+
+  forBullMQ(settings: ClientSettings): ConnectionOptions {
+    return bullConnection(this.config.get('redis', { infer: true }), settings, (client) =>
+      this.adopted.push(client),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.adopted.splice(0).map((client) => client.quit().catch(() => client.disconnect())),
+    );
+  }
+}
+
 @Module({
   providers: [
+    RedisConnections,
     {
       provide: REDIS_CLIENT,
-      inject: [ConfigService],
-      useFactory: async (config: ConfigService<AppConfig, true>): Promise<Redis> => {
-        const client = new Redis({
-          ...failFastRedisOptions(config.get('redis', { infer: true })),
-          enableAutoPipelining: true,
-          connectionName: 'click-api:commands',
+      inject: [RedisConnections],
+      useFactory: async (connections: RedisConnections): Promise<RedisClient> => {
+        const client = connections.client({
+          name: 'click-api:commands',
+          patience: 'fail-fast',
+          autoPipelining: true,
         });
         watchConnection(client, 'redis', new Logger('Redis'));
         // Fail-fast commands sent before the first connection would be refused: give it a moment
@@ -42,10 +72,10 @@ function whenReady(client: Redis, timeoutMs: number): Promise<void> {
       },
     },
   ],
-  exports: [REDIS_CLIENT],
+  exports: [REDIS_CLIENT, RedisConnections],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly client: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly client: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import { Types, type Model } from 'mongoose';
 import type { DerivedIndex } from '../../infra/derived-index/derived-indexes.service';
 import type { AuditEntry } from './audit-entry.schema';
@@ -16,7 +16,7 @@ export class AuditIndex implements DerivedIndex {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly model: Model<AuditEntry>,
   ) {

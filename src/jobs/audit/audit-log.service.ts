@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { Model } from 'mongoose';
 import type { User } from '../../auth/user.schema';
 import type { AppConfig } from '../../config/app-config';
@@ -31,12 +31,12 @@ export class AuditLogService implements OnModuleInit {
 
   constructor(
     @InjectModel(AuditEntry.name) private readonly model: Model<AuditEntry>,
-    @Inject(REDIS_CLIENT) redis: Redis,
+    @Inject(REDIS_CLIENT) redis: RedisClient,
     config: ConfigService<AppConfig, true>,
     private readonly indexes: DerivedIndexes,
     private readonly kernel: JobKernel,
   ) {
-    const prefix = config.get('redisPrefix', { infer: true });
+    const prefix = config.get('redisKeys', { infer: true }).base;
     this.index = new AuditIndex(redis, prefix, model);
     this.subjects = new AuditSubjects(redis, prefix, model);
   }

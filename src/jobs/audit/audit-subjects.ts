@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { Model, Types } from 'mongoose';
 import type { DerivedIndex } from '../../infra/derived-index/derived-indexes.service';
 import type { AuditEntry } from './audit-entry.schema';
@@ -25,7 +25,7 @@ export class AuditSubjects implements DerivedIndex {
   private readonly base: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly model: Model<AuditEntry>,
   ) {

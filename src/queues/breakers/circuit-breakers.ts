@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
 import type { BreakerConfig } from '../../config/queue-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
@@ -110,11 +110,11 @@ export class CircuitBreakers {
   private readonly listeners: ((change: BreakerChange) => void)[] = [];
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly metrics: Metrics,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.base = `${config.get('redisPrefix', { infer: true })}:breaker`;
+    this.base = `${config.get('redisKeys', { infer: true }).base}:breaker`;
     this.settings = config.get('jobs', { infer: true }).breaker;
   }
 

@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { registerKernelQueue } from '../kernel/register-kernel-queue';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
 import { CONTENT_GENERATION_QUEUE } from './content-generation.queue';
@@ -11,7 +11,7 @@ import { ContentGenerationProducer } from './content-generation.producer';
 @Module({
   imports: [
     QueueKernelModule,
-    BullModule.registerQueue({ name: CONTENT_GENERATION_QUEUE.spec.name }),
+    registerKernelQueue(CONTENT_GENERATION_QUEUE.spec.name),
     PipelineModule,
     ContentModule,
     MediaModule,

@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { registerKernelQueue } from '../kernel/register-kernel-queue';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
 import { EMAIL_SENDING_QUEUE } from './email-sending.queue';
@@ -7,11 +7,7 @@ import { EmailSendingProcessor } from './email-sending.processor';
 import { EmailSendingProducer } from './email-sending.producer';
 
 @Module({
-  imports: [
-    QueueKernelModule,
-    BullModule.registerQueue({ name: EMAIL_SENDING_QUEUE.spec.name }),
-    MailModule,
-  ],
+  imports: [QueueKernelModule, registerKernelQueue(EMAIL_SENDING_QUEUE.spec.name), MailModule],
   providers: [EmailSendingProducer, EmailSendingProcessor],
   exports: [EmailSendingProducer],
 })

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { REDIS_RETENTION } from '../contracts/queue-catalogue';
@@ -48,10 +48,10 @@ export class FailureGroups {
   private readonly keepMs = REDIS_RETENTION.failedMs;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.base = `${config.get('redisPrefix', { infer: true })}:failures`;
+    this.base = `${config.get('redisKeys', { infer: true }).base}:failures`;
   }
 
   static idOf(queue: string, name: string, signature: string): string {

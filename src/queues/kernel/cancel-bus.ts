@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
+import { createRedisClient, type RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
 import { watchConnection } from '../../infra/redis/connection-watch';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
-import { patientRedisOptions } from '../../infra/redis/redis-options';
 import type { QueueName } from '../contracts/queue-names';
 
 export interface CancelRequest {
@@ -20,13 +19,13 @@ export interface CancelRequest {
 @Injectable()
 export class CancelBus implements OnApplicationShutdown {
   private readonly channel: string;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly config: ConfigService<AppConfig, true>,
   ) {
-    this.channel = `${config.get('redisPrefix', { infer: true })}:cancel-requests`;
+    this.channel = `${config.get('redisKeys', { infer: true }).base}:cancel-requests`;
   }
 
   async request(request: CancelRequest): Promise<void> {
@@ -35,9 +34,9 @@ export class CancelBus implements OnApplicationShutdown {
 
   /** Worker processes listen; each message goes to `handler` (a no-op when the job is not here). */
   async listen(handler: (request: CancelRequest) => void): Promise<void> {
-    const subscriber = new Redis({
-      ...patientRedisOptions(this.config.get('redis', { infer: true })),
-      connectionName: 'click-api:cancel-bus',
+    const subscriber = createRedisClient(this.config.get('redis', { infer: true }), {
+      name: 'click-api:cancel-bus',
+      patience: 'patient',
     });
     watchConnection(subscriber, 'cancel bus', new Logger('CancelBus'));
     subscriber.on('message', (_channel: string, message: string) => {

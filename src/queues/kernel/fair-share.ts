@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
+import type { RedisKeys } from '../../config/redis-keys';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { bandStart, JobPriority, PRIORITY_VALUES, TURNS_PER_BAND } from '../contracts/job-priority';
 import type { QueueName } from '../contracts/queue-names';
@@ -48,15 +49,15 @@ type TakeTurn = (keys: [string, string], ...args: (string | number)[]) => Promis
  */
 @Injectable()
 export class FairShare {
-  private readonly base: string;
+  private readonly keys: RedisKeys;
   private readonly takeTurn: TakeTurn;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly registry: QueueRegistry,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.base = `${config.get('redisPrefix', { infer: true })}:fair`;
+    this.keys = config.get('redisKeys', { infer: true });
     redis.defineCommand('clickTakeTurn', { numberOfKeys: 2, lua: TAKE_TURN });
     const command = (redis as unknown as Record<string, TakeTurn>).clickTakeTurn;
     this.takeTurn = command.bind(redis);
@@ -83,13 +84,18 @@ export class FairShare {
 
   /** Forgets an owner's turns in every queue (their data is being erased). */
   async forget(ownerId: string): Promise<void> {
-    const tx = this.redis.multi();
-    for (const queue of this.registry.names())
-      for (const level of PRIORITY_VALUES) tx.hdel(this.turnsKey(queue, level), ownerId);
-    await tx.exec();
+    // One call per key: on a Redis Cluster each queue's turns sit in that queue's slot.
+    await Promise.all(
+      this.registry
+        .names()
+        .flatMap((queue) =>
+          PRIORITY_VALUES.map((level) => this.redis.hdel(this.turnsKey(queue, level), ownerId)),
+        ),
+    );
   }
 
+  /** Beside the queue's BullMQ keys (one slot on a Cluster): TAKE_TURN reads both. */
   private turnsKey(queue: QueueName, priority: JobPriority): string {
-    return `${this.base}:${queue}:${priority}`;
+    return `${this.keys.besideQueue('fair', queue)}:${priority}`;
   }
 }

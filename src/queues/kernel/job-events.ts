@@ -1,7 +1,7 @@
 import type { Job, JobProgress } from 'bullmq';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { ownerOf } from '../contracts/owner';
@@ -102,11 +102,11 @@ export class JobEventsPublisher implements OnApplicationShutdown {
   private wasReady: boolean;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
     private readonly erased: ErasedOwners,
   ) {
-    this.stream = jobEventsStream(config.get('redisPrefix', { infer: true }));
+    this.stream = jobEventsStream(config.get('redisKeys', { infer: true }).base);
     this.wasReady = redis.status === 'ready';
     redis.on('ready', () => {
       if (this.wasReady) this.resendRecentEndings();
@@ -182,14 +182,14 @@ export class JobEventsPublisher implements OnApplicationShutdown {
         const dropped = this.batch.length - UNSENT_MAX;
         if (dropped > 0) {
           this.batch.splice(0, dropped);
-          this.logger.warn(`${dropped} job events dropped: Redis away (${error.message})`);
+          this.logger.warn(`${dropped} job events dropped: RedisClient away (${error.message})`);
         }
         this.timer ??= setTimeout(() => this.flush(), RESEND_MS);
       },
     );
   }
 
-  /** Sends what is still held (a second at most: Redis may be away at shutdown too). */
+  /** Sends what is still held (a second at most: RedisClient may be away at shutdown too). */
   async onApplicationShutdown(): Promise<void> {
     const until = Date.now() + 1000;
     while ((this.batch.length || this.sending) && Date.now() < until) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import type { QueueName } from '../contracts/queue-names';
 import type { JobRef } from '../records/job-ref';
@@ -32,7 +32,7 @@ export class JobLookup {
   constructor(
     private readonly registry: QueueRegistry,
     private readonly records: JobRecordsService,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
   /** The job and its BullMQ state read together, or undefined when Redis does not have it. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
 import { withRedisLock } from '../../infra/redis/redis-lock';
@@ -58,11 +58,11 @@ export class JobReconciler {
     private readonly metrics: Metrics,
     private readonly erased: ErasedOwners,
     private readonly fairShare: FairShare,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
-    this.lockKey = `${config.get('redisPrefix', { infer: true })}:locks:job-reconciler`;
+    this.lockKey = `${config.get('redisKeys', { infer: true }).base}:locks:job-reconciler`;
   }
 
   /** One pass; undefined when another process holds the lock. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { Model } from 'mongoose';
 import type { AppConfig } from '../../config/app-config';
 import { inBatches } from '../../common/in-batches';
@@ -33,7 +33,7 @@ export class OwnerJobsPurge {
 
   constructor(
     @InjectModel(JobRecord.name) private readonly model: Model<JobRecord>,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly registry: QueueRegistry,
     private readonly index: JobIndex,
     private readonly intents: JobIntents,
@@ -42,7 +42,7 @@ export class OwnerJobsPurge {
     private readonly fairShare: FairShare,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.prefix = config.get('redisPrefix', { infer: true });
+    this.prefix = config.get('redisKeys', { infer: true }).base;
   }
 
   async purge(ownerId: string, jobs: OwnedJob[], contentIds: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { throwFirstError } from '../../infra/redis/redis-client';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import type { QueueName } from '../contracts/queue-names';
 import {
@@ -29,18 +30,12 @@ const RANGES = [
  */
 const HEAD_SAMPLE = 200;
 
-/** KEYS: wait list, prioritized set; ARGV: job key prefix, sample size, then range bounds. */
-const OLDEST_WAITING = `
+/** KEYS: job hashes. The earliest `timestamp` among them (ms), or nil. */
+const EARLIEST_ADDED = `
 local oldest = nil
-local function consider(id)
-  local t = tonumber(redis.call('HGET', ARGV[1] .. id, 'timestamp'))
+for _, key in ipairs(KEYS) do
+  local t = tonumber(redis.call('HGET', key, 'timestamp'))
   if t and t > 0 and (oldest == nil or t < oldest) then oldest = t end
-end
-local last = redis.call('LINDEX', KEYS[1], -1)
-if last then consider(last) end
-for i = 3, #ARGV, 2 do
-  local ids = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[i], '(' .. ARGV[i + 1], 'LIMIT', 0, tonumber(ARGV[2]))
-  for _, id in ipairs(ids) do consider(id) end
 end
 return oldest
 `;
@@ -53,23 +48,34 @@ return oldest
 export class QueueInsights {
   constructor(
     private readonly registry: QueueRegistry,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
   /**
    * When the oldest waiting job was added (ms), or null: the wait list is consumed from its right
-   * end; the prioritized set is read at the head of each level (one Lua call per queue).
+   * end; the prioritized set is read at the head of each level.
    */
   async oldestWaitingAt(name: QueueName): Promise<number | null> {
     const queue = await this.registry.use(name);
+    // The candidates first, then their hashes declared (all in the queue's slot on a Cluster).
+    const heads = this.redis.multi().lindex(queue.keys.wait, -1);
+    for (let i = 0; i < RANGES.length; i += 2)
+      heads.zrangebyscore(
+        queue.keys.prioritized,
+        RANGES[i],
+        `(${RANGES[i + 1]}`,
+        'LIMIT',
+        0,
+        HEAD_SAMPLE,
+      );
+    const replies = (await heads.exec()) ?? [];
+    throwFirstError(replies);
+    const ids = replies.flatMap(([, value]) => (value ?? []) as string | string[]);
+    if (!ids.length) return null;
     const oldest = (await this.redis.eval(
-      OLDEST_WAITING,
-      2,
-      queue.keys.wait,
-      queue.keys.prioritized,
-      queue.toKey(''),
-      HEAD_SAMPLE,
-      ...RANGES,
+      EARLIEST_ADDED,
+      ids.length,
+      ...ids.map((id) => queue.toKey(id)),
     )) as number | null;
     return oldest ?? null;
   }

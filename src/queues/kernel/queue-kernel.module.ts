@@ -6,7 +6,7 @@ import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import type { AppConfig } from '../../config/app-config';
-import { failFastRedisOptions, forBullMQ } from '../../infra/redis/redis-options';
+import { RedisConnections } from '../../infra/redis/redis.module';
 import { JobRecord, JobRecordSchema } from '../records/job-record.schema';
 import { JobIndex } from '../records/job-index';
 import { JobIndexRebuild } from '../records/job-index-rebuild';
@@ -53,13 +53,12 @@ BullModule.workerClass = KernelWorker;
     RedisModule,
     DiscoveryModule,
     BullModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => ({
+      imports: [RedisModule],
+      inject: [ConfigService, RedisConnections],
+      useFactory: (config: ConfigService<AppConfig, true>, connections: RedisConnections) => ({
         // Producers sit on the HTTP path: fail fast while Redis is away (workers override this).
-        connection: forBullMQ({
-          ...failFastRedisOptions(config.get('redis', { infer: true })),
-          connectionName: 'click-api:queue',
-        }),
+        connection: connections.forBullMQ({ name: 'click-api:queue', patience: 'fail-fast' }),
+        // On a Redis Cluster each queue has a prefix of its own (registerKernelQueue).
         prefix: config.get('redisPrefix', { infer: true }),
         telemetry: bullTelemetry(config.get('otlpEndpoint', { infer: true })),
       }),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { REDIS_RETENTION } from '../contracts/queue-catalogue';
 import type { QueueName } from '../contracts/queue-names';
@@ -23,7 +23,7 @@ export interface QueueCounts {
 export class QueueOperations {
   constructor(
     private readonly registry: QueueRegistry,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import type { QueueName } from '../contracts/queue-names';
@@ -25,9 +25,9 @@ export interface PlacedEstimate {
 /**
  * When waiting and delayed jobs should start (see estimateStart). The jobs' places and the
  * queue's state — paused, lengths, rate-limiter window, average run time, the start of each
- * running job — come from one read-only script call, so they are one moment's (a job that starts
- * between two reads would otherwise be counted twice); the connected workers from BullMQ's count,
- * cached a few seconds. Keyed reads only.
+ * running job — come from one read-only script call over the queue's keys, so they are one
+ * moment's; the average run time beside it; the connected workers from BullMQ's count, cached a
+ * few seconds. Keyed reads only.
  */
 @Injectable()
 export class StartEstimates {
@@ -36,10 +36,10 @@ export class StartEstimates {
 
   constructor(
     private readonly registry: QueueRegistry,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.prefix = config.get('redisPrefix', { infer: true });
+    this.prefix = config.get('redisKeys', { infer: true }).base;
   }
 
   async of(queue: QueueName, jobId: string): Promise<PlacedEstimate> {
@@ -52,23 +52,35 @@ export class StartEstimates {
     const spec = this.registry.spec(queue);
     const workers = await this.workerCount(queue);
     const { keys } = bullQueue;
-    const reply = (await this.redis.eval(
-      QUEUE_LOAD,
-      7,
-      keys.meta,
+    // Two reads, both of this queue's keys only (one slot on a Redis Cluster): the running jobs'
+    // ids, then one script over the queue's state with every job hash it reads declared. A job
+    // that starts between them is in neither the running list nor the line: never counted twice.
+    const runningIds = await this.redis.lrange(
       keys.active,
-      keys.wait,
-      keys.prioritized,
-      keys.limiter,
-      runTimesKey(this.prefix, queue),
-      keys.delayed,
-      keys[''],
-      Math.min(MAX_ACTIVE_READ, Math.max(1, workers * spec.concurrency)),
-      ...jobIds,
-    )) as [number, number, number, string | null, number, string | null, number, ...unknown[]];
-    const [paused, waiting, prioritized, used, resetsInMs, average, running] = reply;
-    const starts = reply.slice(7, 7 + running).map(Number);
-    const places = reply.slice(7 + running) as [string, number | null][];
+      0,
+      Math.min(MAX_ACTIVE_READ, Math.max(1, workers * spec.concurrency)) - 1,
+    );
+    const jobKeys = [...runningIds, ...jobIds].map((id) => bullQueue.toKey(id));
+    const [reply, average] = await Promise.all([
+      this.redis.eval(
+        QUEUE_LOAD,
+        6 + jobKeys.length,
+        keys.meta,
+        keys.active,
+        keys.wait,
+        keys.prioritized,
+        keys.limiter,
+        keys.delayed,
+        ...jobKeys,
+        runningIds.length,
+        ...jobIds,
+      ) as Promise<[number, number, number, string | null, number, ...unknown[]]>,
+      this.redis.hget(runTimesKey(this.prefix, queue), 'averageMs'),
+    ]);
+    const [paused, waiting, prioritized, used, resetsInMs] = reply;
+    const running = runningIds.length;
+    const starts = reply.slice(5, 5 + running).map(Number);
+    const places = reply.slice(5 + running) as [string, number | null][];
     const now = Date.now();
     const load: QueueLoad = {
       now,
@@ -108,11 +120,11 @@ function toPlace([kind, value]: [string, number | null]): JobPlace {
 
 /**
  * A queue's load and some of its jobs' places in one call. KEYS: meta, active, wait, prioritized,
- * limiter, run times, delayed; ARGV: the job key prefix, how many running jobs to read, job ids.
- * Returns paused (0/1), wait length, prioritised count, limiter count, limiter PTTL, average run
- * time, the number of running jobs read and their processedOn, then per job {kind, value}. The
- * place in line is QueueOperations.position's: the wait list (consumed from its right end) before
- * the prioritised set.
+ * limiter, delayed, then the hashes of the running jobs read before and of the asked jobs;
+ * ARGV: how many running jobs' hashes, then the asked job ids. Returns paused (0/1), wait length,
+ * prioritised count, limiter count, limiter PTTL, the running jobs' processedOn, then per asked
+ * job {kind, value}. The place in line is QueueOperations.position's: the wait list (consumed
+ * from its right end) before the prioritised set.
  */
 const QUEUE_LOAD = `
 local waiting = redis.call('llen', KEYS[3])
@@ -122,15 +134,14 @@ local out = {
   redis.call('zcard', KEYS[4]),
   redis.call('get', KEYS[5]),
   redis.call('pttl', KEYS[5]),
-  redis.call('hget', KEYS[6], 'averageMs'),
 }
-local running = redis.call('lrange', KEYS[2], 0, tonumber(ARGV[2]) - 1)
-table.insert(out, #running)
-for _, id in ipairs(running) do
-  table.insert(out, redis.call('hget', ARGV[1] .. id, 'processedOn') or '0')
+local running = tonumber(ARGV[1])
+for k = 7, 6 + running do
+  table.insert(out, redis.call('hget', KEYS[k], 'processedOn') or '0')
 end
-for i = 3, #ARGV do
+for i = 2, #ARGV do
   local id = ARGV[i]
+  local job = KEYS[5 + running + i]
   local place
   local index = redis.call('lpos', KEYS[3], id)
   if index then
@@ -139,12 +150,12 @@ for i = 3, #ARGV do
     local rank = redis.call('zrank', KEYS[4], id)
     if rank then
       place = {'position', waiting + rank + 1}
-    elseif redis.call('zscore', KEYS[7], id) then
-      local job = redis.call('hmget', ARGV[1] .. id, 'timestamp', 'delay')
-      place = {'delayed', (tonumber(job[1]) or 0) + (tonumber(job[2]) or 0)}
+    elseif redis.call('zscore', KEYS[6], id) then
+      local fields = redis.call('hmget', job, 'timestamp', 'delay')
+      place = {'delayed', (tonumber(fields[1]) or 0) + (tonumber(fields[2]) or 0)}
     else
-      local job = redis.call('hmget', ARGV[1] .. id, 'timestamp', 'finishedOn')
-      place = {(job[1] and not job[2]) and 'running' or 'ended', false}
+      local fields = redis.call('hmget', job, 'timestamp', 'finishedOn')
+      place = {(fields[1] and not fields[2]) and 'running' or 'ended', false}
     end
   end
   table.insert(out, place)

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 
 const PAGE = 500;
 
@@ -14,7 +14,7 @@ export type EntryEdit = (fields: string[]) => string[] | null | undefined;
  * many entries were deleted.
  */
 export async function purgeStream(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   edit: EntryEdit,
   maxLen: number,

@@ -17,6 +17,8 @@ import { throttled } from './throttled-log';
 import { JobReconciler } from './job-reconciler.service';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { buildWorkerOptions, internalWorkerOptions } from './worker-options';
+import type { ClientSettings } from '../../infra/redis/redis-client';
+import { RedisConnections } from '../../infra/redis/redis.module';
 
 /**
  * Starts workers only in the roles that run them (APP_ROLE worker or all): BullModule is set to
@@ -39,20 +41,27 @@ export class WorkerBootstrap implements OnApplicationBootstrap, BeforeApplicatio
     private readonly cancelBus: CancelBus,
     private readonly reconciler: JobReconciler,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly connections: RedisConnections,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!runsWorkers(this.config.get('role', { infer: true }))) return;
-    const redis = this.config.get('redis', { infer: true });
+    const connect = (settings: ClientSettings) => this.connections.forBullMQ(settings);
     const jobs = this.config.get('jobs', { infer: true });
-    const prefix = this.config.get('redisPrefix', { infer: true });
+    const keys = this.config.get('redisKeys', { infer: true });
     const telemetry = bullTelemetry(this.config.get('otlpEndpoint', { infer: true }));
     // Queues outside the catalogue (the crons' maintenance queue) keep their @Processor's
     // concurrency and get the connection and stall settings.
     const settings = (queue: string) =>
       this.catalogue.has(queue)
-        ? buildWorkerOptions(this.catalogue.spec(queue), redis, prefix, jobs, telemetry)
-        : internalWorkerOptions(queue, redis, prefix, jobs, telemetry);
+        ? buildWorkerOptions(
+            this.catalogue.spec(queue),
+            connect,
+            keys.bullPrefix(queue),
+            jobs,
+            telemetry,
+          )
+        : internalWorkerOptions(queue, connect, keys.bullPrefix(queue), jobs, telemetry);
     const built = KernelWorker.duringRegistration(settings, () => this.registrar.register());
     for (const worker of built) {
       this.workers.set(worker.name, worker);

@@ -1,12 +1,11 @@
-import type { Telemetry, WorkerOptions } from 'bullmq';
-import type { RedisConfig } from '../../config/redis-config';
-import { forBullMQ, patientRedisOptions } from '../../infra/redis/redis-options';
+import type { ConnectionOptions, Telemetry, WorkerOptions } from 'bullmq';
+import type { ClientSettings } from '../../infra/redis/redis-client';
 import type { JobsConfig } from '../../config/queue-config';
 import type { QueueSpec } from '../contracts/queue-catalogue';
 
 export function buildWorkerOptions(
   spec: QueueSpec,
-  redis: RedisConfig,
+  connect: (settings: ClientSettings) => ConnectionOptions,
   prefix: string,
   stalls: Pick<JobsConfig, 'maxStalls' | 'lockDurationMs' | 'stalledCheckMs'>,
   telemetry?: Telemetry,
@@ -25,24 +24,21 @@ export function buildWorkerOptions(
       ? { max: spec.rateLimit.max, duration: spec.rateLimit.durationMs }
       : undefined,
     // Workers wait through a Redis outage instead of failing every command.
-    connection: forBullMQ({
-      ...patientRedisOptions(redis),
-      connectionName: `click-api:worker:${spec.name}`,
-    }),
+    connection: connect({ name: `click-api:worker:${spec.name}`, patience: 'patient' }),
   };
 }
 
 /** A worker of a queue outside the catalogue: its @Processor's own concurrency, our connection. */
 export function internalWorkerOptions(
   queue: string,
-  redis: RedisConfig,
+  connect: (settings: ClientSettings) => ConnectionOptions,
   prefix: string,
   stalls: Pick<JobsConfig, 'maxStalls' | 'lockDurationMs' | 'stalledCheckMs'>,
   telemetry?: Telemetry,
 ): WorkerOptions {
   const options = buildWorkerOptions(
     { name: queue } as QueueSpec,
-    redis,
+    connect,
     prefix,
     stalls,
     telemetry,

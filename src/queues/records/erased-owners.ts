@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
+import { createRedisClient, type RedisClient } from '../../infra/redis/redis-client';
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../config/app-config';
 import { watchConnection } from '../../infra/redis/connection-watch';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
-import { patientRedisOptions } from '../../infra/redis/redis-options';
 
 /** What an erased user's id or email becomes where a trace of the action has to stay (audit). */
 export const ERASED_USER = 'erased-user';
@@ -26,16 +25,16 @@ export const ERASED_USER = 'erased-user';
 export class ErasedOwners implements OnApplicationShutdown {
   private readonly key: string;
   private readonly logger = new Logger('ErasedOwners');
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   /** The digests this process knows of; undefined until the copy is loaded. */
   private copy?: Set<string>;
   private loading?: Promise<void>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly config: ConfigService<AppConfig, true>,
   ) {
-    this.key = `${config.get('redisPrefix', { infer: true })}:erased-owners`;
+    this.key = `${config.get('redisKeys', { infer: true }).base}:erased-owners`;
   }
 
   async mark(ownerId: string): Promise<void> {
@@ -79,9 +78,9 @@ export class ErasedOwners implements OnApplicationShutdown {
 
   private follow(): void {
     if (this.subscriber) return;
-    const subscriber = new Redis({
-      ...patientRedisOptions(this.config.get('redis', { infer: true })),
-      connectionName: 'click-api:erased-owners',
+    const subscriber = createRedisClient(this.config.get('redis', { infer: true }), {
+      name: 'click-api:erased-owners',
+      patience: 'patient',
     });
     watchConnection(subscriber, 'erased owners', this.logger);
     subscriber.on('message', (_channel: string, digest: string) => this.copy?.add(digest));

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import { FINISHED, runScript } from './job-index-scripts';
 
 /** Job ends wait at most this long, so a busy worker sends one script call per batch, not per job. */
@@ -27,7 +27,7 @@ export class JobEndsBatch {
   private ends: PendingEnd[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   add(end: JobEnd): Promise<void> {
     return new Promise((resolve, reject) => {

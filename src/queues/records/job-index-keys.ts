@@ -19,7 +19,7 @@ export interface IndexCursor {
   member: string;
 }
 
-/** The key names of JobIndex under `base` (`<prefix>:idx:jobs`); the RECORDED script builds the same. */
+/** The key names of JobIndex under `base` (`<prefix>:idx:jobs`). */
 export function jobIndexKeys(base: string) {
   return {
     /** Every job, by creation time (admin search). */

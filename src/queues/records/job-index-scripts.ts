@@ -1,27 +1,28 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import { RUN_TIME_WEIGHT, RUN_TIME_WARM_UP } from './run-times';
 
-/** JobIndex.recorded for a batch; the key names are built as in JobIndex. */
-export const RECORDED = `
-local base, close = ARGV[1], ARGV[2] == '1'
-for i = 3, #ARGV, 5 do
-  local ref, owner, queue, content, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  redis.call('zadd', base .. ':u:' .. owner, at, ref)
-  redis.call('zadd', base .. ':u:' .. owner .. ':q:' .. queue, at, ref)
-  redis.call('zadd', base .. ':q:' .. queue, at, ref)
-  redis.call('zadd', base .. ':all', at, ref)
-  if content ~= '' then redis.call('zadd', base .. ':c:' .. content, at, ref) end
-  redis.call('srem', base .. ':open:u:' .. owner, ref)
-  if close then redis.call('zrem', base .. ':open', ref) end
+/**
+ * JobIndex.recorded for a batch. Per job i, KEYS[7i+1..7i+7]: the owner's, the owner's in the
+ * queue, the queue's and every job's listings, the content's listing (every job's again when
+ * there is none: adding twice is harmless), the owner's open set, the reconciler's open set;
+ * ARGV[1]: '1' to take the jobs off the reconciler's set; then per job its ref and createdAt.
+ * Every key is declared (on a Redis Cluster they share the product's slot).
+ */
+const RECORDED_LUA = `
+local close = ARGV[1] == '1'
+for i = 1, #KEYS, 7 do
+  local j = 2 + (i - 1) / 7 * 2
+  local ref, at = ARGV[j], ARGV[j + 1]
+  for k = i, i + 4 do redis.call('zadd', KEYS[k], at, ref) end
+  redis.call('srem', KEYS[i + 5], ref)
+  if close then redis.call('zrem', KEYS[i + 6], ref) end
 end
 return 0`;
-
-/** MULTI answers errors per command instead of rejecting: surface the first. */
-export function throwFirstError(results: [Error | null, unknown][] | null): void {
-  const error = results?.find(([e]) => e)?.[0];
-  if (error) throw error;
-}
+export const RECORDED = {
+  lua: RECORDED_LUA,
+  sha: createHash('sha1').update(RECORDED_LUA).digest('hex'),
+};
 
 /**
  * JobIndex.finished for a batch of job ends. Per end i (KEYS[2i-1], KEYS[2i]; ARGV[2i], ARGV[2i+1]):
@@ -68,7 +69,7 @@ export const FINISHED = {
  * every job's end, the script's text would cost Redis more than its work.
  */
 export async function runScript(
-  redis: Redis,
+  redis: RedisClient,
   script: { lua: string; sha: string },
   keys: string[],
   args: (string | number)[],

@@ -1,12 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis-client';
 import type { ChainableCommander } from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { IndexCursor, IndexedJob, IndexEntry, JobIndexKeys, jobIndexKeys } from './job-index-keys';
 import { fromRef, JobRef, toRef } from './job-ref';
-import { RECORDED, throwFirstError } from './job-index-scripts';
+import { RECORDED, runScript } from './job-index-scripts';
+import { throwFirstError } from '../../infra/redis/redis-client';
 import { JobEndsBatch } from './job-ends-batch';
 import { runTimesKey } from './run-times';
 
@@ -30,10 +31,10 @@ export class JobIndex implements OnApplicationShutdown {
   private readonly ends: JobEndsBatch;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.prefix = config.get('redisPrefix', { infer: true });
+    this.prefix = config.get('redisKeys', { infer: true }).base;
     this.base = `${this.prefix}:idx:jobs`;
     this.keys = jobIndexKeys(this.base);
     this.ends = new JobEndsBatch(redis);
@@ -91,14 +92,17 @@ export class JobIndex implements OnApplicationShutdown {
    */
   async recorded(jobs: IndexedJob[], { closeChecks = true } = {}): Promise<void> {
     if (!jobs.length) return;
-    const args = jobs.flatMap((job) => [
-      toRef(job),
-      job.ownerId,
-      job.queue,
-      job.contentId ?? '',
-      job.createdAt,
+    const keys = jobs.flatMap((job) => [
+      this.keys.user(job.ownerId),
+      this.keys.userQueue(job.ownerId, job.queue),
+      this.keys.queue(job.queue),
+      this.keys.all,
+      job.contentId ? this.keys.content(job.contentId) : this.keys.all,
+      this.keys.userOpen(job.ownerId),
+      this.keys.open,
     ]);
-    await this.redis.eval(RECORDED, 0, this.base, closeChecks ? '1' : '0', ...args);
+    const args = jobs.flatMap((job) => [toRef(job), job.createdAt]);
+    await runScript(this.redis, RECORDED, keys, [closeChecks ? '1' : '0', ...args]);
   }
 
   /** The reconciler need not look at these jobs again. */

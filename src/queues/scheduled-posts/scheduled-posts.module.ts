@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { registerKernelQueue } from '../kernel/register-kernel-queue';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
 import { SCHEDULED_POSTS_QUEUE } from './scheduled-posts.queue';
@@ -10,7 +10,7 @@ import { ScheduledPostsProducer } from './scheduled-posts.producer';
 @Module({
   imports: [
     QueueKernelModule,
-    BullModule.registerQueue({ name: SCHEDULED_POSTS_QUEUE.spec.name }),
+    registerKernelQueue(SCHEDULED_POSTS_QUEUE.spec.name),
     SocialModule,
     SocialPostingModule,
   ],

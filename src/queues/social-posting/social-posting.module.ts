@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { registerKernelQueue } from '../kernel/register-kernel-queue';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
 import { SOCIAL_POSTING_QUEUE } from './social-posting.queue';
@@ -7,11 +7,7 @@ import { SocialPostingProcessor } from './social-posting.processor';
 import { SocialPostingProducer } from './social-posting.producer';
 
 @Module({
-  imports: [
-    QueueKernelModule,
-    BullModule.registerQueue({ name: SOCIAL_POSTING_QUEUE.spec.name }),
-    SocialModule,
-  ],
+  imports: [QueueKernelModule, registerKernelQueue(SOCIAL_POSTING_QUEUE.spec.name), SocialModule],
   providers: [SocialPostingProducer, SocialPostingProcessor],
   exports: [SocialPostingProducer],
 })

@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { registerKernelQueue } from '../kernel/register-kernel-queue';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
 import { TRANSCRIPT_GENERATION_QUEUE } from './transcript-generation.queue';
@@ -10,7 +10,7 @@ import { TranscriptGenerationProducer } from './transcript-generation.producer';
 @Module({
   imports: [
     QueueKernelModule,
-    BullModule.registerQueue({ name: TRANSCRIPT_GENERATION_QUEUE.spec.name }),
+    registerKernelQueue(TRANSCRIPT_GENERATION_QUEUE.spec.name),
     PipelineModule,
     MediaModule,
   ],

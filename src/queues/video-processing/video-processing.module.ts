@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { registerKernelQueue } from '../kernel/register-kernel-queue';
 import { Module } from '@nestjs/common';
 import { QueueKernelModule } from '../kernel/queue-kernel.module';
 import { VIDEO_PROCESSING_QUEUE } from './video-processing.queue';
@@ -10,7 +10,7 @@ import { VideoProcessingProducer } from './video-processing.producer';
 @Module({
   imports: [
     QueueKernelModule,
-    BullModule.registerQueue({ name: VIDEO_PROCESSING_QUEUE.spec.name }),
+    registerKernelQueue(VIDEO_PROCESSING_QUEUE.spec.name),
     PipelineModule,
     MediaModule,
   ],

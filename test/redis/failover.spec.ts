@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiClient } from '../support/api-client';
+import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { ROOT, uniqueName } from '../support/test-env';
+import type { Cluster } from 'ioredis';
+import { createRedisClient } from '../../src/infra/redis/redis-client';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cluster = require('../../scripts/redis-cluster.js') as {
+  up(base: number): void;
+  down(base: number): void;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sentinel = require('../../scripts/redis-sentinel.js') as {
+  up(base: number): void;
+  down(base: number): void;
+  masterAddress(base: number): string;
+};
+
+interface Topology {
+  name: string;
+  base: number;
+  up(): void;
+  down(): void;
+  env(): Record<string, string | undefined>;
+  /** kill -9 of the master holding `key`; resolves once a replica has taken over. */
+  killMasterOf(key: string, config: TestApp['config']): Promise<string>;
+}
+
+const SINGLE_NODE = { REDIS_URL: undefined, REDIS_HOST: undefined, REDIS_PORT: undefined };
+
+function killPidOf(file: string): void {
+  execFileSync('kill', ['-9', readFileSync(file, 'utf8').trim()]);
+}
+
+const CLUSTER: Topology = {
+  name: 'a Redis Cluster (3 masters, 3 replicas)',
+  base: 7400,
+  up: () => cluster.up(7400),
+  down: () => cluster.down(7400),
+  env: () => ({
+    ...SINGLE_NODE,
+    REDIS_SENTINELS: undefined,
+    REDIS_CLUSTER_NODES: '127.0.0.1:7400,127.0.0.1:7401,127.0.0.1:7402',
+  }),
+  async killMasterOf(key, config) {
+    const client = createRedisClient(config.redis, {
+      name: 'test',
+      patience: 'patient',
+    }) as Cluster;
+    try {
+      const slot = Number(await client.cluster('KEYSLOT', key));
+      const [master] = client.slots[slot];
+      const port = master.split(':')[1];
+      killPidOf(path.join(ROOT, '.data', 'redis-cluster-7400', port, 'redis.pid'));
+      // A replica is promoted once the others mark the master failed (node timeout 3 s).
+      const other = String(((Number(port) - 7400 + 1) % 6) + 7400);
+      const ask = (...args: string[]) =>
+        execFileSync('redis-cli', ['-p', other, 'cluster', ...args], { encoding: 'utf8' });
+      await eventually(
+        () =>
+          ask('info').includes('cluster_state:ok') &&
+          ask('nodes')
+            .split('\n')
+            .some((line) => line.includes(`:${port}@`) && / master,fail /.test(` ${line} `)),
+        60_000,
+        'replica promoted',
+      );
+      return `master 127.0.0.1:${port}`;
+    } finally {
+      client.disconnect();
+    }
+  },
+};
+
+const SENTINEL: Topology = {
+  name: 'Sentinel (1 master, 1 replica, 3 sentinels)',
+  base: 7300,
+  up: () => sentinel.up(7300),
+  down: () => sentinel.down(7300),
+  env: () => ({
+    ...SINGLE_NODE,
+    REDIS_CLUSTER_NODES: undefined,
+    REDIS_SENTINELS: '127.0.0.1:7302,127.0.0.1:7303,127.0.0.1:7304',
+    REDIS_SENTINEL_NAME: 'click',
+  }),
+  async killMasterOf() {
+    const before = sentinel.masterAddress(7300);
+    killPidOf(path.join(ROOT, '.data', 'redis-sentinel-7300', before.split(':')[1], 'redis.pid'));
+    await eventually(
+      () => sentinel.masterAddress(7300) !== before,
+      60_000,
+      'sentinels failed over',
+    );
+    return `master ${before}`;
+  },
+};
+
+/**
+ * A master killed (kill -9) while users submit work: its replica takes over, and every job the
+ * API accepted (202) runs to completion — including any whose last writes the old master had
+ * acknowledged but not yet replicated (the reconciler queues them again from MongoDB). While no
+ * master answers, submissions get 503, never 500.
+ */
+describe.each([SENTINEL, CLUSTER])('a master killed under load, on $name', (topology) => {
+  let app: TestApp;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    topology.up();
+    app = await startTestApp(
+      uniqueName('failover'),
+      { ...topology.env(), JOB_RECONCILE_INTERVAL_MS: '1000', JOB_RECONCILE_GRACE_MS: '2000' },
+      { listen: true },
+    );
+    api = new ApiClient(app.app);
+  }, 120_000);
+
+  afterAll(async () => {
+    await dropTestData(app).catch(() => undefined);
+    await app.close();
+    topology.down();
+  });
+
+  it('completes every accepted job once, answers 503 (not 500) while no master answers', async () => {
+    const ada = await api.register('Ada');
+    const statuses: number[] = [];
+    const accepted: string[] = [];
+    let stop = false;
+    const submit = async () => {
+      for (let i = 0; !stop; i++) {
+        const res = await api
+          .call('post', '/content/generate', ada.token)
+          .send({ text: `Post number ${i}. Failover keeps it.`, platforms: ['twitter'] });
+        statuses.push(res.status);
+        if (res.status === 202) accepted.push((res.body as { jobId: string }).jobId);
+        if (accepted.length >= 90) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const load = Promise.all([submit(), submit()]);
+    await eventually(() => accepted.length >= 20, 30_000, '20 jobs accepted');
+    const queueKey = `${app.config.redisKeys.bullPrefix('content-generation')}:content-generation:wait`;
+    await topology.killMasterOf(queueKey, app.config);
+    const acceptedAtKill = accepted.length;
+    // Submissions succeed again on the new master.
+    await eventually(() => accepted.length >= acceptedAtKill + 20, 60_000, '20 more accepted');
+    stop = true;
+    await load;
+
+    expect(statuses.filter((s) => s !== 202 && s !== 503)).toEqual([]);
+    await eventually(
+      async () => {
+        const res = await api.call(
+          'get',
+          '/jobs/user?queue=content-generation&limit=100',
+          ada.token,
+        );
+        const states = (res.body.items as { id: string; state: string }[]) ?? [];
+        const done = new Set(states.filter((j) => j.state === 'completed').map((j) => j.id));
+        return accepted.every((id) => done.has(id));
+      },
+      90_000,
+      'every accepted job completed',
+    );
+    // Once each: one completed record per accepted job, no extra job made.
+    const listed = await api.call(
+      'get',
+      '/jobs/user?queue=content-generation&limit=100',
+      ada.token,
+    );
+    const ids = (listed.body.items as { id: string }[]).map((j) => j.id).sort();
+    expect(ids).toEqual([...accepted].sort());
+  });
+});
