@@ -4,14 +4,7 @@ import path from 'node:path';
 import { ApiClient } from '../support/api-client';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { ROOT, uniqueName } from '../support/test-env';
-import type { Cluster } from 'ioredis';
-import { createRedisClient } from '../../src/infra/redis/redis-client';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const cluster = require('../../scripts/redis-cluster.js') as {
-  up(base: number): void;
-  down(base: number): void;
-};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sentinel = require('../../scripts/redis-sentinel.js') as {
   up(base: number): void;
@@ -34,46 +27,6 @@ const SINGLE_NODE = { REDIS_URL: undefined, REDIS_HOST: undefined, REDIS_PORT: u
 function killPidOf(file: string): void {
   execFileSync('kill', ['-9', readFileSync(file, 'utf8').trim()]);
 }
-
-const CLUSTER: Topology = {
-  name: 'a Redis Cluster (3 masters, 3 replicas)',
-  base: 7400,
-  up: () => cluster.up(7400),
-  down: () => cluster.down(7400),
-  env: () => ({
-    ...SINGLE_NODE,
-    REDIS_SENTINELS: undefined,
-    REDIS_CLUSTER_NODES: '127.0.0.1:7400,127.0.0.1:7401,127.0.0.1:7402',
-  }),
-  async killMasterOf(key, config) {
-    const client = createRedisClient(config.redis, {
-      name: 'test',
-      patience: 'patient',
-    }) as Cluster;
-    try {
-      const slot = Number(await client.cluster('KEYSLOT', key));
-      const [master] = client.slots[slot];
-      const port = master.split(':')[1];
-      killPidOf(path.join(ROOT, '.data', 'redis-cluster-7400', port, 'redis.pid'));
-      // A replica is promoted once the others mark the master failed (node timeout 3 s).
-      const other = String(((Number(port) - 7400 + 1) % 6) + 7400);
-      const ask = (...args: string[]) =>
-        execFileSync('redis-cli', ['-p', other, 'cluster', ...args], { encoding: 'utf8' });
-      await eventually(
-        () =>
-          ask('info').includes('cluster_state:ok') &&
-          ask('nodes')
-            .split('\n')
-            .some((line) => line.includes(`:${port}@`) && / master,fail /.test(` ${line} `)),
-        60_000,
-        'replica promoted',
-      );
-      return `master 127.0.0.1:${port}`;
-    } finally {
-      client.disconnect();
-    }
-  },
-};
 
 const SENTINEL: Topology = {
   name: 'Sentinel (1 master, 1 replica, 3 sentinels)',
@@ -104,7 +57,7 @@ const SENTINEL: Topology = {
  * acknowledged but not yet replicated (the reconciler queues them again from MongoDB). While no
  * master answers, submissions get 503, never 500.
  */
-describe.each([SENTINEL, CLUSTER])('a master killed under load, on $name', (topology) => {
+describe.each([SENTINEL])('a master killed under load, on $name', (topology) => {
   let app: TestApp;
   let api: ApiClient;
 
@@ -158,6 +111,8 @@ describe.each([SENTINEL, CLUSTER])('a master killed under load, on $name', (topo
           '/jobs/user?queue=content-generation&limit=100',
           ada.token,
         );
+        if (res.status !== 200)
+          throw new Error(`listing ${res.status}: ${JSON.stringify(res.body)}`);
         const states = (res.body.items as { id: string; state: string }[]) ?? [];
         const done = new Set(states.filter((j) => j.state === 'completed').map((j) => j.id));
         return accepted.every((id) => done.has(id));
@@ -173,5 +128,5 @@ describe.each([SENTINEL, CLUSTER])('a master killed under load, on $name', (topo
     );
     const ids = (listed.body.items as { id: string }[]).map((j) => j.id).sort();
     expect(ids).toEqual([...accepted].sort());
-  });
+  }, 240_000);
 });

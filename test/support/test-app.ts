@@ -52,7 +52,9 @@ export function deleteRedisPrefix(config: AppConfig): Promise<void> {
 
 /** A client of the test's Redis (one node or the cluster); the caller disconnects it. */
 export function testRedis(config: AppConfig): RedisClient {
-  return createRedisClient(config.redis, { name: 'click-api:test', patience: 'patient' });
+  const client = createRedisClient(config.redis, { name: 'click-api:test', patience: 'patient' });
+  client.on('error', () => undefined); // commands are retried; a test sees their failures
+  return client;
 }
 
 /**
@@ -67,7 +69,10 @@ export function testBullConnection(config: AppConfig): {
   const connection = bullConnection(
     config.redis,
     { name: 'click-api:test', patience: 'patient' },
-    (c) => made.push(c),
+    (client) => {
+      client.on('error', () => undefined); // BullMQ's commands retry; the test sees failures
+      made.push(client);
+    },
   );
   return { connection, release: () => made.forEach((client) => client.disconnect()) };
 }

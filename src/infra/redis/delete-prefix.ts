@@ -16,6 +16,7 @@ export async function deleteKeysMatching(
   patterns: string[],
 ): Promise<void> {
   const redis = createRedisClient(redisConfig, { name: 'click-api:cleanup', patience: 'patient' });
+  redis.on('error', () => undefined); // retried; a clean-up has no one to tell
   try {
     for (const node of await mastersOf(redis))
       for (const pattern of patterns) {

@@ -32,6 +32,7 @@ function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
   private readonly adopted: RedisClient[] = [];
+  private readonly logger = new Logger('Redis');
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {}
 
@@ -40,9 +41,10 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   forBullMQ(settings: ClientSettings): ConnectionOptions {
-    return bullConnection(this.config.get('redis', { infer: true }), settings, (client) =>
-      this.adopted.push(client),
-    );
+    return bullConnection(this.config.get('redis', { infer: true }), settings, (client) => {
+      watchConnection(client, settings.name, this.logger);
+      this.adopted.push(client);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
