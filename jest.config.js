@@ -57,6 +57,7 @@ module.exports = {
         '<rootDir>/test/unit/',
         '<rootDir>/test/architecture/',
         '<rootDir>/test/cluster/',
+        '<rootDir>/test/failover/',
       ],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
@@ -66,6 +67,13 @@ module.exports = {
       testMatch: ON_CLUSTER,
       setupFiles: ['<rootDir>/test/support/on-cluster.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      // Masters killed under load on Sentinel and on a cluster (npm run test:failover): not in
+      // `npm test` yet, the Sentinel case failed 1 run in 4 here (see docs/operations.md).
+      ...shared,
+      displayName: 'failover',
+      testMatch: ['<rootDir>/test/failover/**/*.spec.ts'],
     },
   ],
 };

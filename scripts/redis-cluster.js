@@ -25,11 +25,20 @@ function cli(port, ...args) {
   return out.status === 0 ? out.stdout : undefined;
 }
 
-/** Slots all served and every replica attached to its master. */
+/**
+ * Slots all served and every replica in sync with its master (a replica that never finished its
+ * first sync refuses to take over: "Disconnected from master for longer than allowed").
+ */
 function clusterOk(base) {
   if (!(cli(base, 'cluster', 'info') ?? '').includes('cluster_state:ok')) return false;
-  const nodes = cli(base, 'cluster', 'nodes') ?? '';
-  return (nodes.match(/ slave /g) ?? []).length === NODES / 2;
+  const replicas = (cli(base, 'cluster', 'nodes') ?? '')
+    .split('\n')
+    .filter((line) => / (myself,)?slave /.test(line))
+    .map((line) => Number(line.split(' ')[1].split(':')[1].split('@')[0]));
+  if (replicas.length !== NODES / 2) return false;
+  return replicas.every((port) =>
+    (cli(port, 'info', 'replication') ?? '').includes('master_link_status:up'),
+  );
 }
 
 function sleep(ms) {

@@ -29,8 +29,21 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Every sentinel knows a master and sees one replica and the two other sentinels. */
+/**
+ * Every sentinel knows a master and sees one replica and the two other sentinels, and the replica
+ * finished its first sync (one that never did is not promoted).
+ */
 function sentinelsOk(base) {
+  const replicas = (cli(base, 'info', 'replication') ?? '').match(
+    /^slave\d+:ip=[^,]+,port=(\d+)/gm,
+  );
+  if (
+    !replicas?.every((line) => {
+      const port = line.split('port=')[1];
+      return (cli(Number(port), 'info', 'replication') ?? '').includes('master_link_status:up');
+    })
+  )
+    return false;
   for (let port = base + 2; port <= base + 4; port++) {
     const info = cli(port, 'sentinel', 'master', MASTER_NAME) ?? '';
     const field = (name) => info.split('\n')[info.split('\n').indexOf(name) + 1]?.trim();

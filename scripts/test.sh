@@ -32,4 +32,5 @@ if [ "$(node scripts/redis-cluster.js status 7100)" != ok ]; then
 fi
 npm run --silent lint
 npm run --silent typecheck
-npx jest --ci "$@"
+# The failover project (masters killed, minutes) runs apart: npm run test:failover.
+npx jest --ci "$@" --selectProjects unit integration cluster

@@ -101,14 +101,15 @@ describe('start estimates of waiting jobs', () => {
 
   /** Each estimate against the job's observed start (processedOn), as relative errors of the wait. */
   async function compare(setup: Setup, taken: Taken[], label: string) {
-    // The jobs run in line: once the last one has started, every start is known. Polled
-    // gently, so that the test's own reads do not slow the runs it measures.
-    const last = taken.reduce((a, b) => (b.position > a.position ? b : a));
+    // Every start must be known. Not just the one furthest back when read: two jobs read at the
+    // same position at different moments start at different times. Polled gently, so that the
+    // test's own reads do not slow the runs it measures.
     const deadline = Date.now() + 30_000;
-    while (!(await setup.queues.getJobStatus('naps', last.jobId)).timestamps.started) {
-      if (Date.now() > deadline) throw new Error('the backlog did not start within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    for (const t of [...taken].sort((a, b) => b.position - a.position))
+      while (!(await setup.queues.getJobStatus('naps', t.jobId)).timestamps.started) {
+        if (Date.now() > deadline) throw new Error('the backlog did not start within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     const rows = await Promise.all(
       taken.map(async (t) => {
         const status = await setup.queues.getJobStatus('naps', t.jobId);
