@@ -8,7 +8,7 @@ export interface RedisNode {
 
 /**
  * One Redis node (the default), a Redis Cluster (its keys then carry hash tags: see
- * src/infra/redis/key-layout.ts), or a master found through Sentinel (one node's layout).
+ * src/config/redis-keys.ts), or a master found through Sentinel (one node's layout).
  */
 export type RedisTopology = 'single' | 'cluster' | 'sentinel';
 

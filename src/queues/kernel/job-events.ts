@@ -182,14 +182,14 @@ export class JobEventsPublisher implements OnApplicationShutdown {
         const dropped = this.batch.length - UNSENT_MAX;
         if (dropped > 0) {
           this.batch.splice(0, dropped);
-          this.logger.warn(`${dropped} job events dropped: RedisClient away (${error.message})`);
+          this.logger.warn(`${dropped} job events dropped: Redis away (${error.message})`);
         }
         this.timer ??= setTimeout(() => this.flush(), RESEND_MS);
       },
     );
   }
 
-  /** Sends what is still held (a second at most: RedisClient may be away at shutdown too). */
+  /** Sends what is still held (a second at most: Redis may be away at shutdown too). */
   async onApplicationShutdown(): Promise<void> {
     const until = Date.now() + 1000;
     while ((this.batch.length || this.sending) && Date.now() < until) {
