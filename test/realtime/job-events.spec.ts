@@ -6,7 +6,7 @@ import { JobEvent, JobEventsPublisher } from '../../src/queues/kernel/job-events
 import { ApiClient, Session } from '../support/api-client';
 import { AppProcess, spawnApp } from '../support/app-process';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
-import { mastersOf } from '../../src/infra/redis/delete-prefix';
+import { masters } from '../../src/infra/redis/redis-client';
 import { testEnv, uniqueName } from '../support/test-env';
 
 const PLATFORMS = ['twitter', 'linkedin', 'facebook', 'instagram'];
@@ -176,7 +176,7 @@ describe('live job updates over socket.io (/jobs)', () => {
       // Cut the API's event reader off Redis (on a cluster: off every master, the stream's among
       // them); events sent before it is back must still arrive.
       let cut = 0;
-      for (const node of await mastersOf(redis)) {
+      for (const node of await masters(redis)) {
         const clients = String(await node.client('LIST'));
         for (const [, id] of clients.matchAll(/id=(\d+) [^\n]*name=click-api:job-events/g)) {
           await node.client('KILL', 'ID', id);

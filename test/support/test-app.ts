@@ -3,11 +3,13 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { createApp } from '../../src/bootstrap';
 import type { AppConfig } from '../../src/config/app-config';
-import { deleteKeysWithPrefix, mastersOf } from '../../src/infra/redis/delete-prefix';
+import { deleteKeysWithPrefix } from '../../src/infra/redis/delete-prefix';
 import type { ConnectionOptions } from 'bullmq';
 import {
   bullConnection,
   createRedisClient,
+  masters,
+  scanKeys,
   type RedisClient,
 } from '../../src/infra/redis/redis-client';
 import { dropStoredFiles } from './storage';
@@ -80,14 +82,8 @@ export function testBullConnection(config: AppConfig): {
 /** The keys matching `pattern` on every master (KEYS on a Cluster would ask one node). */
 export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
   const found: string[] = [];
-  for (const node of await mastersOf(redis)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      found.push(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
+  for (const node of await masters(redis))
+    for await (const keys of scanKeys(node, pattern)) found.push(...keys);
   return found;
 }
 

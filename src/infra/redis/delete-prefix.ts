@@ -1,6 +1,6 @@
 import type { RedisConfig } from '../../config/redis-config';
 import { keyPatterns } from '../../config/redis-keys';
-import { createRedisClient, masters, type RedisClient } from './redis-client';
+import { createRedisClient, masters, scanKeys } from './redis-client';
 
 /** Deletes every key of the `prefix` namespace (a test's or a benchmark's), in batches. */
 export async function deleteKeysWithPrefix(
@@ -18,27 +18,15 @@ export async function deleteKeysMatching(
   const redis = createRedisClient(redisConfig, { name: 'click-api:cleanup', patience: 'patient' });
   redis.on('error', () => undefined); // retried; a clean-up has no one to tell
   try {
-    for (const node of await mastersOf(redis))
-      for (const pattern of patterns) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    for (const node of await masters(redis))
+      for (const pattern of patterns)
+        for await (const keys of scanKeys(node, pattern)) {
           // One key per command: on a Cluster the keys of one node may sit in different slots.
-          if (keys.length) {
-            const batch = node.pipeline();
-            for (const key of keys) batch.unlink(key);
-            await batch.exec();
-          }
-          cursor = next;
-        } while (cursor !== '0');
-      }
+          const batch = node.pipeline();
+          for (const key of keys) batch.unlink(key);
+          await batch.exec();
+        }
   } finally {
     redis.disconnect();
   }
-}
-
-/** Every master (a Cluster's once its slots are known). */
-export async function mastersOf(redis: RedisClient): Promise<ReturnType<typeof masters>> {
-  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
-  return masters(redis);
 }

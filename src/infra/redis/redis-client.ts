@@ -106,9 +106,23 @@ export function isCluster(client: RedisClient): client is Cluster {
   return (client as Cluster).isCluster === true;
 }
 
-/** The masters to run a keyspace-wide command on (SCAN): every master of a Cluster. */
-export function masters(client: RedisClient): Redis[] {
+/**
+ * The nodes to run a keyspace-wide command on (SCAN, CLIENT LIST): every master of a Cluster,
+ * once its slots are known.
+ */
+export async function masters(client: RedisClient): Promise<Redis[]> {
+  if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
   return isCluster(client) ? client.nodes('master') : [client];
+}
+
+/** The keys of one node matching `pattern` (SCAN MATCH), a batch at a time. */
+export async function* scanKeys(node: Redis, pattern: string): AsyncGenerator<string[]> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    if (keys.length) yield keys;
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 /** MULTI answers errors per command instead of rejecting: surface the first. */
