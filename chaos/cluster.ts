@@ -8,6 +8,10 @@ import { OwnedServer } from '../test/support/servers';
 import { Env, mongoUriFor, testEnv, uniqueName } from '../test/support/test-env';
 import { PlatformsFake } from './platforms-fake';
 import { AofRedis } from './redis-aof';
+import { ReplicatedKind, ReplicatedRedis } from './redis-replicated';
+
+/** Which Redis the run's processes share: one node (AOF), a cluster, or Sentinel. */
+export type RedisTopology = 'single' | ReplicatedKind;
 
 export const ADMIN = { email: 'chaos-admin@click.local', password: 'chaos-admin-password' };
 export const SHUTDOWN_TIMEOUT_MS = 2000;
@@ -38,23 +42,24 @@ export class Cluster {
   private constructor(
     readonly name: string,
     readonly env: Env,
-    readonly redis: AofRedis,
+    readonly redis: AofRedis | ReplicatedRedis,
     readonly mongo: OwnedServer,
     readonly platforms: PlatformsFake,
     readonly smtp: FakeSmtp,
     readonly dataDir: string,
   ) {}
 
-  static async start(): Promise<Cluster> {
+  static async start(topology: RedisTopology = 'single'): Promise<Cluster> {
     const parts: {
-      redis?: AofRedis;
+      redis?: AofRedis | ReplicatedRedis;
       mongo?: OwnedServer;
       platforms?: PlatformsFake;
       smtp?: FakeSmtp;
     } = {};
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'click-chaos-data-'));
     try {
-      parts.redis = await AofRedis.start();
+      parts.redis =
+        topology === 'single' ? await AofRedis.start() : ReplicatedRedis.start(topology);
       parts.mongo = await OwnedServer.ferretdb();
       parts.platforms = await PlatformsFake.start();
       parts.smtp = await FakeSmtp.start();
@@ -70,10 +75,13 @@ export class Cluster {
     }
     const name = uniqueName('chaos');
     const env = testEnv(name, {
-      REDIS_URL: parts.redis.url,
+      REDIS_URL: parts.redis instanceof AofRedis ? parts.redis.url : undefined,
       REDIS_HOST: undefined,
       REDIS_PORT: undefined,
       REDIS_PASSWORD: undefined,
+      REDIS_CLUSTER_NODES: undefined,
+      REDIS_SENTINELS: undefined,
+      ...(parts.redis instanceof ReplicatedRedis ? parts.redis.env() : {}),
       MONGODB_URI: mongoUriFor(name, `mongodb://127.0.0.1:${parts.mongo.port}`),
       TWITTER_API_BASE_URL: parts.platforms.url,
       LINKEDIN_API_BASE_URL: parts.platforms.url,
@@ -197,7 +205,7 @@ export class Cluster {
     if (ferret.child && ferret.child.exitCode === null) ferret.child.kill('SIGKILL');
     ferret.cleanup();
     rmSync(this.dataDir, { recursive: true, force: true });
-    rmSync(this.redis.dir, { recursive: true, force: true });
+    if (this.redis instanceof AofRedis) rmSync(this.redis.dir, { recursive: true, force: true });
   }
 
   async dispose(): Promise<void> {

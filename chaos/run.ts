@@ -11,6 +11,14 @@
  *   redis-empty   Redis kill -9 under load, its data deleted, back empty (jobs come back from MongoDB)
  *   db-outage     FerretDB stopped CHAOS_DB_OUTAGE_MS (20 s) with a backlog of posts, started again
  *   big           CHAOS_JOBS (2,000; 20,000 for the full run, see chaos/README.md) mixed requests
+ *   master-kill   (CHAOS_REDIS=cluster|sentinel only) kill -9 of a Redis master under load: on a
+ *                 cluster the one holding the product's own keys (job index, events), with
+ *                 Sentinel the only master; its replica takes over
+ *
+ * CHAOS_REDIS picks the Redis the processes share: `single` (default; one node with AOF),
+ * `cluster` (6 nodes, 3 masters, on 7500..7505) or `sentinel` (master 7600, replica 7601,
+ * sentinels 7602..7604), both started by scripts/redis-cluster.js / redis-sentinel.js. The
+ * default scenarios on a replicated Redis are `master-kill,kill`; `npm run chaos` runs all three.
  *
  * Checks per scenario: every accepted job (202, and each new user's welcome email) has its final
  * record `completed`; none failed; nothing left waiting/active/delayed in Redis; each post's text
@@ -27,7 +35,16 @@
 import { randomBytes } from 'node:crypto';
 import { mongo } from 'mongoose';
 import { Accepted, ApiClient, StatusCounts } from './client';
-import { ADMIN, Cluster, CRON_PERIOD_MS, LOG_DIR, SHUTDOWN_TIMEOUT_MS } from './cluster';
+import {
+  ADMIN,
+  Cluster,
+  CRON_PERIOD_MS,
+  LOG_DIR,
+  RedisTopology,
+  SHUTDOWN_TIMEOUT_MS,
+} from './cluster';
+import { AofRedis } from './redis-aof';
+import { ReplicatedRedis } from './redis-replicated';
 import { CronWatch, EventWatch } from './observers';
 import { Platform } from './platforms-fake';
 import { Report } from './report';
@@ -44,8 +61,13 @@ const KNOBS = {
   settleMs: num('CHAOS_SETTLE_MS', 120_000),
   deadlineMs: num('CHAOS_DEADLINE_MS', 720_000),
 };
-const ALL_SCENARIOS = ['kill', 'sigterm', 'redis-restart', 'redis-empty', 'db-outage', 'big'];
-const SCENARIOS = (process.env.CHAOS_SCENARIOS?.trim() || ALL_SCENARIOS.join(','))
+const TOPOLOGY = (process.env.CHAOS_REDIS?.trim() || 'single') as RedisTopology;
+if (!['single', 'cluster', 'sentinel'].includes(TOPOLOGY))
+  throw new Error(`CHAOS_REDIS must be single, cluster or sentinel, not "${TOPOLOGY}"`);
+const SINGLE_SCENARIOS = ['kill', 'sigterm', 'redis-restart', 'redis-empty', 'db-outage', 'big'];
+const ALL_SCENARIOS = [...SINGLE_SCENARIOS, 'master-kill'];
+const DEFAULT_SCENARIOS = TOPOLOGY === 'single' ? SINGLE_SCENARIOS : ['master-kill', 'kill'];
+const SCENARIOS = (process.env.CHAOS_SCENARIOS?.trim() || DEFAULT_SCENARIOS.join(','))
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
@@ -501,15 +523,51 @@ class Suite {
     );
   }
 
+  /** The one-node Redis of the single topology (the restart scenarios need its AOF). */
+  private aof(): AofRedis {
+    if (!(this.cluster.redis instanceof AofRedis))
+      throw new Error('this scenario needs CHAOS_REDIS=single');
+    return this.cluster.redis;
+  }
+
+  async masterKill(sc: Scenario): Promise<void> {
+    const redis = this.cluster.redis;
+    if (!(redis instanceof ReplicatedRedis))
+      throw new Error('master-kill needs CHAOS_REDIS=cluster or sentinel');
+    sc.outage = true;
+    const load = this.startLoad(sc, 100_000, 6);
+    await sleep(4000);
+    // On a cluster every product key carries the hash tag {<prefix>}: kill the master of that slot.
+    const key = `{${this.cluster.env.REDIS_PREFIX}}:chaos`;
+    const down = Date.now();
+    const acceptedBefore = sc.accepted.length;
+    const { master, ms } = await redis.killMaster(key);
+    log(`master-kill: kill -9 of ${master}; a replica took over after ${ms} ms`);
+    // Ticks due while no master answered (and the failover's first seconds) may not run.
+    this.crons.outage(down, Date.now() + 2000);
+    await sleep(8000);
+    const sent = await load.stop();
+    log(`master-kill: ${sent} requests`);
+    this.report.add(sc.name, 'replica took over (ms)', '≤ 60000', ms, ms <= 60_000);
+    this.report.add(
+      sc.name,
+      'jobs accepted after the take-over',
+      '> 0',
+      sc.accepted.length - acceptedBefore,
+      sc.accepted.length > acceptedBefore,
+    );
+  }
+
   async redisRestart(sc: Scenario): Promise<void> {
+    const redis = this.aof();
     sc.outage = true;
     const load = this.startLoad(sc, 100_000, 4);
     await sleep(3000);
     log('redis-restart: SHUTDOWN');
     const down = Date.now();
-    await this.cluster.redis.shutdown();
+    await redis.shutdown();
     await sleep(5000);
-    await this.cluster.redis.start();
+    await redis.start();
     this.crons.outage(down, Date.now());
     log('redis-restart: back with its AOF');
     await sleep(6000);
@@ -518,15 +576,16 @@ class Suite {
   }
 
   async redisEmpty(sc: Scenario): Promise<void> {
+    const redis = this.aof();
     sc.outage = true;
     const load = this.startLoad(sc, 100_000, 4);
     await sleep(3000);
     log('redis-empty: kill -9, data deleted');
     const down = Date.now();
-    await this.cluster.redis.kill();
-    this.cluster.redis.wipe();
+    await redis.kill();
+    redis.wipe();
     await sleep(3000);
-    await this.cluster.redis.start();
+    await redis.start();
     this.crons.outage(down, Date.now());
     log('redis-empty: back, empty');
     await sleep(8000);
@@ -570,6 +629,7 @@ class Suite {
       'redis-empty': (s) => this.redisEmpty(s),
       'db-outage': (s) => this.dbOutage(s),
       big: (s) => this.big(s),
+      'master-kill': (s) => this.masterKill(s),
     };
     const scenario = body[name];
     if (!scenario) {
@@ -645,8 +705,10 @@ async function main(): Promise<number> {
     KNOBS.deadlineMs,
   );
   try {
-    log(`starting: scenarios ${SCENARIOS.join(', ')}; CHAOS_JOBS=${KNOBS.jobs}`);
-    cluster = await Cluster.start();
+    log(
+      `starting: Redis ${TOPOLOGY}; scenarios ${SCENARIOS.join(', ')}; CHAOS_JOBS=${KNOBS.jobs}`,
+    );
+    cluster = await Cluster.start(TOPOLOGY);
     log(
       `topology up: api ${cluster.apiUrls.join(' ')}; redis ${cluster.redis.url}; ferretdb :${cluster.mongo.port}`,
     );

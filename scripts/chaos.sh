@@ -3,7 +3,9 @@
 # and a FerretDB of its own, under load and faults. Not part of `npm test` (it takes minutes).
 # The shared services are started like the test command does (and stopped again if this script
 # started them): that installs redis-server and builds FerretDB when missing. Knobs: CHAOS_* (see
-# the header of chaos/run.ts). Its last line is `chaos: N checks, M failed`.
+# the header of chaos/run.ts). It runs once per Redis topology in CHAOS_TOPOLOGIES (default
+# `single cluster sentinel`: one node with AOF, a 6-node cluster, Sentinel) and its last line
+# adds them up: `chaos: N checks, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/npm-install.sh
@@ -16,4 +18,21 @@ npx tsc -p tsconfig.chaos.json
 # scripts/services.js): beside the compiled copy those are links back to the real ones.
 ln -sfn ../../dist .data/chaos-dist/dist
 ln -sfn ../../scripts .data/chaos-dist/scripts
-node .data/chaos-dist/chaos/run.js
+checks=0
+failed=0
+status=0
+for topology in ${CHAOS_TOPOLOGIES:-single cluster sentinel}; do
+  out="$(mktemp)"
+  CHAOS_REDIS="$topology" node .data/chaos-dist/chaos/run.js | tee "$out" || status=1
+  line="$(tail -n 1 "$out")"
+  rm -f "$out"
+  if [[ "$line" =~ ^chaos:\ ([0-9]+)\ checks,\ ([0-9]+)\ failed ]]; then
+    checks=$((checks + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  else
+    failed=$((failed + 1))
+  fi
+  echo "chaos ($topology Redis): $line"
+done
+echo "chaos: $checks checks, $failed failed"
+exit "$status"

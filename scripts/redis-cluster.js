@@ -29,13 +29,15 @@ function cli(port, ...args) {
  * Slots all served and every replica in sync with its master (a replica that never finished its
  * first sync refuses to take over: "Disconnected from master for longer than allowed").
  */
-function clusterOk(base) {
-  if (!(cli(base, 'cluster', 'info') ?? '').includes('cluster_state:ok')) return false;
-  const replicas = (cli(base, 'cluster', 'nodes') ?? '')
+function clusterOk(base, dead) {
+  const ask = dead === base ? base + 1 : base;
+  if (!(cli(ask, 'cluster', 'info') ?? '').includes('cluster_state:ok')) return false;
+  const replicas = (cli(ask, 'cluster', 'nodes') ?? '')
     .split('\n')
-    .filter((line) => / (myself,)?slave /.test(line))
+    .filter((line) => / (myself,)?slave /.test(line) && !/fail/.test(line))
     .map((line) => Number(line.split(' ')[1].split(':')[1].split('@')[0]));
-  if (replicas.length !== NODES / 2) return false;
+  // After a failover the dead master's replica became a master: one replica fewer.
+  if (replicas.length !== NODES / 2 - (dead === undefined ? 0 : 1)) return false;
   return replicas.every((port) =>
     (cli(port, 'info', 'replication') ?? '').includes('master_link_status:up'),
   );
@@ -88,6 +90,43 @@ function down(base) {
   console.log(`redis-cluster: down on ${base}..${base + 5}`);
 }
 
+/** The port of the live master serving `key`'s slot (asked of any node that answers). */
+function masterOf(base, key) {
+  for (let port = base; port < base + NODES; port++) {
+    const slot = Number(cli(port, 'cluster', 'keyslot', key));
+    const nodes = cli(port, 'cluster', 'nodes');
+    if (!nodes || !Number.isInteger(slot)) continue;
+    for (const line of nodes.split('\n')) {
+      const [, address, flags, , , , , , ...ranges] = line.split(' ');
+      if (!flags || !/master/.test(flags) || /fail/.test(flags)) continue;
+      const served = ranges.some((range) => {
+        const [from, to = from] = range.split('-').map(Number);
+        return slot >= from && slot <= to;
+      });
+      if (served) return Number(address.split(':')[1].split('@')[0]);
+    }
+  }
+  throw new Error(`no live master serves ${key} on the cluster at ${base}`);
+}
+
+/** kill -9 of the node on `port` (no SHUTDOWN: what it had not replicated is gone). */
+function kill(base, port) {
+  const pid = Number(fs.readFileSync(path.join(dirOf(base), String(port), 'redis.pid'), 'utf8'));
+  process.kill(pid, 'SIGKILL');
+}
+
+/** After kill(): the others marked `port` failed and every slot is served again (one poll). */
+function tookOver(base, port) {
+  for (let other = base; other < base + NODES; other++) {
+    if (other === port) continue;
+    const nodes = cli(other, 'cluster', 'nodes');
+    if (!nodes) continue;
+    const line = nodes.split('\n').find((l) => l.includes(`:${port}@`)) ?? '';
+    return / master,fail /.test(` ${line} `) && clusterOk(base, port);
+  }
+  return false;
+}
+
 if (require.main === module) {
   const [command, port] = process.argv.slice(2);
   const base = Number(port || 7100);
@@ -100,4 +139,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { up, down, clusterOk };
+module.exports = { up, down, clusterOk, masterOf, kill, tookOver };

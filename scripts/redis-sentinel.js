@@ -127,4 +127,10 @@ if (require.main === module) {
   }
 }
 
-module.exports = { up, down, sentinelsOk, masterAddress, MASTER_NAME };
+/** kill -9 of the data node on `port`. */
+function kill(base, port) {
+  const pid = Number(fs.readFileSync(path.join(dirOf(base), String(port), 'redis.pid'), 'utf8'));
+  process.kill(pid, 'SIGKILL');
+}
+
+module.exports = { up, down, sentinelsOk, masterAddress, kill, MASTER_NAME };
