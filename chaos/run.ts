@@ -705,9 +705,7 @@ async function main(): Promise<number> {
     KNOBS.deadlineMs,
   );
   try {
-    log(
-      `starting: Redis ${TOPOLOGY}; scenarios ${SCENARIOS.join(', ')}; CHAOS_JOBS=${KNOBS.jobs}`,
-    );
+    log(`starting: Redis ${TOPOLOGY}; scenarios ${SCENARIOS.join(', ')}; CHAOS_JOBS=${KNOBS.jobs}`);
     cluster = await Cluster.start(TOPOLOGY);
     log(
       `topology up: api ${cluster.apiUrls.join(' ')}; redis ${cluster.redis.url}; ferretdb :${cluster.mongo.port}`,
