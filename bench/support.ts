@@ -141,6 +141,16 @@ export class BenchCpu {
     return new BenchCpu(servers);
   }
 
+  /** This process and the servers listening on `ports` (labelled `<label>:<port>`). */
+  static forPorts(label: string, ports: number[]): BenchCpu {
+    const servers: { label: string; pid: number }[] = [];
+    for (const port of ports) {
+      const pid = pidListeningOn(port);
+      if (pid !== undefined) servers.push({ label: `${label}:${port}`, pid });
+    }
+    return new BenchCpu(servers);
+  }
+
   describe(): string {
     return ['node (this process)', ...this.servers.map((s) => `${s.label} pid ${s.pid}`)].join(
       ', ',

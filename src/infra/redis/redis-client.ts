@@ -47,9 +47,10 @@ function nodeOptions(redis: RedisConfig, { name, patience }: ClientSettings): Re
       sentinelPassword: sentinel.password,
       enableTLSForSentinelMode: sentinel.tls,
       sentinelRetryStrategy: reconnectDelay,
-      // Sentinels announce a new master at once (+switch-master) instead of waiting for the old
-      // connection to break.
-      failoverDetector: true,
+      // No `failoverDetector`: in ioredis 5 (the one BullMQ uses) its subscriptions to the
+      // sentinels outlive quit() (ioredis#1362), and BullMQ closes its connections with quit(),
+      // so a process would never exit. A failover is seen when the old master's connection
+      // breaks (a dead master resets it; a demoted one closes its clients).
       retryStrategy: reconnectDelay,
     };
   }
