@@ -24,7 +24,7 @@ status=0
 for topology in ${CHAOS_TOPOLOGIES:-single cluster sentinel}; do
   out="$(mktemp)"
   CHAOS_REDIS="$topology" node .data/chaos-dist/chaos/run.js | tee "$out" || status=1
-  line="$(tail -n 1 "$out")"
+  line="$(grep -E "^chaos: [0-9]+ checks" "$out" | tail -n 1)"
   rm -f "$out"
   if [[ "$line" =~ ^chaos:\ ([0-9]+)\ checks,\ ([0-9]+)\ failed ]]; then
     checks=$((checks + BASH_REMATCH[1]))
