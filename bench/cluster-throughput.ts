@@ -167,7 +167,8 @@ async function main(): Promise<void> {
     console.log(`busiest master share ${median(shares).toFixed(0)} %`);
     console.log(`cluster ratio ${median(ratios).toFixed(2)}`);
   } finally {
-    execFileSync('node', [SCRIPT, 'down', String(BASE)], { stdio: 'inherit' });
+    // Quietly: the figure stays the last line.
+    execFileSync('node', [SCRIPT, 'down', String(BASE)], { stdio: 'ignore' });
   }
 }
 
