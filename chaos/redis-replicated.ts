@@ -1,24 +1,5 @@
-import path from 'node:path';
 import type { Env } from '../test/support/test-env';
-
-// The compiled suite runs from .data/chaos-dist with a link back to the real scripts folder.
-const SCRIPTS = path.join(__dirname, '..', 'scripts');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const cluster = require(path.join(SCRIPTS, 'redis-cluster.js')) as {
-  up(base: number): void;
-  down(base: number): void;
-  masterOf(base: number, key: string): number;
-  kill(base: number, port: number): void;
-  tookOver(base: number, port: number): boolean;
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sentinel = require(path.join(SCRIPTS, 'redis-sentinel.js')) as {
-  up(base: number): void;
-  down(base: number): void;
-  masterAddress(base: number): string;
-  kill(base: number, port: number): void;
-  MASTER_NAME: string;
-};
+import { redisCluster as cluster, redisSentinel as sentinel } from '../test/support/redis-scripts';
 
 export type ReplicatedKind = 'cluster' | 'sentinel';
 

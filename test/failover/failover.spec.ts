@@ -1,22 +1,7 @@
 import { ApiClient } from '../support/api-client';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
+import { redisCluster as cluster, redisSentinel as sentinel } from '../support/redis-scripts';
 import { uniqueName } from '../support/test-env';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const cluster = require('../../scripts/redis-cluster.js') as {
-  up(base: number): void;
-  down(base: number): void;
-  masterOf(base: number, key: string): number;
-  kill(base: number, port: number): void;
-  tookOver(base: number, port: number): boolean;
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sentinel = require('../../scripts/redis-sentinel.js') as {
-  up(base: number): void;
-  down(base: number): void;
-  masterAddress(base: number): string;
-  kill(base: number, port: number): void;
-};
 
 interface Topology {
   name: string;
