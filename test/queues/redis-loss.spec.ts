@@ -1,10 +1,18 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import type { Connection } from 'mongoose';
+import { getConnectionToken } from '@nestjs/mongoose';
 import { DerivedIndexes } from '../../src/infra/derived-index/derived-indexes.service';
 import { QUEUE_NAMES } from '../../src/queues';
 import { JobReconciler } from '../../src/queues/kernel/job-reconciler.service';
 import { ApiClient } from '../support/api-client';
-import { deleteRedisPrefix, dropTestData, startTestApp, TestApp } from '../support/test-app';
+import {
+  deleteRedisPrefix,
+  dropTestData,
+  startTestApp,
+  TestApp,
+  testRedis,
+} from '../support/test-app';
 import { uniqueName } from '../support/test-env';
 
 /**
@@ -59,5 +67,42 @@ describe('a Redis that lost all its data', () => {
     ).toEqual([...ids].reverse().map((id) => [id, 'waiting']));
     // Queued once each: a second pass finds them live.
     expect((await app.get(JobReconciler).runOnce())?.requeued).toBe(0);
+  });
+
+  /**
+   * A failover: the promoted replica kept the epoch but not the last writes the old master had
+   * acknowledged (the jobs' adds and their index entries). Only the master's replication id says
+   * so: the epoch's record in MongoDB names the master it was last seen on.
+   */
+  it('rebuilds after a new Redis master lost the last writes (failover), not before', async () => {
+    const ada = await api.register('Grace');
+    const res = await api
+      .call('post', '/content/generate', ada.token)
+      .send({ text: 'lost with the master.', platforms: ['twitter'] })
+      .expect(202);
+    const id = (res.body as { jobId: string }).jobId;
+    const indexes = app.get(DerivedIndexes);
+    // The epoch and the master's replication id recorded as they are now.
+    expect((await indexes.verify()).jobs).toBe('ok');
+
+    const redis = testRedis(app.config);
+    const epochKey = `${app.config.redisKeys.base}:idx:jobs:epoch`;
+    const epoch = await redis.get(epochKey);
+    await deleteRedisPrefix(app.config);
+    await redis.set(epochKey, epoch!);
+    await redis.quit();
+    const content = app.get<Queue>(getQueueToken(QUEUE_NAMES.CONTENT_GENERATION));
+    expect(await content.getJob(id)).toBeUndefined();
+
+    // Same master, same epoch: nothing tells the index it is behind.
+    expect((await indexes.verify()).jobs).toBe('ok');
+    // The epoch was last seen on another master (what a promoted replica looks like).
+    const epochs = app.get<Connection>(getConnectionToken()).collection('derived_index_epochs');
+    await epochs.updateOne({ _id: 'jobs' as never }, { $set: { replid: 'f'.repeat(40) } });
+    expect((await indexes.verify()).jobs).toBe('rebuilt');
+    await app.get(JobReconciler).runOnce();
+    expect(await content.getJob(id)).toBeDefined();
+    // The new master's id is recorded: the next check finds the index in step.
+    expect((await indexes.verify()).jobs).toBe('ok');
   });
 });

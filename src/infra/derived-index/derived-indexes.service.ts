@@ -36,12 +36,24 @@ const EPOCHS = 'derived_index_epochs';
 const LEASE_MS = 30_000;
 
 /**
+ * The replication id of the master that holds KEYS[1]: it changes when a replica is promoted
+ * (Sentinel or Cluster failover) or the master restarts without its replication state. Run as a
+ * script so a Cluster client sends it to the key's master, not to any node.
+ */
+const REPLICATION_ID = `return string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')`;
+
+/**
  * Knows whether each derived index still matches MongoDB. Each index has an epoch, a random token
  * kept both in MongoDB (`derived_index_epochs`, keyed by the index name) and in Redis. They differ
  * when Redis lost the keys (flushed, or restored from an older snapshot: each check moves both
  * epochs forward) or when MongoDB holds data of a version that had no such index; then the index
- * is rebuilt, under a lease so one process does it. Checked at start-up and every
- * JOB_RECONCILE_INTERVAL_MS: one Redis GET and one `_id` read per index.
+ * is rebuilt, under a lease so one process does it.
+ * A failover keeps the epoch but may lose the last writes the old master acknowledged (Redis
+ * replicates asynchronously): index entries of jobs accepted a moment before. So MongoDB also
+ * keeps the replication id of the master the epoch was last seen on; a new one (a replica was
+ * promoted, or the master restarted and may have lost its last writes) rebuilds too.
+ * Checked at start-up and every JOB_RECONCILE_INTERVAL_MS: a Redis GET, a one-line script and
+ * one `_id` read per index.
  */
 @Injectable()
 export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -105,16 +117,23 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
 
   private async check(index: DerivedIndex): Promise<IndexCheck> {
     const lease = await withRedisLease(this.redis, this.key(index, 'lock'), LEASE_MS, async () => {
-      const [inRedis, inMongo] = await Promise.all([
-        this.redis.get(this.key(index, 'epoch')),
+      const epochKey = this.key(index, 'epoch');
+      const [inRedis, replid, inMongo] = await Promise.all([
+        this.redis.get(epochKey),
+        // A Redis that refuses INFO in scripts (some managed ones) only loses this check.
+        (this.redis.eval(REPLICATION_ID, 1, epochKey) as Promise<string | null>).catch(() => null),
         this.epochs().findOne({ _id: index.name }),
       ]);
-      const matches = inRedis !== null && inMongo !== null && inRedis === inMongo.epoch;
+      const sameEpoch = inRedis !== null && inMongo !== null && inRedis === inMongo.epoch;
+      // A record without a replication id (written before it was kept) is not a failover.
+      const sameMaster = !inMongo?.replid || !replid || inMongo.replid === replid;
+      const matches = sameEpoch && sameMaster;
       if (!matches) {
         const started = Date.now();
         const count = await index.rebuild();
+        const why = sameEpoch ? 'a new Redis master (failover or restart)' : 'epochs differ';
         this.logger.log(
-          `index ${index.name} rebuilt from MongoDB: ${count} items in ${Date.now() - started} ms`,
+          `index ${index.name} rebuilt from MongoDB (${why}): ${count} items in ${Date.now() - started} ms`,
         );
       }
       // Move both epochs on, MongoDB first: a crash in between only costs a rebuild. Only from
@@ -125,11 +144,11 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
         ? (
             await this.epochs().updateOne(
               { _id: index.name, epoch: inMongo.epoch },
-              { $set: { epoch, checkedAt: new Date() } },
+              { $set: { epoch, replid, checkedAt: new Date() } },
             )
           ).matchedCount === 1
         : await this.epochs()
-            .insertOne({ _id: index.name, epoch })
+            .insertOne({ _id: index.name, epoch, replid })
             .then(() => true)
             .catch(() => false);
       if (moved) await this.redis.set(this.key(index, 'epoch'), epoch);
@@ -139,7 +158,7 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private epochs() {
-    return this.connection.collection<{ _id: string; epoch: string }>(EPOCHS);
+    return this.connection.collection<{ _id: string; epoch: string; replid?: string | null }>(EPOCHS);
   }
 
   private key(index: DerivedIndex, what: string): string {
