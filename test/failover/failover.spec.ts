@@ -1,3 +1,5 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { ApiClient } from '../support/api-client';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { redisCluster as cluster, redisSentinel as sentinel } from '../support/redis-scripts';
@@ -139,8 +141,17 @@ describe.each([SENTINEL, CLUSTER])('a master killed under load, on $name', (topo
         );
         const behind = accepted.filter((id) => states.get(id) !== 'completed');
         if (!behind.length) return true;
-        // Which ones, and in what state the owner sees them (for the failure message).
-        const seen = behind.slice(0, 5).map((id) => `${id} ${states.get(id) ?? 'not listed'}`);
+        // Which ones, in what state the owner sees them and BullMQ holds them (for the failure
+        // message).
+        const queue = app.get<Queue>(getQueueToken('content-generation'));
+        const seen = await Promise.all(
+          behind
+            .slice(0, 5)
+            .map(
+              async (id) =>
+                `${id} ${states.get(id) ?? 'not listed'} (in Redis: ${await queue.getJobState(id).catch((e: Error) => e.message)})`,
+            ),
+        );
         throw new Error(`${behind.length} of ${accepted.length} not completed: ${seen.join(', ')}`);
       },
       90_000,
