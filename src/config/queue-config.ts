@@ -6,15 +6,18 @@ export interface QueueOverride {
   concurrency?: number;
   rateMax?: number;
   rateDurationMs?: number;
+  timeoutMs?: number;
 }
 
 export interface JobsConfig {
   /**
-   * QUEUE_<NAME>_CONCURRENCY / _RATE_MAX / _RATE_DURATION_MS, by <NAME> (the queue name
+   * QUEUE_<NAME>_CONCURRENCY / _RATE_MAX / _RATE_DURATION_MS / _TIMEOUT_MS, by <NAME> (the queue name
    * upper-cased, dashes to underscores). Read for any name: the queues are known only once the app
    * has found them, and the kernel's QueueCatalogue refuses a setting that names no queue.
    */
   queueOverrides: Record<string, QueueOverride>;
+  /** The longest run timeout a job may ask for (AddJobOptions.timeoutMs). */
+  maxTimeoutMs: number;
   /** First retry waits this long; each next one twice as long. */
   backoffDelayMs: number;
   /** Job records stay in MongoDB this long after Redis has dropped the job. */
@@ -53,7 +56,7 @@ export function queueEnvName(queue: string, setting: string): string {
   return `QUEUE_${queueEnvKey(queue)}_${setting}`;
 }
 
-const SETTING = /^QUEUE_([A-Z0-9_]+)_(CONCURRENCY|RATE_MAX|RATE_DURATION_MS)$/;
+const SETTING = /^QUEUE_([A-Z0-9_]+)_(CONCURRENCY|RATE_MAX|RATE_DURATION_MS|TIMEOUT_MS)$/;
 
 function readOverrides(env: EnvReader): Record<string, QueueOverride> {
   const overrides: Record<string, QueueOverride> = {};
@@ -63,7 +66,9 @@ function readOverrides(env: EnvReader): Record<string, QueueOverride> {
     const override = (overrides[match[1]] ??= {});
     if (match[2] === 'CONCURRENCY') override.concurrency = env.int(variable, 1, 1, 1000);
     else if (match[2] === 'RATE_MAX') override.rateMax = env.int(variable, 1, 1, 1_000_000);
-    else override.rateDurationMs = env.int(variable, 1, 1, 86_400_000);
+    else if (match[2] === 'RATE_DURATION_MS')
+      override.rateDurationMs = env.int(variable, 1, 1, 86_400_000);
+    else override.timeoutMs = env.int(variable, 1, 100, 86_400_000);
   }
   return overrides;
 }
@@ -77,12 +82,18 @@ export function applyQueueOverride(spec: QueueSpec, override: QueueOverride = {}
       durationMs: override.rateDurationMs ?? spec.rateLimit?.durationMs ?? 60_000,
     };
   }
-  return { ...spec, concurrency: override.concurrency ?? spec.concurrency, rateLimit };
+  return {
+    ...spec,
+    concurrency: override.concurrency ?? spec.concurrency,
+    rateLimit,
+    timeoutMs: override.timeoutMs ?? spec.timeoutMs,
+  };
 }
 
 export function readJobsConfig(env: EnvReader): JobsConfig {
   return {
     queueOverrides: readOverrides(env),
+    maxTimeoutMs: env.int('JOB_MAX_TIMEOUT_MS', 6 * 3_600_000, 1000, 7 * 86_400_000),
     backoffDelayMs: env.int('JOB_BACKOFF_DELAY_MS', 5000, 0),
     recordRetentionDays: env.int('JOB_RECORD_RETENTION_DAYS', 90, 1),
     reconcileIntervalMs: env.int('JOB_RECONCILE_INTERVAL_MS', 30_000, 100),

@@ -158,7 +158,9 @@ export class DerivedIndexes implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private epochs() {
-    return this.connection.collection<{ _id: string; epoch: string; replid?: string | null }>(EPOCHS);
+    return this.connection.collection<{ _id: string; epoch: string; replid?: string | null }>(
+      EPOCHS,
+    );
   }
 
   private key(index: DerivedIndex, what: string): string {

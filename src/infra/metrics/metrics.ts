@@ -60,6 +60,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly timedOut = new Counter({
+    name: 'click_jobs_timed_out_total',
+    help: 'Runs stopped at their timeout (each counts as a failed attempt)',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
   readonly reconcilerRepairs = new Counter({
     name: 'click_reconciler_repairs_total',
     help: 'What the reconciler fixed: jobs queued again, records repaired, empty listings dropped',

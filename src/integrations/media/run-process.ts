@@ -41,8 +41,15 @@ export function runProcess(
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_KEEP);
     });
-    child.once('error', reject);
+    // An abort kills the child and fires 'error' at once; settle only once it is gone, so no
+    // next run (a retry after a timeout) overlaps it.
+    child.once('error', (error) => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
+        reject(error);
+      else child.once('close', () => reject(error));
+    });
     child.once('close', (code) => {
+      if (child.killed) return; // by the signal: settled by 'error'
       if (code === 0) resolve(stdout);
       else reject(new ProcessFailedError(command, code, lastLines(stderr)));
     });

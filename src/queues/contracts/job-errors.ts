@@ -86,6 +86,17 @@ export class JobCancelledError extends UnrecoverableError {
 }
 
 /**
+ * A run that lasted past its timeout (the queue's QUEUE_<NAME>_TIMEOUT_MS, or the job's own): its
+ * AbortSignal fired, and the attempt counts as failed — retried or failed per the queue's policy.
+ */
+export class JobTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`ran longer than ${Number((timeoutMs / 1000).toFixed(1))} s`);
+    this.name = 'JobTimeoutError';
+  }
+}
+
+/**
  * The abort reason a stopping worker gives its running jobs once SHUTDOWN_TIMEOUT_MS is over: the
  * job goes back to the queue, its attempt not spent, and another worker runs it.
  */

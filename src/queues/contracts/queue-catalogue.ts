@@ -1,6 +1,7 @@
 import type { JobPriority } from './job-priority';
 
-const HOUR_MS = 60 * 60 * 1000;
+export const MINUTE_MS = 60 * 1000;
+const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
 export interface RateLimit {
@@ -17,6 +18,11 @@ export interface QueueSpec {
   rateLimit?: RateLimit;
   defaultPriority: JobPriority;
   attempts: number;
+  /**
+   * A run longer than this is stopped through its AbortSignal and counts as a failed attempt
+   * ("ran longer than N s"). A job may ask for its own, up to JOB_MAX_TIMEOUT_MS.
+   */
+  timeoutMs: number;
 }
 
 /** How long finished jobs stay in Redis; their MongoDB records outlive them (JOB_RECORD_RETENTION_DAYS). */

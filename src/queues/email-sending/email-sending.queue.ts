@@ -12,6 +12,8 @@ export const EMAIL_SENDING_QUEUE = defineQueue({
     rateLimit: perMinute(100),
     defaultPriority: JOB_PRIORITY.NORMAL,
     attempts: 3,
+    // A run stopped past this (one SMTP conversation); QUEUE_<NAME>_TIMEOUT_MS overrides.
+    timeoutMs: 60_000,
   },
   jobs: { [JOB_NAMES.SEND_EMAIL]: SendEmailPayload },
 });

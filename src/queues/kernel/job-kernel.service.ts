@@ -45,6 +45,11 @@ export interface AddJobOptions {
   deferIfQueueDown?: boolean;
   /** The request (or job) this job comes from; by default the HTTP request being served. */
   requestId?: string;
+  /**
+   * Stop a run after this many milliseconds (counted as a failed attempt); by default the
+   * queue's QUEUE_<NAME>_TIMEOUT_MS. At most JOB_MAX_TIMEOUT_MS.
+   */
+  timeoutMs?: number;
 }
 
 export interface AcceptedJob {
@@ -106,6 +111,14 @@ export class JobKernel {
     const problems: string[] = [];
     if (!isJobPriority(priority))
       problems.push(`priority must be one of ${PRIORITY_VALUES.join(', ')}`);
+    const { timeoutMs } = options;
+    if (
+      timeoutMs !== undefined &&
+      (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > this.jobs.maxTimeoutMs)
+    )
+      problems.push(
+        `timeoutMs must be a whole number of milliseconds from 1000 to ${this.jobs.maxTimeoutMs}`,
+      );
     if (options.jobId !== undefined && !isValidJobId(options.jobId)) {
       problems.push('jobId must be 1-100 letters, digits, _ or - and not a plain number');
     }
@@ -157,6 +170,7 @@ export class JobKernel {
           data: payload,
           state: accepted.state,
           runAt,
+          timeoutMs,
         })
         .catch((e: Error) => {
           throw new QueueUnavailableError(e);
@@ -181,6 +195,7 @@ export class JobKernel {
         data: payload,
         priority,
         runAt,
+        timeoutMs,
         createdAt: new Date(createdAt),
       });
     } catch (error) {
@@ -197,7 +212,7 @@ export class JobKernel {
       );
       const jobOptions = buildJobOptions(
         spec,
-        { jobId, priority: accepted.priority, turn, delayMs, requestId },
+        { jobId, priority: accepted.priority, turn, delayMs, requestId, timeoutMs },
         this.jobs.backoffDelayMs,
       );
       await (

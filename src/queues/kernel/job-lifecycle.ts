@@ -7,6 +7,7 @@ import {
   explainFailure,
   isCancelledReason,
   JobCancelledError,
+  JobTimeoutError,
   OwnerErasedError,
 } from '../contracts/job-errors';
 import type { QueueName } from '../contracts/queue-names';
@@ -81,6 +82,7 @@ export class JobLifecycle {
       void job.remove().catch(failedLater);
       return;
     }
+    if (error instanceof JobTimeoutError) this.metrics.timedOut.inc({ queue });
     const reason = explainFailure(error.message);
     const fields = jobLogFields(queue, job, job.attemptsMade);
     // BullMQ sets finishedOn only when the job has failed for good (no retry left, or unrecoverable).

@@ -19,11 +19,17 @@ export function isValidJobId(id: string): boolean {
  * the HTTP request that queued a job rides along to the worker's log lines without touching the
  * payload (which both sides validate strictly).
  */
-export type KernelJobOptions = JobsOptions & { requestId?: string };
+export type KernelJobOptions = JobsOptions & { requestId?: string; timeoutMs?: number };
 
 export function requestIdOf(job: { opts: JobsOptions }): string | undefined {
   const { requestId } = job.opts as KernelJobOptions;
   return typeof requestId === 'string' ? requestId : undefined;
+}
+
+/** How long a run of this job may last: its own timeout, else its queue's. */
+export function timeoutOf(job: { opts: JobsOptions }, spec: QueueSpec): number {
+  const { timeoutMs } = job.opts as KernelJobOptions;
+  return typeof timeoutMs === 'number' && timeoutMs > 0 ? timeoutMs : spec.timeoutMs;
 }
 
 /** The one place BullMQ job options are built: id, priority and turn, delay, retries, retention. */
@@ -36,11 +42,14 @@ export function buildJobOptions(
     turn?: number;
     delayMs: number;
     requestId?: string;
+    /** The job's own run timeout; unset: the queue's (read when it runs, so overrides apply). */
+    timeoutMs?: number;
   },
   backoffDelayMs: number,
 ): KernelJobOptions {
   return {
     requestId: job.requestId,
+    timeoutMs: job.timeoutMs,
     jobId: job.jobId,
     priority: toBullPriority(job.priority, job.turn),
     delay: job.delayMs > 0 ? job.delayMs : undefined,

@@ -153,7 +153,7 @@ export class JobReconciler {
     await queue.add(record.name, record.data, {
       ...buildJobOptions(
         this.registry.spec(record.queue),
-        { jobId: record._id, priority, turn, delayMs },
+        { jobId: record._id, priority, turn, delayMs, timeoutMs: record.timeoutMs },
         this.jobs.backoffDelayMs,
       ),
       timestamp: created,

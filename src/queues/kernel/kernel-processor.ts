@@ -12,10 +12,12 @@ import { CircuitBreakers } from '../breakers/circuit-breakers';
 import { jobLogFields } from './job-log';
 import { JobLifecycle } from './job-lifecycle';
 import type { QueueProcessor } from './queue-processor';
-import { requestIdOf } from './job-options';
+import { requestIdOf, timeoutOf } from './job-options';
+import { QueueRegistry } from './queue-registry';
 import {
   JobCancelledError,
   JobPayloadError,
+  JobTimeoutError,
   OwnerErasedError,
   PermanentJobError,
   SHUTDOWN_ABORT,
@@ -39,6 +41,13 @@ function abortReason(signal: AbortSignal): string {
   return typeof signal.reason === 'string' ? signal.reason : 'cancelled on request';
 }
 
+/** What a fired signal ends the run with: its timeout, or a cancel (never retried). */
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof JobTimeoutError
+    ? signal.reason
+    : new JobCancelledError(abortReason(signal));
+}
+
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -56,11 +65,11 @@ async function settled(work: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Settles with `work`, or rejects with JobCancelledError the moment `signal` fires. */
+/** Settles with `work`, or rejects (cancel or timeout) the moment `signal` fires. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new JobCancelledError(abortReason(signal)));
+  if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new JobCancelledError(abortReason(signal)));
+    const onAbort = () => reject(abortError(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     // On every job's path: one chained promise, the listener dropped in each branch.
     work.then(
@@ -70,7 +79,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(signal.aborted ? new JobCancelledError(abortReason(signal)) : toError(error));
+        reject(signal.aborted ? abortError(signal) : toError(error));
       },
     );
   });
@@ -101,6 +110,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
   @Inject(CircuitBreakers) private readonly breakers: CircuitBreakers;
   @Inject(ErasedOwners) private readonly erased: ErasedOwners;
   @Inject(JobLifecycle) private readonly lifecycle: JobLifecycle;
+  @Inject(QueueRegistry) private readonly registry: QueueRegistry;
 
   /** Called once per job that finished for good, after its record is updated. */
   onFinished?(payload: object, outcome: FinishedOutcome): Promise<void>;
@@ -166,7 +176,11 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
       throw new OwnerErasedError();
     // Do not run ahead of the job history when MongoDB is slower than the queue.
     await this.records.waitForRoom();
-    const abortSignal = signal ?? new AbortController().signal;
+    // The run's timeout fires the same signal a cancel does (ffmpeg killed, HTTP calls aborted).
+    const timeoutMs = timeoutOf(job, this.registry.spec(this.queueName));
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
+    const abortSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     const context: JobContext = {
       jobId: job.id!,
       queue: this.queueName,
@@ -187,6 +201,12 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
     try {
       return await untilAborted(work, abortSignal);
     } catch (error) {
+      if (error instanceof JobTimeoutError) {
+        // A failed attempt, retried per the queue's policy: once the handler has stopped (or had
+        // its moment), so the next attempt never overlaps a side effect of this one.
+        await settled(work, SETTLE_AFTER_SHUTDOWN_MS);
+        throw error;
+      }
       if (isDatabaseDown(error) && token && !abortSignal.aborted) {
         // The database is away: not the job's fault. It waits, its attempt unspent, and runs
         // again when the database is likely back (its side effects are keyed: see the ledgers).
@@ -201,6 +221,8 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
         throw new DelayedError(SHUTDOWN_ABORT);
       }
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

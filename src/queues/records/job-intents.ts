@@ -13,7 +13,8 @@ import type { JobRecord } from './job-record.schema';
 export type JobIntent = Pick<
   JobRecord,
   '_id' | 'queue' | 'name' | 'ownerId' | 'contentId' | 'data' | 'priority' | 'runAt' | 'createdAt'
->;
+> &
+  Partial<Pick<JobRecord, 'timeoutMs'>>;
 
 const COLLECTION = 'job_intents';
 /** Adds arriving within this window share one insert (group commit). */

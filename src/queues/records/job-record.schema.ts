@@ -64,6 +64,10 @@ export class JobRecord {
   @Prop({ type: Date })
   runAt?: Date;
 
+  /** The run timeout the job asked for (else its queue's). */
+  @Prop({ type: Number })
+  timeoutMs?: number;
+
   @Prop({ type: MongooseSchema.Types.Mixed })
   result?: unknown;
 

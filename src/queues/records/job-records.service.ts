@@ -36,7 +36,8 @@ export type NewJobRecord = Pick<
   | 'priority'
   | 'data'
   | 'runAt'
->;
+> &
+  Partial<Pick<JobRecord, 'timeoutMs'>>;
 
 /**
  * The MongoDB history of every job: one document per job, written once, whole, when the job ends

@@ -11,6 +11,8 @@ export const SCHEDULED_POSTS_QUEUE = defineQueue({
     concurrency: 5,
     defaultPriority: JOB_PRIORITY.NORMAL,
     attempts: 3,
+    // A run stopped past this (hands the post to social-posting); QUEUE_<NAME>_TIMEOUT_MS overrides.
+    timeoutMs: 60_000,
   },
   jobs: { [JOB_NAMES.PUBLISH_SCHEDULED_POST]: PublishScheduledPostPayload },
 });

@@ -1,5 +1,5 @@
 import { JOB_PRIORITY } from '../contracts/job-priority';
-import { defineQueue, perMinute } from '../contracts/queue-catalogue';
+import { defineQueue, MINUTE_MS, perMinute } from '../contracts/queue-catalogue';
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import { PostToSocialPayload } from './post-to-social.payload';
 
@@ -12,6 +12,8 @@ export const SOCIAL_POSTING_QUEUE = defineQueue({
     rateLimit: perMinute(20),
     defaultPriority: JOB_PRIORITY.NORMAL,
     attempts: 3,
+    // A run stopped past this (one request per platform, each with its own timeout); QUEUE_<NAME>_TIMEOUT_MS overrides.
+    timeoutMs: 5 * MINUTE_MS,
   },
   jobs: { [JOB_NAMES.POST_TO_SOCIAL]: PostToSocialPayload },
 });

@@ -1,5 +1,5 @@
 import { JOB_PRIORITY } from '../contracts/job-priority';
-import { defineQueue, perMinute } from '../contracts/queue-catalogue';
+import { defineQueue, MINUTE_MS, perMinute } from '../contracts/queue-catalogue';
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import { GenerateTranscriptPayload } from './generate-transcript.payload';
 
@@ -12,6 +12,8 @@ export const TRANSCRIPT_GENERATION_QUEUE = defineQueue({
     rateLimit: perMinute(10),
     defaultPriority: JOB_PRIORITY.NORMAL,
     attempts: 3,
+    // A run stopped past this (speech recognition of a long video); QUEUE_<NAME>_TIMEOUT_MS overrides.
+    timeoutMs: 30 * MINUTE_MS,
   },
   jobs: { [JOB_NAMES.GENERATE_TRANSCRIPT]: GenerateTranscriptPayload },
 });

@@ -1,5 +1,5 @@
 import { JOB_PRIORITY } from '../contracts/job-priority';
-import { defineQueue, perMinute } from '../contracts/queue-catalogue';
+import { defineQueue, MINUTE_MS, perMinute } from '../contracts/queue-catalogue';
 import { JOB_NAMES, QUEUE_NAMES } from '../contracts/queue-names';
 import { ProcessVideoPayload } from './process-video.payload';
 
@@ -12,6 +12,8 @@ export const VIDEO_PROCESSING_QUEUE = defineQueue({
     rateLimit: perMinute(5),
     defaultPriority: JOB_PRIORITY.HIGH,
     attempts: 3,
+    // A run stopped past this (a download and a full transcode); QUEUE_<NAME>_TIMEOUT_MS overrides.
+    timeoutMs: 60 * MINUTE_MS,
   },
   jobs: { [JOB_NAMES.PROCESS_VIDEO]: ProcessVideoPayload },
 });
