@@ -22,6 +22,11 @@ export interface SocialConfig {
   linkedinBaseUrl: string;
   linkedinVersion: string;
   requestTimeoutMs: number;
+  /**
+   * A platform with this many accounts rate-limited at once is limited as an app: its breaker
+   * opens for everyone (one account's 429 holds back only that account).
+   */
+  appLimitAccounts: number;
   /** 32-byte key that encrypts stored platform tokens (AES-256-GCM). */
   tokenKey: Buffer;
 }
@@ -54,6 +59,7 @@ export function readSocialConfig(env: EnvReader): SocialConfig {
       .href.replace(/\/$/, ''),
     linkedinVersion: env.matching('LINKEDIN_VERSION', '202411', /^\d{6}$/, 'a YYYYMM version'),
     requestTimeoutMs: env.int('SOCIAL_REQUEST_TIMEOUT_MS', 15_000, 100),
+    appLimitAccounts: env.int('SOCIAL_APP_LIMIT_ACCOUNTS', 5, 1, 1_000_000),
     tokenKey: readKey(env, 'TOKEN_ENCRYPTION_KEY'),
   };
 }

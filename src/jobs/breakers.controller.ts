@@ -5,6 +5,7 @@ import type { User } from '../auth/user.schema';
 import { ApiAdmin, ApiNotFound } from '../http/api-responses';
 import { BreakerView, CircuitBreakers, isProviderName, PROVIDERS, ProviderName } from '../queues';
 import { AuditLogService } from './audit/audit-log.service';
+import { AccountHolds, type HeldAccounts } from '../social/account-holds';
 
 /** The circuit breakers per provider: their state, and opening or closing one by hand. */
 @ApiTags('jobs (admin)')
@@ -15,7 +16,20 @@ export class BreakersController {
   constructor(
     private readonly breakers: CircuitBreakers,
     private readonly audit: AuditLogService,
+    private readonly holds: AccountHolds,
   ) {}
+
+  @Get('accounts')
+  @ApiOperation({
+    summary:
+      "Accounts rate-limited by a platform (their own limit): their posts wait until then, others' go on",
+  })
+  @ApiOkResponse({
+    description: '[{ platform, count, accounts: [{ platform, userId, until }] }] (first 100 each)',
+  })
+  heldAccounts(): Promise<HeldAccounts[]> {
+    return this.holds.held();
+  }
 
   @Get()
   @ApiOperation({

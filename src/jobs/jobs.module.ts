@@ -13,6 +13,7 @@ import { JobsUserController } from './jobs-user.controller';
 import { MaintenanceController } from './maintenance.controller';
 import { QueueDashboardService } from './queue-dashboard.service';
 import { QueuesModule } from '../queues';
+import { SocialModule } from '../social/social.module';
 
 /** The seed's job endpoints: a user's own jobs, and admin views and operations on every queue. */
 @Module({
@@ -23,6 +24,7 @@ import { QueuesModule } from '../queues';
     AuditModule,
     SchedulerModule,
     DerivedIndexModule,
+    SocialModule,
   ],
   // The user controller first: its /jobs/user routes must not be taken by an admin pattern.
   controllers: [

@@ -11,6 +11,7 @@ import {
   QueueOperations,
   QueueRegistry,
 } from '../queues';
+import { AccountHolds } from '../social/account-holds';
 
 export interface QueueOverview {
   name: QueueName;
@@ -35,6 +36,8 @@ export interface Dashboard {
   alerts: { queue: QueueName; kind: 'backlog' | 'oldest-waiting'; message: string }[];
   /** Each provider's circuit breaker. */
   breakers: BreakerView[];
+  /** Accounts held by their own rate limit, per platform (GET /jobs/breakers/accounts lists them). */
+  heldAccounts: { platform: string; count: number }[];
   generatedAt: string;
 }
 
@@ -48,6 +51,7 @@ export class QueueDashboardService {
     private readonly insights: QueueInsights,
     private readonly registry: QueueRegistry,
     private readonly breakers: CircuitBreakers,
+    private readonly holds: AccountHolds,
     config: ConfigService<AppConfig, true>,
   ) {
     this.alerts = config.get('api', { infer: true }).alerts;
@@ -55,10 +59,11 @@ export class QueueDashboardService {
 
   async build(): Promise<Dashboard> {
     const now = Date.now();
-    const [queues, failures, breakers] = await Promise.all([
+    const [queues, failures, breakers, held] = await Promise.all([
       Promise.all(this.registry.names().map((q) => this.overview(q, now))),
       this.insights.recentFailures(10),
       this.breakers.states(),
+      this.holds.held(),
     ]);
     const alerts: Dashboard['alerts'] = [];
     for (const q of queues) {
@@ -89,6 +94,7 @@ export class QueueDashboardService {
       })),
       alerts,
       breakers,
+      heldAccounts: held.map(({ platform, count }) => ({ platform, count })),
       generatedAt: new Date(now).toISOString(),
     };
   }

@@ -16,6 +16,7 @@ import { PostLedgerService, UNKNOWN } from './post-ledger.service';
 import type { PostLedgerEntry } from './post-ledger.schema';
 import type { PlatformCredentials } from '../integrations/social/platform-credentials';
 import { SocialAccountsService } from './social-accounts.service';
+import { AccountHolds } from './account-holds';
 
 export interface PlatformOutcome {
   platform: PostingPlatform;
@@ -29,6 +30,8 @@ export interface PlatformOutcome {
 const MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
 /** How far before an unknown attempt a platform's posts are searched for it. */
 const LOOKBACK_MS = 5 * 60_000;
+/** A 429 that says nothing of how long: wait this long. */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 /** How many 429 deferrals one job gets before it takes a normal (counted) retry. */
 const MAX_RATE_LIMIT_DEFERRALS = 5;
 
@@ -36,20 +39,26 @@ const MAX_RATE_LIMIT_DEFERRALS = 5;
  * Publishes a post to each chosen platform at most once per job, whatever retries or re-runs
  * happen: the ledger is claimed before the request and settled after it. Platforms that posted are
  * skipped on retry; a 429 defers the job until Retry-After; another 4xx fails that platform for good.
+ * A 429 that is the account's own limit holds only that account (AccountHolds: its other posts
+ * wait without calling); one that is the app's, or many accounts held at once, opens the
+ * platform's breaker for everyone.
  */
 @Injectable()
 export class SocialPublishingService {
   private readonly clients: Map<PostingPlatform, SocialPlatformClient>;
   private readonly logger = new Logger('SocialPublishing');
   private readonly inFlightMs: number;
+  private readonly appLimitAccounts: number;
 
   constructor(
     @Inject(SOCIAL_PLATFORM_CLIENTS) clients: SocialPlatformClient[],
     private readonly ledger: PostLedgerService,
     private readonly accounts: SocialAccountsService,
     private readonly contents: ContentService,
+    private readonly holds: AccountHolds,
     config: ConfigService<AppConfig, true>,
   ) {
+    this.appLimitAccounts = config.get('social', { infer: true }).appLimitAccounts;
     this.clients = new Map(clients.map((c) => [c.platform, c]));
     // A request lasts at most its timeout; a run lasts at most a lock period past its worker.
     this.inFlightMs =
@@ -75,7 +84,7 @@ export class SocialPublishingService {
     const summary = outcomes
       .map((o) => `${o.platform}: ${o.state}${o.error ? ` (${o.error})` : ''}`)
       .join('; ');
-    // A platform whose breaker is open: the job waits for it, its attempt unspent.
+    // A platform whose breaker is open, or this account held: the job waits, its attempt unspent.
     if (heldUntil) await context.deferUntil(heldUntil, summary);
     if (retryAfterMs !== undefined) await this.deferForRateLimit(context, retryAfterMs, summary);
     // Uncertain too: the next attempt asks the platform whether the post went out.
@@ -86,12 +95,25 @@ export class SocialPublishingService {
     return { platforms: outcomes };
   }
 
-  /** Asks the platform's circuit breaker first: while it is open nothing is claimed or sent. */
+  /**
+   * Asks whether the account is rate-limited, then the platform's circuit breaker: while either
+   * holds, nothing is claimed or sent.
+   */
   private async publishOne(
     payload: PostToSocialPayload,
     platform: PostingPlatform,
     context: JobContext,
   ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number; held?: Date }> {
+    const accountHeld = await this.holds.until(platform, payload.userId);
+    if (accountHeld)
+      return {
+        outcome: {
+          platform,
+          state: 'retryable',
+          error: `${platform} rate-limited this account until ${accountHeld.toISOString()}`,
+        },
+        held: accountHeld,
+      };
     const pass = await context.admitProvider(platform);
     if (!pass.admitted)
       return {
@@ -140,13 +162,41 @@ export class SocialPublishingService {
     try {
       published = await client.publish(credentials, payload.content, context.signal);
     } catch (error) {
-      // A timeout, refused connection, 5xx or 429 counts against the platform's breaker.
+      if (error instanceof ProviderError && error.status === 429) {
+        const waitMs = await this.rateLimited(payload.userId, client, error, settle);
+        return this.settleFailure(context.jobId, platform, error, waitMs);
+      }
+      // A timeout, refused connection or 5xx counts against the platform's breaker.
       const fault = error instanceof ProviderError && !error.permanent;
-      await settle(fault ? 'fault' : 'ok', fault ? error.retryAfterMs : 0).catch(() => undefined);
+      await settle(fault ? 'fault' : 'ok').catch(() => undefined);
       return this.settleFailure(context.jobId, platform, error);
     }
     await settle('ok').catch(() => undefined);
     return { outcome: await this.recordPosted(payload, platform, published, context) };
+  }
+
+  /**
+   * A 429: the account's own limit holds that account (the breaker hears of a call that went
+   * fine) unless SOCIAL_APP_LIMIT_ACCOUNTS accounts are held at once; the app's limit, or that
+   * many, counts against the breaker with the wait. Returns how long this job waits.
+   */
+  private async rateLimited(
+    userId: string,
+    client: SocialPlatformClient,
+    error: ProviderError,
+    settle: (outcome: 'ok' | 'fault', retryAfterMs?: number) => Promise<void>,
+  ): Promise<number> {
+    const limit = client.rateLimitOf(error);
+    const waitMs = limit.waitMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+    let appWide = limit.scope === 'app';
+    if (!appWide) {
+      const held = await this.holds
+        .hold(client.platform, userId, Date.now() + waitMs)
+        .catch(() => 0);
+      appWide = held >= this.appLimitAccounts;
+    }
+    await settle(appWide ? 'fault' : 'ok', appWide ? waitMs : 0).catch(() => undefined);
+    return waitMs;
   }
 
   /**
@@ -219,6 +269,7 @@ export class SocialPublishingService {
     jobId: string,
     platform: PostingPlatform,
     error: unknown,
+    rateLimitWaitMs = DEFAULT_RATE_LIMIT_WAIT_MS,
   ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number }> {
     const message = (error as Error).message;
     if (error instanceof ProviderError && error.status === 429) {
@@ -230,12 +281,8 @@ export class SocialPublishingService {
         true,
       );
       const canDefer =
-        entry.rateLimited <= MAX_RATE_LIMIT_DEFERRALS &&
-        (error.retryAfterMs ?? 60_000) <= MAX_RATE_LIMIT_WAIT_MS;
-      return {
-        outcome: outcomeOf(entry),
-        rateLimitMs: canDefer ? (error.retryAfterMs ?? 60_000) : undefined,
-      };
+        entry.rateLimited <= MAX_RATE_LIMIT_DEFERRALS && rateLimitWaitMs <= MAX_RATE_LIMIT_WAIT_MS;
+      return { outcome: outcomeOf(entry), rateLimitMs: canDefer ? rateLimitWaitMs : undefined };
     }
     // "Duplicate content": the platform has this post already (an earlier attempt's, its timeline
     // lagging): not a failure; the next attempt looks it up again.

@@ -1,4 +1,5 @@
 import { RedisModule } from '../infra/redis/redis.module';
+import { MetricsModule } from '../infra/metrics/metrics.module';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ContentModule } from '../content/content.module';
@@ -13,10 +14,12 @@ import { SocialAccount, SocialAccountSchema } from './social-account.schema';
 import { SocialAccountsMigration } from './social-accounts.migration';
 import { SocialAccountsService } from './social-accounts.service';
 import { SocialPublishingService } from './social-publishing.service';
+import { AccountHolds } from './account-holds';
 
 @Module({
   imports: [
     RedisModule,
+    MetricsModule,
     MongooseModule.forFeature([
       { name: SocialAccount.name, schema: SocialAccountSchema },
       { name: PostLedgerEntry.name, schema: PostLedgerSchema },
@@ -31,6 +34,7 @@ import { SocialPublishingService } from './social-publishing.service';
     SocialAccountsService,
     PostLedgerService,
     SocialPublishingService,
+    AccountHolds,
     ScheduledPostsDueIndex,
     ScheduledPostsService,
   ],
@@ -39,6 +43,7 @@ import { SocialPublishingService } from './social-publishing.service';
     SocialPublishingService,
     ScheduledPostsService,
     PostLedgerService,
+    AccountHolds,
   ],
 })
 export class SocialModule {}

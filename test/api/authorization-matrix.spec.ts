@@ -190,6 +190,11 @@ describe('authorization matrix', () => {
       expect: onlyAdmin(200),
     },
     {
+      name: 'GET /jobs/breakers/accounts',
+      call: (t) => api.call('get', '/jobs/breakers/accounts', t),
+      expect: onlyAdmin(200),
+    },
+    {
       name: 'POST /jobs/breakers/:provider/open',
       call: (t) => api.call('post', '/jobs/breakers/linkedin/open', t),
       expect: onlyAdmin(200),

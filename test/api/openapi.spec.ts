@@ -62,6 +62,7 @@ describe('OpenAPI at /api/docs', () => {
         'GET /api/jobs/failures',
         'GET /api/jobs/search',
         'GET /api/jobs/breakers',
+        'GET /api/jobs/breakers/accounts',
         'POST /api/jobs/breakers/{provider}/open',
         'POST /api/jobs/breakers/{provider}/close',
         'POST /api/jobs/failures/{groupId}/retry',

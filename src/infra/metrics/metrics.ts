@@ -67,6 +67,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly accountLimits = new Counter({
+    name: 'click_social_account_limits_total',
+    help: "429s that held one account's posts (its own rate limit), by platform",
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+
   readonly reconcilerRepairs = new Counter({
     name: 'click_reconciler_repairs_total',
     help: 'What the reconciler fixed: jobs queued again, records repaired, empty listings dropped',
@@ -120,6 +127,27 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(read());
+      },
+    });
+  }
+
+  /** The same, one series per value of `label`, read asynchronously (e.g. from Redis). */
+  gaugesOf(
+    name: string,
+    help: string,
+    label: string,
+    read: () => Promise<[string, number][]>,
+  ): void {
+    if (!this.enabled || this.registry.getSingleMetric(name)) return;
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [value, count] of await read().catch(() => []))
+          this.set({ [label]: value }, count);
       },
     });
   }

@@ -9,6 +9,8 @@ export class ProviderError extends Error {
     readonly retryAfterMs?: number,
     /** True when the request surely never reached the provider (connection refused). */
     readonly notSent = false,
+    /** The answer's headers (rate-limit headers say more than Retry-After). */
+    readonly headers?: Headers,
   ) {
     super(`${provider}: ${message}`);
     this.name = 'ProviderError';
@@ -135,6 +137,8 @@ async function send<T>(
       `HTTP ${response.status}${describe(parsed)}`,
       response.status,
       parseRetryAfter(response.headers.get('retry-after')),
+      false,
+      response.headers,
     );
   }
   return { status: response.status, headers: response.headers, body: parsed as T };

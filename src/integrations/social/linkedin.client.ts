@@ -1,9 +1,14 @@
 import type { SocialConfig } from '../../config/integrations-config';
 import type { PlatformCredentials } from './platform-credentials';
-import { getJson, postJson, ProviderRefusal } from '../http/provider-http';
+import { getJson, postJson, ProviderRefusal, type ProviderError } from '../http/provider-http';
 import { toLittleText } from './little-text';
 import { sameText } from './same-text';
-import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
+import type {
+  OutgoingPost,
+  PlatformRateLimit,
+  PublishedRef,
+  SocialPlatformClient,
+} from './social-platform-client';
 
 const PAGE_SIZE = 50;
 /** Pages read at most when looking for an earlier attempt's post. */
@@ -14,6 +19,15 @@ export class LinkedInClient implements SocialPlatformClient {
   readonly platform = 'linkedin' as const;
 
   constructor(private readonly social: SocialConfig) {}
+
+  /**
+   * LinkedIn throttles per member and per application without saying which in its answer: read
+   * as the member's; many members limited at once is what shows an application limit (the
+   * publisher opens the breaker then, SOCIAL_APP_LIMIT_ACCOUNTS).
+   */
+  rateLimitOf(error: ProviderError): PlatformRateLimit {
+    return { scope: 'account', waitMs: error.retryAfterMs };
+  }
 
   async publish(
     credentials: PlatformCredentials,

@@ -1,8 +1,13 @@
 import type { SocialConfig } from '../../config/integrations-config';
 import type { PlatformCredentials } from './platform-credentials';
-import { getJson, postJson } from '../http/provider-http';
+import { getJson, postJson, type ProviderError } from '../http/provider-http';
 import { sameText } from './same-text';
-import type { OutgoingPost, PublishedRef, SocialPlatformClient } from './social-platform-client';
+import type {
+  OutgoingPost,
+  PlatformRateLimit,
+  PublishedRef,
+  SocialPlatformClient,
+} from './social-platform-client';
 
 interface CreateTweetResponse {
   data?: { id?: string; text?: string };
@@ -36,6 +41,32 @@ export class TwitterClient implements SocialPlatformClient {
     const id = response.body?.data?.id;
     if (!id) throw new Error('twitter: answer without a tweet id');
     return tweetRef(id);
+  }
+
+  /**
+   * X says whose limit it is: `x-app-limit-24hour-remaining: 0` is the app's daily cap (every
+   * user waits); otherwise it is the user's (`x-user-limit-24hour-*`) or the endpoint's 15-minute
+   * window for this token (`x-rate-limit-*`). Resets are epoch seconds; the latest one applies.
+   */
+  rateLimitOf(error: ProviderError, now = Date.now()): PlatformRateLimit {
+    const header = (name: string) => error.headers?.get(name) ?? null;
+    const untilReset = (name: string) => {
+      const at = Number(header(name));
+      return header(name) !== null && Number.isFinite(at) ? Math.max(0, at * 1000 - now) : 0;
+    };
+    if (header('x-app-limit-24hour-remaining') === '0')
+      return {
+        scope: 'app',
+        waitMs:
+          Math.max(error.retryAfterMs ?? 0, untilReset('x-app-limit-24hour-reset')) || undefined,
+      };
+    const userCap = header('x-user-limit-24hour-remaining') === '0';
+    const waitMs = Math.max(
+      error.retryAfterMs ?? 0,
+      userCap ? untilReset('x-user-limit-24hour-reset') : 0,
+      header('x-rate-limit-remaining') === '0' ? untilReset('x-rate-limit-reset') : 0,
+    );
+    return { scope: 'account', waitMs: waitMs || undefined };
   }
 
   /** GET /2/users/:id/tweets from `since` (the user id from the account, else GET /2/users/me). */
