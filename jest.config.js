@@ -69,8 +69,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
     {
-      // Masters killed under load on Sentinel and on a cluster (npm run test:failover): not in
-      // `npm test` yet, the Sentinel case failed 1 run in 4 here (see docs/operations.md).
+      // Masters killed under load on Sentinel and on a cluster (alone: npm run test:failover);
+      // no globalSetup: it runs the app in-process and starts its own Redis servers.
       ...shared,
       displayName: 'failover',
       testMatch: ['<rootDir>/test/failover/**/*.spec.ts'],
