@@ -166,9 +166,9 @@ export class SocialPublishingService {
         const waitMs = await this.rateLimited(payload.userId, client, error, settle);
         return this.settleFailure(context.jobId, platform, error, waitMs);
       }
-      // A timeout, refused connection or 5xx counts against the platform's breaker.
+      // A timeout, refused connection or 5xx (with its Retry-After) counts against the breaker.
       const fault = error instanceof ProviderError && !error.permanent;
-      await settle(fault ? 'fault' : 'ok').catch(() => undefined);
+      await settle(fault ? 'fault' : 'ok', fault ? error.retryAfterMs : 0).catch(() => undefined);
       return this.settleFailure(context.jobId, platform, error);
     }
     await settle('ok').catch(() => undefined);
