@@ -41,6 +41,8 @@ describe('rate limits per account', () => {
         TWITTER_API_BASE_URL: x.url,
         JOB_BACKOFF_DELAY_MS: '100',
         BREAKER_MIN_CALLS: '2',
+        // Two accounts limited at once are the app's limit (test 3); one is not (test 1).
+        SOCIAL_APP_LIMIT_ACCOUNTS: '2',
         ADMIN_EMAIL: 'ops@limits.test',
         ADMIN_PASSWORD: 'ops-password-1',
       },
@@ -49,7 +51,8 @@ describe('rate limits per account', () => {
     api = new ApiClient(app.app);
     queues = app.get(QueuesService);
     const accounts = app.get(SocialAccountsService);
-    for (const user of ['ada', 'bea', 'cyd']) await accounts.link(user, 'twitter', `tok-${user}`);
+    for (const user of ['ada', 'bea', 'cyd', 'dee', 'eve'])
+      await accounts.link(user, 'twitter', `tok-${user}`);
   });
 
   afterAll(async () => {
@@ -156,6 +159,28 @@ describe('rate limits per account', () => {
       reason: 'the provider asked to wait (Retry-After)',
     });
     expect(await state(id)).toBe('delayed');
+    await app.get(CircuitBreakers).close('twitter');
+  });
+
+  it("reads many accounts limited at once as the app's limit: the breaker opens", async () => {
+    const limitedFor = (): Reply => ({
+      status: 429,
+      headers: { 'retry-after': '30' },
+      body: { title: 'Too Many Requests' },
+    });
+    replies.set('tok-dee', limitedFor);
+    replies.set('tok-eve', limitedFor);
+    await post('dee', 'Dee one');
+    await eventually(() => sent('tok-dee', 429).length === 1, 20_000, "dee's 429");
+    // One account held: still that account's own limit.
+    expect((await app.get(CircuitBreakers).state('twitter')).state).toBe('closed');
+    await post('eve', 'Eve one');
+    await eventually(() => sent('tok-eve', 429).length === 1, 20_000, "eve's 429");
+    await eventually(
+      async () => (await app.get(CircuitBreakers).state('twitter')).state === 'open',
+      10_000,
+      'breaker open',
+    );
     await app.get(CircuitBreakers).close('twitter');
   });
 });
