@@ -7,11 +7,12 @@ export interface QueueOverride {
   rateMax?: number;
   rateDurationMs?: number;
   timeoutMs?: number;
+  maxLatenessMs?: number;
 }
 
 export interface JobsConfig {
   /**
-   * QUEUE_<NAME>_CONCURRENCY / _RATE_MAX / _RATE_DURATION_MS / _TIMEOUT_MS, by <NAME> (the queue name
+   * QUEUE_<NAME>_CONCURRENCY / _RATE_MAX / _RATE_DURATION_MS / _TIMEOUT_MS / _MAX_LATENESS_MS, by <NAME> (the queue name
    * upper-cased, dashes to underscores). Read for any name: the queues are known only once the app
    * has found them, and the kernel's QueueCatalogue refuses a setting that names no queue.
    */
@@ -56,7 +57,8 @@ export function queueEnvName(queue: string, setting: string): string {
   return `QUEUE_${queueEnvKey(queue)}_${setting}`;
 }
 
-const SETTING = /^QUEUE_([A-Z0-9_]+)_(CONCURRENCY|RATE_MAX|RATE_DURATION_MS|TIMEOUT_MS)$/;
+const SETTING =
+  /^QUEUE_([A-Z0-9_]+)_(CONCURRENCY|RATE_MAX|RATE_DURATION_MS|TIMEOUT_MS|MAX_LATENESS_MS)$/;
 
 function readOverrides(env: EnvReader): Record<string, QueueOverride> {
   const overrides: Record<string, QueueOverride> = {};
@@ -68,7 +70,8 @@ function readOverrides(env: EnvReader): Record<string, QueueOverride> {
     else if (match[2] === 'RATE_MAX') override.rateMax = env.int(variable, 1, 1, 1_000_000);
     else if (match[2] === 'RATE_DURATION_MS')
       override.rateDurationMs = env.int(variable, 1, 1, 86_400_000);
-    else override.timeoutMs = env.int(variable, 1, 100, 86_400_000);
+    else if (match[2] === 'TIMEOUT_MS') override.timeoutMs = env.int(variable, 1, 100, 86_400_000);
+    else override.maxLatenessMs = env.int(variable, 1, 1000, 365 * 86_400_000);
   }
   return overrides;
 }
@@ -87,6 +90,7 @@ export function applyQueueOverride(spec: QueueSpec, override: QueueOverride = {}
     concurrency: override.concurrency ?? spec.concurrency,
     rateLimit,
     timeoutMs: override.timeoutMs ?? spec.timeoutMs,
+    maxLatenessMs: override.maxLatenessMs ?? spec.maxLatenessMs,
   };
 }
 

@@ -2,13 +2,17 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
 import type { PostingPlatform } from '../common/platforms';
 
-/** scheduled → queued (handed to social-posting) → published | failed; or cancelled before. */
+/**
+ * scheduled → queued (handed to social-posting) → published | failed; or cancelled before; or
+ * expired (not started by its deadline: never posted).
+ */
 export const SCHEDULED_POST_STATES = [
   'scheduled',
   'queued',
   'published',
   'failed',
   'cancelled',
+  'expired',
 ] as const;
 export type ScheduledPostState = (typeof SCHEDULED_POST_STATES)[number];
 

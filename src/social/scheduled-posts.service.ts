@@ -109,7 +109,7 @@ export class ScheduledPostsService {
   /** Final outcome; a post that already ended keeps its first ending. */
   async markEnded(
     id: string,
-    state: Extract<ScheduledPostState, 'published' | 'failed' | 'cancelled'>,
+    state: Extract<ScheduledPostState, 'published' | 'failed' | 'cancelled' | 'expired'>,
     reason?: string,
   ): Promise<void> {
     await this.changeState(id, (post) => {
@@ -121,12 +121,16 @@ export class ScheduledPostsService {
     });
   }
 
-  /** A cancelled or failed post whose job an admin queued again: scheduled (and due-indexed) again. */
+  /**
+   * A cancelled, failed or expired post whose job an admin queued again: scheduled (and
+   * due-indexed) again.
+   */
   async reopen(id: string): Promise<void> {
     let scheduledAt: Date | undefined;
     await withKeyedLock(this.redis, this.lockPrefix + id, async () => {
       const post = await this.findById(id);
-      if (post?.state !== 'cancelled' && post?.state !== 'failed') return;
+      if (post?.state !== 'cancelled' && post?.state !== 'failed' && post?.state !== 'expired')
+        return;
       scheduledAt = post.scheduledAt;
       await this.model.updateOne(
         { _id: id },

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AppConfig } from '../../config/app-config';
 
 /** Job outcomes counted per queue and job name. */
-export type JobOutcome = 'completed' | 'failed' | 'retried' | 'cancelled';
+export type JobOutcome = 'completed' | 'failed' | 'retried' | 'cancelled' | 'expired';
 
 /**
  * The process's Prometheus metrics, in a registry of its own (not prom-client's global one, so

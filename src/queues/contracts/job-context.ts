@@ -44,4 +44,5 @@ export type ProviderPass =
 
 /** How a job ended for good, as the after-finish hooks hear it. */
 export type FinishedOutcome =
-  { state: 'completed'; result: unknown } | { state: 'failed' | 'cancelled'; reason: string };
+  | { state: 'completed'; result: unknown }
+  | { state: 'failed' | 'cancelled' | 'expired'; reason: string };

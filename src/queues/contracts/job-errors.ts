@@ -106,6 +106,25 @@ export function isCancelledReason(failedReason: string | undefined): boolean {
   return failedReason?.startsWith(`${CANCELLED_REASON_PREFIX}:`) ?? false;
 }
 
+export const EXPIRED_REASON_PREFIX = 'Expired';
+
+/**
+ * A job that had not started by its deadline: not run; it ends `expired` (never retried by
+ * itself; an admin may retry it by hand, which lifts the deadline).
+ */
+export class JobExpiredError extends UnrecoverableError {
+  constructor(deadline: Date, why: string) {
+    super(
+      `${EXPIRED_REASON_PREFIX}: not started by its deadline ${deadline.toISOString()} (${why})`,
+    );
+    this.name = 'JobExpiredError';
+  }
+}
+
+export function isExpiredReason(failedReason: string | undefined): boolean {
+  return failedReason?.startsWith(`${EXPIRED_REASON_PREFIX}:`) ?? false;
+}
+
 /** For `.catch()`: errors of `kind` become permanent (retrying cannot help); others pass as they are. */
 export function permanentWhen(kind: abstract new (...args: never[]) => Error) {
   return (error: unknown): never => {

@@ -23,6 +23,12 @@ export interface QueueSpec {
    * ("ran longer than N s"). A job may ask for its own, up to JOB_MAX_TIMEOUT_MS.
    */
   timeoutMs: number;
+  /**
+   * Jobs without a deadline of their own get one this long after they were due (their run time,
+   * or their submission): a job that has not started by then is not run, it ends `expired`.
+   * Unset: no default deadline. QUEUE_<NAME>_MAX_LATENESS_MS sets it.
+   */
+  maxLatenessMs?: number;
 }
 
 /** How long finished jobs stay in Redis; their MongoDB records outlive them (JOB_RECORD_RETENTION_DAYS). */

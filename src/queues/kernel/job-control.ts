@@ -7,7 +7,7 @@ import { JobRecordsService } from '../records/job-records.service';
 import { FINISHED_STATES, JobRecord } from '../records/job-record.schema';
 import type { QueueName } from '../contracts/queue-names';
 import { CancelBus } from './cancel-bus';
-import { isCancelledReason, JobStateConflictError } from '../contracts/job-errors';
+import { isCancelledReason, isExpiredReason, JobStateConflictError } from '../contracts/job-errors';
 import { JobEndHooks } from './job-end-hooks';
 import { JobEnding } from './job-ending';
 import { AcceptedJob, JobKernel } from './job-kernel.service';
@@ -103,11 +103,14 @@ export class JobControl {
     await this.ending.cancelledBeforeRun({ ...status, queue }, `Cancelled: ${reason}`);
   }
 
-  /** Failed or cancelled jobs run again from their first attempt; others are a conflict. */
+  /**
+   * Failed, cancelled or expired jobs run again from their first attempt; others are a
+   * conflict. An expired job's retry lifts its deadline (an admin decided it should run).
+   */
   async retry(queue: string, jobId: string): Promise<AcceptedJob> {
     const queueName = this.registry.resolve(queue);
     const status = await this.kernel.getStatus(queueName, jobId);
-    if (status.state !== 'failed' && status.state !== 'cancelled') {
+    if (status.state !== 'failed' && status.state !== 'cancelled' && status.state !== 'expired') {
       throw new JobStateConflictError(jobId, status.state, 'retried');
     }
     // A cancelled delayed job (a scheduled post) whose time is still ahead runs at that time.
@@ -125,7 +128,13 @@ export class JobControl {
       'cancelRequestedAt',
       'result',
     ];
-    const job = await (await this.registry.use(queueName)).getJob(jobId);
+    if (status.state === 'expired') unset.push('deadline');
+    let job = await (await this.registry.use(queueName)).getJob(jobId);
+    // Its BullMQ options carry the deadline: queued again from its record, without it.
+    if (job && status.state === 'expired') {
+      await job.remove();
+      job = undefined;
+    }
     // Counted and listed as unfinished again before it can run.
     await this.index.added(
       {
@@ -145,7 +154,12 @@ export class JobControl {
       // the way the reconciler queues a job Redis lost.
       const record = (await this.records.findById(jobId))!;
       await this.records.update(jobId, reset, unset);
-      await this.reconciler.requeue({ ...record, ...reset, runAt: stillAhead });
+      await this.reconciler.requeue({
+        ...record,
+        ...reset,
+        runAt: stillAhead,
+        deadline: undefined,
+      });
     }
     await this.endHooks.retried(queueName, status.data);
     return {
@@ -158,7 +172,7 @@ export class JobControl {
     };
   }
 
-  /** Retries every failed job of a queue (not the cancelled ones); returns how many. */
+  /** Retries every failed job of a queue (not the cancelled or expired ones); returns how many. */
   async retryAllFailed(queue: string): Promise<number> {
     const queueName = this.registry.resolve(queue);
     const bullQueue = await this.registry.use(queueName);
@@ -170,7 +184,8 @@ export class JobControl {
       const page = await bullQueue.getJobs(['failed'], skipped, skipped + 99, true);
       if (page.length === 0) break;
       for (const job of page) {
-        if (!job || isCancelledReason(job.failedReason)) skipped++;
+        if (!job || isCancelledReason(job.failedReason) || isExpiredReason(job.failedReason))
+          skipped++;
         else {
           await this.retry(queueName, job.id!);
           retried++;

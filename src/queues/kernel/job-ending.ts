@@ -128,7 +128,10 @@ function resultOf(outcome: FinishedOutcome): unknown {
 function outcomeOf(final: FinalRecord, job: Job): FinishedOutcome {
   return final.state === 'completed'
     ? { state: 'completed', result: job.returnvalue as unknown }
-    : { state: final.state as 'failed' | 'cancelled', reason: final.failedReason ?? '' };
+    : {
+        state: final.state as 'failed' | 'cancelled' | 'expired',
+        reason: final.failedReason ?? '',
+      };
 }
 
 function failureOf(queue: QueueName, job: Job, reason: string) {
@@ -142,7 +145,12 @@ function endEvent(queue: QueueName, job: Job, outcome: FinishedOutcome) {
       progress: 100,
       result: outcome.result,
     });
-  const type = outcome.state === 'cancelled' ? 'job:cancelled' : 'job:failed';
+  const type =
+    outcome.state === 'cancelled'
+      ? 'job:cancelled'
+      : outcome.state === 'expired'
+        ? 'job:expired'
+        : 'job:failed';
   return jobEvent(type, queue, job, { state: outcome.state, failedReason: outcome.reason });
 }
 

@@ -16,6 +16,7 @@ export const JOB_EVENT_TYPES = [
   'job:failed',
   'job:retrying',
   'job:cancelled',
+  'job:expired',
 ] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
@@ -79,6 +80,7 @@ const TERMINAL: ReadonlySet<JobEventType> = new Set([
   'job:completed',
   'job:failed',
   'job:cancelled',
+  'job:expired',
 ]);
 
 /**

@@ -6,6 +6,7 @@ import { currentRequestId } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
 import { contentOf, ownerOf, withOwnerField } from '../contracts/owner';
 import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../contracts/job-priority';
+import type { QueueSpec } from '../contracts/queue-catalogue';
 import { QueueName } from '../contracts/queue-names';
 import { IndexedJob, JobIndex } from '../records/job-index';
 import { JobIntents } from '../records/job-intents';
@@ -50,6 +51,11 @@ export interface AddJobOptions {
    * queue's QUEUE_<NAME>_TIMEOUT_MS. At most JOB_MAX_TIMEOUT_MS.
    */
   timeoutMs?: number;
+  /**
+   * Not started by then (a Date after now and after `runAt`), the job is not run: it ends
+   * `expired`. By default its queue's QUEUE_<NAME>_MAX_LATENESS_MS after it was due, if set.
+   */
+  deadline?: Date;
 }
 
 export interface AcceptedJob {
@@ -119,6 +125,7 @@ export class JobKernel {
       problems.push(
         `timeoutMs must be a whole number of milliseconds from 1000 to ${this.jobs.maxTimeoutMs}`,
       );
+    const deadline = this.deadlineOf(options, spec, delayMs, problems);
     if (options.jobId !== undefined && !isValidJobId(options.jobId)) {
       problems.push('jobId must be 1-100 letters, digits, _ or - and not a plain number');
     }
@@ -171,6 +178,7 @@ export class JobKernel {
           state: accepted.state,
           runAt,
           timeoutMs,
+          deadline,
         })
         .catch((e: Error) => {
           throw new QueueUnavailableError(e);
@@ -196,6 +204,7 @@ export class JobKernel {
         priority,
         runAt,
         timeoutMs,
+        deadline,
         createdAt: new Date(createdAt),
       });
     } catch (error) {
@@ -212,7 +221,15 @@ export class JobKernel {
       );
       const jobOptions = buildJobOptions(
         spec,
-        { jobId, priority: accepted.priority, turn, delayMs, requestId, timeoutMs },
+        {
+          jobId,
+          priority: accepted.priority,
+          turn,
+          delayMs,
+          requestId,
+          timeoutMs,
+          deadline: deadline?.getTime(),
+        },
         this.jobs.backoffDelayMs,
       );
       await (
@@ -229,6 +246,22 @@ export class JobKernel {
       throw new QueueUnavailableError(error);
     }
     return accepted;
+  }
+
+  /** The job's own deadline (checked), else its queue's lateness after it is due, else none. */
+  private deadlineOf(
+    options: AddJobOptions,
+    spec: QueueSpec,
+    delayMs: number,
+    problems: string[],
+  ): Date | undefined {
+    const dueAt = Date.now() + delayMs;
+    if (options.deadline === undefined)
+      return spec.maxLatenessMs ? new Date(dueAt + spec.maxLatenessMs) : undefined;
+    const at = options.deadline instanceof Date ? options.deadline.getTime() : NaN;
+    if (Number.isNaN(at)) problems.push('deadline must be a valid date');
+    else if (at <= dueAt) problems.push('deadline must be after the time the job is due to run');
+    return Number.isNaN(at) ? undefined : options.deadline;
   }
 
   private delayOf(options: AddJobOptions): number {

@@ -6,7 +6,9 @@ import { Metrics } from '../../infra/metrics/metrics';
 import {
   explainFailure,
   isCancelledReason,
+  isExpiredReason,
   JobCancelledError,
+  JobExpiredError,
   JobTimeoutError,
   OwnerErasedError,
 } from '../contracts/job-errors';
@@ -94,9 +96,16 @@ export class JobLifecycle {
       return;
     }
     const cancelled = error instanceof JobCancelledError || isCancelledReason(reason);
-    const state = cancelled ? 'cancelled' : 'failed';
+    // Not run at all: no run time to count.
+    const expired = error instanceof JobExpiredError || isExpiredReason(reason);
+    const state = cancelled ? 'cancelled' : expired ? 'expired' : 'failed';
     this.timed(queue, job);
-    this.ending.byWorker(queue, job, { state, reason }, cancelled ? undefined : ranMs(job));
+    this.ending.byWorker(
+      queue,
+      job,
+      { state, reason },
+      cancelled || expired ? undefined : ranMs(job),
+    );
     const line = { ...jobLine(`job ${state}`, fields), reason };
     if (cancelled) logger.log(line);
     else logger.warn(line);

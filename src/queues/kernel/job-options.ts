@@ -19,11 +19,22 @@ export function isValidJobId(id: string): boolean {
  * the HTTP request that queued a job rides along to the worker's log lines without touching the
  * payload (which both sides validate strictly).
  */
-export type KernelJobOptions = JobsOptions & { requestId?: string; timeoutMs?: number };
+export type KernelJobOptions = JobsOptions & {
+  requestId?: string;
+  timeoutMs?: number;
+  /** Epoch ms: not started by then, the job is not run and ends `expired`. */
+  deadline?: number;
+};
 
 export function requestIdOf(job: { opts: JobsOptions }): string | undefined {
   const { requestId } = job.opts as KernelJobOptions;
   return typeof requestId === 'string' ? requestId : undefined;
+}
+
+/** The job's start deadline (epoch ms), if it has one. */
+export function deadlineOf(job: { opts: JobsOptions }): number | undefined {
+  const { deadline } = job.opts as KernelJobOptions;
+  return typeof deadline === 'number' ? deadline : undefined;
 }
 
 /** How long a run of this job may last: its own timeout, else its queue's. */
@@ -44,12 +55,15 @@ export function buildJobOptions(
     requestId?: string;
     /** The job's own run timeout; unset: the queue's (read when it runs, so overrides apply). */
     timeoutMs?: number;
+    /** Epoch ms; unset: none. */
+    deadline?: number;
   },
   backoffDelayMs: number,
 ): KernelJobOptions {
   return {
     requestId: job.requestId,
     timeoutMs: job.timeoutMs,
+    deadline: job.deadline,
     jobId: job.jobId,
     priority: toBullPriority(job.priority, job.turn),
     delay: job.delayMs > 0 ? job.delayMs : undefined,

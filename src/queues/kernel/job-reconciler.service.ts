@@ -153,7 +153,14 @@ export class JobReconciler {
     await queue.add(record.name, record.data, {
       ...buildJobOptions(
         this.registry.spec(record.queue),
-        { jobId: record._id, priority, turn, delayMs, timeoutMs: record.timeoutMs },
+        {
+          jobId: record._id,
+          priority,
+          turn,
+          delayMs,
+          timeoutMs: record.timeoutMs,
+          deadline: record.deadline ? new Date(record.deadline).getTime() : undefined,
+        },
         this.jobs.backoffDelayMs,
       ),
       timestamp: created,

@@ -1,10 +1,10 @@
 import type { JobState as BullJobState } from 'bullmq';
-import { isCancelledReason } from '../contracts/job-errors';
+import { isCancelledReason, isExpiredReason } from '../contracts/job-errors';
 import type { JobState } from '../records/job-record.schema';
 
 /**
  * BullMQ's state as users see it: `prioritized` (every job of ours has a priority) and
- * `waiting-children` are waiting; a job failed by a cancel is cancelled.
+ * `waiting-children` are waiting; a job failed by a cancel is cancelled, by its deadline expired.
  */
 export function toJobState(
   state: BullJobState | 'unknown',
@@ -16,7 +16,8 @@ export function toJobState(
     case 'waiting-children':
       return 'waiting';
     case 'failed':
-      return isCancelledReason(failedReason) ? 'cancelled' : 'failed';
+      if (isCancelledReason(failedReason)) return 'cancelled';
+      return isExpiredReason(failedReason) ? 'expired' : 'failed';
     case 'unknown':
       return undefined;
     default:

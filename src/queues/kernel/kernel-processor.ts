@@ -12,10 +12,11 @@ import { CircuitBreakers } from '../breakers/circuit-breakers';
 import { jobLogFields } from './job-log';
 import { JobLifecycle } from './job-lifecycle';
 import type { QueueProcessor } from './queue-processor';
-import { requestIdOf, timeoutOf } from './job-options';
+import { deadlineOf, requestIdOf, timeoutOf } from './job-options';
 import { QueueRegistry } from './queue-registry';
 import {
   JobCancelledError,
+  JobExpiredError,
   JobPayloadError,
   JobTimeoutError,
   OwnerErasedError,
@@ -28,6 +29,15 @@ const OUTAGE_RETRY_MS = 2000;
 
 /** After a shutdown abort, how long a handler gets to stop before its job is handed back. */
 const SETTLE_AFTER_SHUTDOWN_MS = 3000;
+
+/** Why a job starts after its deadline, as far as the job itself can tell. */
+function lateness(job: Job): string {
+  const dueAt = job.timestamp + (job.opts.delay ?? 0);
+  const late = `${Math.round((Date.now() - dueAt) / 1000)} s after it was due`;
+  return job.attemptsMade > 0
+    ? `its retry came ${late}, after ${job.attemptsMade} failed attempt(s)`
+    : `it could start only ${late}: its queue paused, a backlog, busy workers or a provider's open breaker held it`;
+}
 
 /** One handler per job name of the queue, each typed by its payload class. */
 export type JobHandlers<D extends QueueDefinition> = {
@@ -162,6 +172,10 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
     if (!handler || !payloadClass) {
       throw new PermanentJobError(`Unknown job "${job.name}" for queue ${this.queueName}`);
     }
+    // Too late to start: not run (a job without a deadline pays one property read).
+    const deadline = deadlineOf(job);
+    if (deadline !== undefined && Date.now() > deadline)
+      throw new JobExpiredError(new Date(deadline), lateness(job));
     let payload: unknown;
     try {
       // Jobs queued before payloads named their owner `userId` still carry the seed's `user`.

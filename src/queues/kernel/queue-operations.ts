@@ -45,7 +45,7 @@ export class QueueOperations {
   /** A page of a queue's jobs in one state, newest first. */
   async list(
     queue: string,
-    state: Exclude<JobState, 'cancelled'>,
+    state: Exclude<JobState, 'cancelled' | 'expired'>,
     start: number,
     count: number,
   ): Promise<JobStatus[]> {

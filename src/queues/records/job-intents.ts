@@ -14,7 +14,7 @@ export type JobIntent = Pick<
   JobRecord,
   '_id' | 'queue' | 'name' | 'ownerId' | 'contentId' | 'data' | 'priority' | 'runAt' | 'createdAt'
 > &
-  Partial<Pick<JobRecord, 'timeoutMs'>>;
+  Partial<Pick<JobRecord, 'timeoutMs' | 'deadline'>>;
 
 const COLLECTION = 'job_intents';
 /** Adds arriving within this window share one insert (group commit). */

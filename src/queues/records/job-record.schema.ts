@@ -5,7 +5,7 @@ import type { QueueName } from '../contracts/queue-names';
 
 /**
  * What users see of a job. `waiting` also covers BullMQ's `prioritized` and `waiting-children`;
- * `cancelled` is a job removed or stopped on request.
+ * `cancelled` is a job removed or stopped on request; `expired` one not started by its deadline.
  */
 export const JOB_STATES = [
   'waiting',
@@ -14,9 +14,10 @@ export const JOB_STATES = [
   'completed',
   'failed',
   'cancelled',
+  'expired',
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
-export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'expired'];
 export const UNFINISHED_STATES: readonly JobState[] = ['waiting', 'delayed', 'active'];
 
 export const SYSTEM_OWNER = 'system';
@@ -63,6 +64,10 @@ export class JobRecord {
   /** When a delayed job is due. */
   @Prop({ type: Date })
   runAt?: Date;
+
+  /** Not started by then: not run, ends `expired`. */
+  @Prop({ type: Date })
+  deadline?: Date;
 
   /** The run timeout the job asked for (else its queue's). */
   @Prop({ type: Number })

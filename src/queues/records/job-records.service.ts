@@ -22,7 +22,7 @@ const CLOSE_AFTER_MS = 10_000;
 /** The keyed document listing records whose Redis side must be checked (see toCheck()). */
 const CHECKS = { collection: 'job_record_checks', id: 'pending' } as const;
 
-export type FinishedState = Extract<JobState, 'completed' | 'failed' | 'cancelled'>;
+export type FinishedState = Extract<JobState, 'completed' | 'failed' | 'cancelled' | 'expired'>;
 
 export type NewJobRecord = Pick<
   JobRecord,
@@ -37,7 +37,7 @@ export type NewJobRecord = Pick<
   | 'data'
   | 'runAt'
 > &
-  Partial<Pick<JobRecord, 'timeoutMs'>>;
+  Partial<Pick<JobRecord, 'timeoutMs' | 'deadline'>>;
 
 /**
  * The MongoDB history of every job: one document per job, written once, whole, when the job ends

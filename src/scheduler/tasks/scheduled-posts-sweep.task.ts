@@ -92,7 +92,7 @@ export class ScheduledPostsSweep implements MaintenanceTask {
       await this.posts.markQueued(post._id, handOffJobId(post._id));
       return 'settled';
     }
-    if (record.state === 'failed' || record.state === 'cancelled') {
+    if (record.state === 'failed' || record.state === 'cancelled' || record.state === 'expired') {
       await this.posts.markEnded(post._id, record.state, record.failedReason);
       return 'settled';
     }
