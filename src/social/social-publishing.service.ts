@@ -104,7 +104,9 @@ export class SocialPublishingService {
     platform: PostingPlatform,
     context: JobContext,
   ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number; held?: Date }> {
-    const accountHeld = await this.holds.until(platform, payload.userId);
+    // A hold that cannot be read (Redis away a moment) is none: still limited, the platform
+    // answers 429 again and the hold is set again; the job never fails for it.
+    const accountHeld = await this.holds.until(platform, payload.userId).catch(() => undefined);
     if (accountHeld)
       return {
         outcome: {
