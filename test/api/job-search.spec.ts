@@ -137,7 +137,7 @@ describe('GET /api/jobs/search', () => {
       return (res.body as { message: string[] }).message;
     };
     expect(await bad('state=bogus')).toEqual([
-      'state must be one of waiting, delayed, active, completed, failed, cancelled',
+      'state must be one of waiting, delayed, active, completed, failed, cancelled, expired',
     ]);
     expect((await bad('queue=nope'))[0]).toMatch(/^queue must be one of video-processing, /);
     expect(await bad('from=yesterday')).toEqual(['from must be an ISO 8601 date-time']);

@@ -83,7 +83,7 @@ describe('job endpoints', () => {
     it.each([
       [
         'state=bogus',
-        'state must be one of waiting, delayed, active, completed, failed, cancelled',
+        'state must be one of waiting, delayed, active, completed, failed, cancelled, expired',
       ],
       [
         'queue=nope',
