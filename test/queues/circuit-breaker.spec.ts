@@ -104,7 +104,7 @@ describe('circuit breaker per provider, across two worker processes', () => {
     // While it is open, no call is admitted, not even a trial call: what reaches the provider
     // between openedAt and the end of the cool-down was admitted before it opened, and each
     // worker runs one job (one call) at a time, so that is at most the call in flight on the
-    // other worker, and it finds the breaker open.
+    // other worker.
     await eventually(() => Date.now() >= until);
     const arrivedWhileOpen = llm.requests.filter((r) => r.at >= openedAt && r.at < until);
     expect(arrivedWhileOpen.length).toBeLessThanOrEqual(1);
@@ -113,7 +113,9 @@ describe('circuit breaker per provider, across two worker processes', () => {
         arrivedWhileOpen.every((r) => stateOnArrival.has(r)) &&
         arrivedWhileOpen.map((r) => stateOnArrival.get(r)),
     );
-    expect(seenWhileOpen).toEqual(arrivedWhileOpen.map(() => 'open'));
+    // None was the trial call (half-open). One may still read `closed`: admitted just before the
+    // opening took effect (openedAt is the opener's clock, a moment before its script ran).
+    expect(seenWhileOpen.filter((state) => state === 'half-open')).toEqual([]);
     // The calls it counted all came before it opened.
     expect(llm.requests.filter((r) => r.at < openedAt).length).toBeGreaterThanOrEqual(
       recordedCalls,
