@@ -7,6 +7,7 @@ import { MediaModule } from '../media/media.module';
 import { CronSchedule } from './cron-schedule.service';
 import { MaintenanceTasks } from './maintenance-tasks';
 import { TaskRunner } from './task-runner.service';
+import { TickLedger } from './tick-ledger';
 import { MAINTENANCE_QUEUE } from './maintenance-queue';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { DailyCleanup } from './tasks/daily-cleanup.task';
@@ -35,6 +36,7 @@ const maintenanceQueue = registerKernelQueue(MAINTENANCE_QUEUE);
     DailyCleanup,
     ReconcileTask,
     MaintenanceTasks,
+    TickLedger,
     TaskRunner,
     CronSchedule,
     MaintenanceProcessor,

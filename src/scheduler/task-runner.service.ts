@@ -8,6 +8,7 @@ import { Metrics } from '../infra/metrics/metrics';
 import { withRedisLease } from '../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { MaintenanceTasks } from './maintenance-tasks';
+import { TickLedger } from './tick-ledger';
 import { TaskBusyError, TaskName } from './maintenance-task';
 import { QueueUnavailableError } from '../queues';
 
@@ -21,8 +22,12 @@ export interface TaskRun {
   instance: string;
   startedAt: string;
   finishedAt: string;
-  /** skipped: the tick came while a run of the task was still going (that run covers it). */
-  outcome: 'ok' | 'failed' | 'skipped';
+  /**
+   * skipped: the tick came while a run of the task was still going (that run covers it).
+   * already-ran: the tick's job came back after it ran (a Redis failover lost the job); not run
+   * again, and not kept in the history (it is no run).
+   */
+  outcome: 'ok' | 'failed' | 'skipped' | 'already-ran';
   report?: Record<string, unknown>;
   error?: string;
 }
@@ -35,7 +40,8 @@ const HISTORY_LENGTH = 100;
  * Runs maintenance tasks, each under its task's lease lock (renewed while it works), so runs of
  * one task never overlap, whether a cron's tick or an admin started it; keeps every run in a
  * short history list that the admin API shows. That each tick runs once across instances, and
- * again elsewhere if its instance dies, is BullMQ's doing (see MAINTENANCE_QUEUE).
+ * again elsewhere if its instance dies, is BullMQ's doing (see MAINTENANCE_QUEUE); the TickLedger
+ * keeps it once across a Redis failover that lost a tick's job after it ran.
  */
 @Injectable()
 export class TaskRunner {
@@ -46,6 +52,7 @@ export class TaskRunner {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly tasks: MaintenanceTasks,
+    private readonly ledger: TickLedger,
     config: ConfigService<AppConfig, true>,
     private readonly metrics: Metrics,
   ) {
@@ -99,11 +106,22 @@ export class TaskRunner {
     slot?: string,
   ): Promise<TaskRun | undefined> {
     const lease = await withRedisLease(this.redis, this.lockKey(task), LEASE_MS, async () => {
+      if (slot && (await this.ledger.ran(task, slot))) return this.alreadyRan(task, slot);
       const run = await this.execute(task, trigger, slot);
+      if (slot && run.outcome === 'ok') await this.ledger.record(task, slot);
       await this.ended(run);
       return run;
     });
     return lease.acquired ? lease.value : undefined;
+  }
+
+  private alreadyRan(task: TaskName, slot: string): TaskRun {
+    const at = new Date().toISOString();
+    this.metrics.taskRuns.inc({ task, trigger: 'cron', outcome: 'already-ran' });
+    this.logger.warn(
+      `${task}: tick ${slot} came back after it ran (Redis failover?); not run again`,
+    );
+    return { ...this.runBase(task, 'cron', slot, at), finishedAt: at, outcome: 'already-ran' };
   }
 
   /** The run (or skipped tick) goes into the history. */

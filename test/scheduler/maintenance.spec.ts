@@ -230,6 +230,18 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
     expect((await app.get(TaskRunner).history()).filter((run) => run.slot === slot)).toHaveLength(
       1,
     );
+    // A failover that lost the tick's job after it ran: another instance adds it anew. The
+    // ledger in MongoDB knows the slot ran; the job completes without running the task again.
+    await (await ticks.getJob('cleanup@1795831200000'))!.remove();
+    await ticks.add('cleanup', { slot }, { ...TICK_JOB_OPTIONS, jobId: 'cleanup@1795831200000' });
+    const again = await eventually(async () => {
+      const job = await ticks.getJob('cleanup@1795831200000');
+      return (await job?.getState()) === 'completed' && job;
+    }, 15_000);
+    expect(again.returnvalue).toMatchObject({ task: 'cleanup', slot, outcome: 'already-ran' });
+    expect((await app.get(TaskRunner).history()).filter((run) => run.slot === slot)).toHaveLength(
+      1,
+    );
 
     const overview = await api.call('get', '/jobs/maintenance', admin).expect(200);
     expect(overview.body.tasks).toEqual([
