@@ -63,7 +63,7 @@ export class QueueDashboardService {
       Promise.all(this.registry.names().map((q) => this.overview(q, now))),
       this.insights.recentFailures(10),
       this.breakers.states(),
-      this.holds.held(),
+      this.holds.counts(),
     ]);
     const alerts: Dashboard['alerts'] = [];
     for (const q of queues) {
@@ -94,7 +94,7 @@ export class QueueDashboardService {
       })),
       alerts,
       breakers,
-      heldAccounts: held.map(({ platform, count }) => ({ platform, count })),
+      heldAccounts: held,
       generatedAt: new Date(now).toISOString(),
     };
   }

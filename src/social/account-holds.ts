@@ -42,7 +42,7 @@ export class AccountHolds {
       'click_social_accounts_held',
       'Accounts whose posts wait for their own rate limit to lift, by platform',
       'platform',
-      async () => (await this.held()).map(({ platform, count }) => [platform, count]),
+      async () => (await this.counts()).map(({ platform, count }) => [platform, count]),
     );
   }
 
@@ -66,6 +66,17 @@ export class AccountHolds {
     throwFirstError(replies);
     this.metrics.accountLimits.inc({ platform });
     return Number(replies?.[2]?.[1] ?? 0);
+  }
+
+  /** How many accounts are held now, per platform (one ZCOUNT each). */
+  async counts(): Promise<{ platform: PostingPlatform; count: number }[]> {
+    const now = Date.now();
+    return Promise.all(
+      POSTING_PLATFORMS.map(async (platform) => ({
+        platform,
+        count: await this.redis.zcount(this.key(platform), `(${now}`, '+inf'),
+      })),
+    );
   }
 
   /** Accounts held now, per platform: how many, and the first LISTED (soonest free first). */

@@ -16,7 +16,11 @@ import { PostLedgerService, UNKNOWN } from './post-ledger.service';
 import type { PostLedgerEntry } from './post-ledger.schema';
 import type { PlatformCredentials } from '../integrations/social/platform-credentials';
 import { SocialAccountsService } from './social-accounts.service';
-import { AccountHolds } from './account-holds';
+import {
+  AccountRateLimits,
+  DEFAULT_RATE_LIMIT_WAIT_MS,
+  type BreakerSettle,
+} from './account-rate-limits';
 
 export interface PlatformOutcome {
   platform: PostingPlatform;
@@ -30,8 +34,6 @@ export interface PlatformOutcome {
 const MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
 /** How far before an unknown attempt a platform's posts are searched for it. */
 const LOOKBACK_MS = 5 * 60_000;
-/** A 429 that says nothing of how long: wait this long. */
-const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 /** How many 429 deferrals one job gets before it takes a normal (counted) retry. */
 const MAX_RATE_LIMIT_DEFERRALS = 5;
 
@@ -39,26 +41,23 @@ const MAX_RATE_LIMIT_DEFERRALS = 5;
  * Publishes a post to each chosen platform at most once per job, whatever retries or re-runs
  * happen: the ledger is claimed before the request and settled after it. Platforms that posted are
  * skipped on retry; a 429 defers the job until Retry-After; another 4xx fails that platform for good.
- * A 429 that is the account's own limit holds only that account (AccountHolds: its other posts
- * wait without calling); one that is the app's, or many accounts held at once, opens the
- * platform's breaker for everyone.
+ * A 429 that is the account's own limit holds only that account; one that is the app's, or many
+ * accounts held at once, opens the platform's breaker for everyone (AccountRateLimits decides).
  */
 @Injectable()
 export class SocialPublishingService {
   private readonly clients: Map<PostingPlatform, SocialPlatformClient>;
   private readonly logger = new Logger('SocialPublishing');
   private readonly inFlightMs: number;
-  private readonly appLimitAccounts: number;
 
   constructor(
     @Inject(SOCIAL_PLATFORM_CLIENTS) clients: SocialPlatformClient[],
     private readonly ledger: PostLedgerService,
     private readonly accounts: SocialAccountsService,
     private readonly contents: ContentService,
-    private readonly holds: AccountHolds,
+    private readonly rateLimits: AccountRateLimits,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.appLimitAccounts = config.get('social', { infer: true }).appLimitAccounts;
     this.clients = new Map(clients.map((c) => [c.platform, c]));
     // A request lasts at most its timeout; a run lasts at most a lock period past its worker.
     this.inFlightMs =
@@ -104,9 +103,7 @@ export class SocialPublishingService {
     platform: PostingPlatform,
     context: JobContext,
   ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number; held?: Date }> {
-    // A hold that cannot be read (Redis away a moment) is none: still limited, the platform
-    // answers 429 again and the hold is set again; the job never fails for it.
-    const accountHeld = await this.holds.until(platform, payload.userId).catch(() => undefined);
+    const accountHeld = await this.rateLimits.heldUntil(platform, payload.userId);
     if (accountHeld)
       return {
         outcome: {
@@ -134,7 +131,7 @@ export class SocialPublishingService {
     payload: PostToSocialPayload,
     platform: PostingPlatform,
     context: JobContext,
-    settle: (outcome: 'ok' | 'fault', retryAfterMs?: number) => Promise<void>,
+    settle: BreakerSettle,
   ): Promise<{ outcome: PlatformOutcome; rateLimitMs?: number }> {
     const claim = await this.ledger.claim(context.jobId, platform);
     const credentials = await this.accounts.credentials(payload.userId, platform);
@@ -165,7 +162,7 @@ export class SocialPublishingService {
       published = await client.publish(credentials, payload.content, context.signal);
     } catch (error) {
       if (error instanceof ProviderError && error.status === 429) {
-        const waitMs = await this.rateLimited(payload.userId, client, error, settle);
+        const waitMs = await this.rateLimits.limited(payload.userId, client, error, settle);
         return this.settleFailure(context.jobId, platform, error, waitMs);
       }
       // A timeout, refused connection or 5xx (with its Retry-After) counts against the breaker.
@@ -175,30 +172,6 @@ export class SocialPublishingService {
     }
     await settle('ok').catch(() => undefined);
     return { outcome: await this.recordPosted(payload, platform, published, context) };
-  }
-
-  /**
-   * A 429: the account's own limit holds that account (the breaker hears of a call that went
-   * fine) unless SOCIAL_APP_LIMIT_ACCOUNTS accounts are held at once; the app's limit, or that
-   * many, counts against the breaker with the wait. Returns how long this job waits.
-   */
-  private async rateLimited(
-    userId: string,
-    client: SocialPlatformClient,
-    error: ProviderError,
-    settle: (outcome: 'ok' | 'fault', retryAfterMs?: number) => Promise<void>,
-  ): Promise<number> {
-    const limit = client.rateLimitOf(error);
-    const waitMs = limit.waitMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-    let appWide = limit.scope === 'app';
-    if (!appWide) {
-      const held = await this.holds
-        .hold(client.platform, userId, Date.now() + waitMs)
-        .catch(() => 0);
-      appWide = held >= this.appLimitAccounts;
-    }
-    await settle(appWide ? 'fault' : 'ok', appWide ? waitMs : 0).catch(() => undefined);
-    return waitMs;
   }
 
   /**

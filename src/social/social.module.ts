@@ -15,6 +15,7 @@ import { SocialAccountsMigration } from './social-accounts.migration';
 import { SocialAccountsService } from './social-accounts.service';
 import { SocialPublishingService } from './social-publishing.service';
 import { AccountHolds } from './account-holds';
+import { AccountRateLimits } from './account-rate-limits';
 
 @Module({
   imports: [
@@ -35,6 +36,7 @@ import { AccountHolds } from './account-holds';
     PostLedgerService,
     SocialPublishingService,
     AccountHolds,
+    AccountRateLimits,
     ScheduledPostsDueIndex,
     ScheduledPostsService,
   ],

@@ -6,7 +6,6 @@ import { currentRequestId } from '../../common/log-context';
 import { validateDto } from '../../common/validate-dto';
 import { contentOf, ownerOf, withOwnerField } from '../contracts/owner';
 import { isJobPriority, JobPriority, PRIORITY_VALUES } from '../contracts/job-priority';
-import type { QueueSpec } from '../contracts/queue-catalogue';
 import { QueueName } from '../contracts/queue-names';
 import { IndexedJob, JobIndex } from '../records/job-index';
 import { JobIntents } from '../records/job-intents';
@@ -21,6 +20,7 @@ import {
   QueueUnavailableError,
 } from '../contracts/job-errors';
 import { buildJobOptions, isValidJobId, newJobId } from './job-options';
+import { AddJobOptions, jobTiming } from './add-job-options';
 import { FairShare } from './fair-share';
 import { JobLookup } from './job-lookup';
 import { JobStatus, statusFromJob, statusFromRecord } from './job-status';
@@ -28,35 +28,7 @@ import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
 
 export { statusFromRecord };
-export type { JobStatus };
-
-export interface AddJobOptions {
-  /** JOB_PRIORITY value; defaults to the queue's (HIGH for video-processing, else NORMAL). */
-  priority?: number;
-  /** Run no earlier than this (a Date in the future). */
-  runAt?: Date;
-  /** Run after this many milliseconds. */
-  delay?: number;
-  /** A caller-chosen id, for idempotent submission; must be unique across all queues. */
-  jobId?: string;
-  /**
-   * If Redis is away, keep the record and let the reconciler queue the job once Redis is back,
-   * instead of failing. For jobs a completed action owes (the welcome email of a new account).
-   */
-  deferIfQueueDown?: boolean;
-  /** The request (or job) this job comes from; by default the HTTP request being served. */
-  requestId?: string;
-  /**
-   * Stop a run after this many milliseconds (counted as a failed attempt); by default the
-   * queue's QUEUE_<NAME>_TIMEOUT_MS. At most JOB_MAX_TIMEOUT_MS.
-   */
-  timeoutMs?: number;
-  /**
-   * Not started by then (a Date after now and after `runAt`), the job is not run: it ends
-   * `expired`. By default its queue's QUEUE_<NAME>_MAX_LATENESS_MS after it was due, if set.
-   */
-  deadline?: Date;
-}
+export type { JobStatus, AddJobOptions };
 
 export interface AcceptedJob {
   jobId: string;
@@ -113,19 +85,13 @@ export class JobKernel {
     }
     const payload = validateDto(payloadClass, withOwnerField(data)) as Record<string, unknown>;
     const priority = options.priority ?? spec.defaultPriority;
-    const delayMs = this.delayOf(options);
-    const problems: string[] = [];
+    const { delayMs, deadline, timeoutMs, problems } = jobTiming(
+      options,
+      spec,
+      this.jobs.maxTimeoutMs,
+    );
     if (!isJobPriority(priority))
       problems.push(`priority must be one of ${PRIORITY_VALUES.join(', ')}`);
-    const { timeoutMs } = options;
-    if (
-      timeoutMs !== undefined &&
-      (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > this.jobs.maxTimeoutMs)
-    )
-      problems.push(
-        `timeoutMs must be a whole number of milliseconds from 1000 to ${this.jobs.maxTimeoutMs}`,
-      );
-    const deadline = this.deadlineOf(options, spec, delayMs, problems);
     if (options.jobId !== undefined && !isValidJobId(options.jobId)) {
       problems.push('jobId must be 1-100 letters, digits, _ or - and not a plain number');
     }
@@ -246,35 +212,6 @@ export class JobKernel {
       throw new QueueUnavailableError(error);
     }
     return accepted;
-  }
-
-  /** The job's own deadline (checked), else its queue's lateness after it is due, else none. */
-  private deadlineOf(
-    options: AddJobOptions,
-    spec: QueueSpec,
-    delayMs: number,
-    problems: string[],
-  ): Date | undefined {
-    const dueAt = Date.now() + delayMs;
-    if (options.deadline === undefined)
-      return spec.maxLatenessMs ? new Date(dueAt + spec.maxLatenessMs) : undefined;
-    const at = options.deadline instanceof Date ? options.deadline.getTime() : NaN;
-    if (Number.isNaN(at)) problems.push('deadline must be a valid date');
-    else if (at <= dueAt) problems.push('deadline must be after the time the job is due to run');
-    return Number.isNaN(at) ? undefined : options.deadline;
-  }
-
-  private delayOf(options: AddJobOptions): number {
-    if (options.runAt !== undefined) {
-      const at = options.runAt instanceof Date ? options.runAt.getTime() : NaN;
-      if (Number.isNaN(at)) throw new JobPayloadError(['date must be a valid date']);
-      if (at <= Date.now()) throw new JobPayloadError(['date must be in the future']);
-      return at - Date.now();
-    }
-    if (options.delay !== undefined && (!Number.isInteger(options.delay) || options.delay < 0)) {
-      throw new JobPayloadError(['delay must be a whole number of milliseconds, 0 or more']);
-    }
-    return options.delay ?? 0;
   }
 
   /** A repeated submission with the same id is answered with the job it already made. */
