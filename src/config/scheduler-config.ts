@@ -10,6 +10,8 @@ export interface SchedulerConfig {
   scheduledPostsCron: string;
   /** When the daily cleanup runs (default: 2 AM). */
   cleanupCron: string;
+  /** When jobs held past their start deadline are ended `expired` (default: every minute). */
+  deadlinesCron: string;
   /** Scratch files of media work; the cleanup removes entries older than `tempMaxAgeMs`. */
   tempDir: string;
   tempMaxAgeMs: number;
@@ -42,6 +44,7 @@ export function readSchedulerConfig(env: EnvReader, dataDir: string): SchedulerC
     timeZone: timeZone(env, 'CRON_TZ'),
     scheduledPostsCron: cron(env, 'CRON_SCHEDULED_POSTS', '* * * * *'),
     cleanupCron: cron(env, 'CRON_CLEANUP', '0 2 * * *'),
+    deadlinesCron: cron(env, 'CRON_DEADLINES', '* * * * *'),
     tempDir: path.resolve(env.string('TEMP_DIR', path.join(dataDir, 'tmp'))),
     tempMaxAgeMs: env.int('TEMP_FILE_MAX_AGE_HOURS', 24, 1) * 3_600_000,
   };

@@ -39,6 +39,8 @@ export { JobHistory } from './kernel/job-history';
 export { JobSearch } from './kernel/job-search';
 export type { SearchFilter, SearchPage } from './kernel/job-search';
 export { JobKernel } from './kernel/job-kernel.service';
+export { JobExpiry } from './kernel/job-expiry';
+export type { ExpiryReport } from './kernel/job-expiry';
 export { JobReconciler } from './kernel/job-reconciler.service';
 export { QueueInsights } from './kernel/queue-insights';
 export { QueueOperations } from './kernel/queue-operations';

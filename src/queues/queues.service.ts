@@ -66,8 +66,12 @@ export class QueuesService {
   }
 
   /** Stores a scheduled post and its delayed job; when due it hands off to social-posting. */
-  addScheduledPostJob(data: SocialPostFields, date: Date): Promise<AcceptedJob> {
-    return this.scheduledPostsProducer.schedule(data, date);
+  addScheduledPostJob(
+    data: SocialPostFields,
+    date: Date,
+    options?: Pick<AddJobOptions, 'deadline'>,
+  ): Promise<AcceptedJob> {
+    return this.scheduledPostsProducer.schedule(data, date, options);
   }
 
   /** A job on a built-in queue, its payload typed by the queue's definition. */

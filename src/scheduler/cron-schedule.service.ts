@@ -21,8 +21,8 @@ export interface CronEntry {
 }
 
 /**
- * The crons (every minute: the scheduled-posts sweep; 2 AM: the cleanup), declared with @Cron on
- * the tick methods below. A decorator's arguments are fixed at import time, so each is declared
+ * The crons (every minute: the scheduled-posts sweep and the deadline sweep; 2 AM: the cleanup),
+ * declared with @Cron on the tick methods below. A decorator's arguments are fixed at import time, so each is declared
  * disabled with its default schedule, and at start-up worker roles apply the validated
  * CRON_* / CRON_TZ settings to the named job and start it; worker-less roles leave it off.
  * Every instance fires, and each tick adds one job named by its task and slot to the maintenance
@@ -45,6 +45,7 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
     this.entries = [
       { task: 'scheduled-posts', expression: scheduler.scheduledPostsCron, timeZone },
       { task: 'cleanup', expression: scheduler.cleanupCron, timeZone },
+      { task: 'deadlines', expression: scheduler.deadlinesCron, timeZone },
     ];
     this.enabled = runsWorkers(config.get('role', { infer: true }));
   }
@@ -57,6 +58,11 @@ export class CronSchedule implements OnApplicationBootstrap, BeforeApplicationSh
   @Cron('0 2 * * *', { name: 'cleanup', disabled: true })
   cleanupTick(): void {
     this.fire(this.entry('cleanup'));
+  }
+
+  @Cron('* * * * *', { name: 'deadlines', disabled: true })
+  deadlinesTick(): void {
+    this.fire(this.entry('deadlines'));
   }
 
   onApplicationBootstrap(): void {

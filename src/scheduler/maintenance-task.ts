@@ -1,4 +1,4 @@
-export const TASK_NAMES = ['scheduled-posts', 'cleanup', 'reconcile'] as const;
+export const TASK_NAMES = ['scheduled-posts', 'cleanup', 'reconcile', 'deadlines'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** Housekeeping the crons run and an admin can start by hand (POST /api/jobs/maintenance/:task). */

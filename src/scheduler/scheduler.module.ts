@@ -13,6 +13,7 @@ import { MaintenanceProcessor } from './maintenance.processor';
 import { DailyCleanup } from './tasks/daily-cleanup.task';
 import { ReconcileTask } from './tasks/reconcile.task';
 import { ScheduledPostsSweep } from './tasks/scheduled-posts-sweep.task';
+import { DeadlinesTask } from './tasks/deadlines.task';
 import { QueuesModule, registerKernelQueue } from '../queues';
 
 const maintenanceQueue = registerKernelQueue(MAINTENANCE_QUEUE);
@@ -35,6 +36,7 @@ const maintenanceQueue = registerKernelQueue(MAINTENANCE_QUEUE);
     ScheduledPostsSweep,
     DailyCleanup,
     ReconcileTask,
+    DeadlinesTask,
     MaintenanceTasks,
     TickLedger,
     TaskRunner,

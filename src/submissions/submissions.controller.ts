@@ -44,6 +44,7 @@ import {
   SubmitPostDto,
   SubmitTranscriptDto,
   UploadVideoDto,
+  deadlineOption,
 } from './dto/submissions.dto';
 import { SubmissionQuota } from './submission-quota.service';
 import { toContentView } from './content-view';
@@ -85,11 +86,12 @@ export class SubmissionsController {
     @Body() dto: GenerateContentDto,
   ): Promise<AcceptedJobView> {
     await this.quota.check(user._id.toHexString());
+    const { deadline, ...fields } = dto;
     return accepted(
-      await this.queues.addContentGenerationJob({
-        ...dto,
-        userId: user._id.toHexString(),
-      }),
+      await this.queues.addContentGenerationJob(
+        { ...fields, userId: user._id.toHexString() },
+        deadlineOption({ deadline }),
+      ),
     );
   }
 
@@ -119,8 +121,8 @@ export class SubmissionsController {
     };
     return accepted(
       scheduledAt
-        ? await this.queues.addScheduledPostJob(fields, scheduledAt)
-        : await this.queues.addSocialPostJob(fields),
+        ? await this.queues.addScheduledPostJob(fields, scheduledAt, deadlineOption(dto))
+        : await this.queues.addSocialPostJob(fields, deadlineOption(dto)),
     );
   }
 
@@ -139,7 +141,10 @@ export class SubmissionsController {
     const userId = user._id.toHexString();
     await this.contents.findOwned(dto.contentId, userId);
     await this.quota.check(userId);
-    return accepted(await this.queues.addTranscriptJob({ ...dto, userId }));
+    const { deadline, ...fields } = dto;
+    return accepted(
+      await this.queues.addTranscriptJob({ ...fields, userId }, deadlineOption({ deadline })),
+    );
   }
 
   @Post('videos')
@@ -207,15 +212,18 @@ export class SubmissionsController {
         : { file: videoPath },
     );
     const job = await this.queues
-      .addVideoProcessingJob({
-        contentId,
-        videoPath,
-        userId,
-        pipeline: {
-          language: dto.language ?? 'en',
-          platforms: dto.platforms ?? [...CONTENT_PLATFORMS],
+      .addVideoProcessingJob(
+        {
+          contentId,
+          videoPath,
+          userId,
+          pipeline: {
+            language: dto.language ?? 'en',
+            platforms: dto.platforms ?? [...CONTENT_PLATFORMS],
+          },
         },
-      })
+        deadlineOption(dto),
+      )
       .catch(async (error: unknown) => {
         // Not queued (Redis away): no content left waiting for a job that will never come.
         await this.contents.delete(contentId).catch(() => undefined);

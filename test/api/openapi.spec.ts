@@ -103,6 +103,7 @@ describe('OpenAPI at /api/docs', () => {
     expect(Object.keys(doc.components.schemas.SubmitPostDto.properties ?? {}).sort()).toEqual([
       'content',
       'contentId',
+      'deadline',
       'platforms',
       'scheduledAt',
     ]);

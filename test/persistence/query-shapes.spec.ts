@@ -53,6 +53,7 @@ describe('hot paths query by _id only', () => {
         ADMIN_PASSWORD: 'ops-password',
         CRON_SCHEDULED_POSTS: '0 0 1 1 *',
         CRON_CLEANUP: '0 0 1 1 *',
+        CRON_DEADLINES: '0 0 1 1 *',
         JOB_RECONCILE_INTERVAL_MS: '3600000',
       },
       { listen: true },

@@ -33,6 +33,7 @@ describe('scheduled posts due index', () => {
         // The crons and the periodic index check stay out of the way: the tests run them.
         CRON_SCHEDULED_POSTS: '0 0 1 1 *',
         CRON_CLEANUP: '0 0 1 1 *',
+        CRON_DEADLINES: '0 0 1 1 *',
         JOB_RECONCILE_INTERVAL_MS: '3600000',
       },
       { listen: true },

@@ -1,4 +1,5 @@
 import { JobKernel, JobPayloadError, QueueOperations, QueuesService } from '../../src/queues';
+import { ApiClient, Session } from '../support/api-client';
 import { ScheduledPostsService } from '../../src/social/scheduled-posts.service';
 import { SocialAccountsService } from '../../src/social/social-accounts.service';
 import { HttpFake, RecordedRequest } from '../support/fakes/http-fake';
@@ -16,6 +17,9 @@ describe('start deadlines', () => {
   let app: TestApp;
   let queues: QueuesService;
   let operations: QueueOperations;
+  let api: ApiClient;
+  let admin: string;
+  let bea: Session;
   const tweets: RecordedRequest[] = [];
 
   beforeAll(async () => {
@@ -27,12 +31,23 @@ describe('start deadlines', () => {
     });
     app = await startTestApp(
       uniqueName('deadline'),
-      { TWITTER_API_BASE_URL: x.url, QUEUE_SCHEDULED_POSTS_MAX_LATENESS_MS: '1000' },
+      {
+        TWITTER_API_BASE_URL: x.url,
+        QUEUE_SCHEDULED_POSTS_MAX_LATENESS_MS: '1000',
+        ADMIN_EMAIL: 'ops@click.test',
+        ADMIN_PASSWORD: 'ops-password',
+        // The sweep runs when these tests say (POST /jobs/maintenance/deadlines).
+        CRON_DEADLINES: '0 0 1 1 *',
+      },
       { extraModules: [NapQueueModule] },
     );
     queues = app.get(QueuesService);
     operations = app.get(QueueOperations);
     await app.get(SocialAccountsService).link('ann', 'twitter', 'tok-ann');
+    api = new ApiClient(app.app);
+    admin = (await api.login('ops@click.test', 'ops-password')).token;
+    bea = await api.register('Bea');
+    await app.get(SocialAccountsService).link(bea.user.id, 'twitter', 'tok-bea');
   });
 
   afterAll(async () => {
@@ -103,6 +118,117 @@ describe('start deadlines', () => {
       20_000,
       'late nap expired',
     );
+  });
+
+  const sweep = async () =>
+    (await api.call('post', '/jobs/maintenance/deadlines', admin).expect(200)).body as {
+      outcome: string;
+      report: { due: number; expired: number };
+    };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const jobOf = async (jobId: string) =>
+    (await api.call('get', `/jobs/user/${jobId}`, bea.token).expect(200)).body as {
+      state: string;
+      failedReason?: string;
+    };
+
+  it('ends a post held in a paused queue expired at its deadline, without waiting for a resume (HTTP)', async () => {
+    await operations.pause('scheduled-posts');
+    const scheduledAt = new Date(Date.now() + 1000);
+    const deadline = new Date(scheduledAt.getTime() + 1000);
+    const res = await api
+      .call('post', '/posts', bea.token)
+      .send({
+        platforms: ['twitter'],
+        content: { text: 'Only worth it on time' },
+        scheduledAt: scheduledAt.toISOString(),
+        deadline: deadline.toISOString(),
+      })
+      .expect(202);
+    const jobId = (res.body as { jobId: string }).jobId;
+    // Not yet: the sweep leaves a job before its deadline alone.
+    expect((await sweep()).report.expired).toBe(0);
+    expect((await jobOf(jobId)).state).toBe('delayed');
+    await sleep(deadline.getTime() - Date.now() + 300);
+    const run = await sweep();
+    expect(run.outcome).toBe('ok');
+    expect(run.report.expired).toBe(1);
+    const job = await jobOf(jobId);
+    expect(job.state).toBe('expired');
+    expect(job.failedReason).toBe(
+      `Expired: not started by its deadline ${deadline.toISOString()} (its queue scheduled-posts was paused)`,
+    );
+    expect((await app.get(ScheduledPostsService).findById(jobId))?.state).toBe('expired');
+    // The queue resumes: nothing of it is left to run.
+    await operations.resume('scheduled-posts');
+    await sleep(1500);
+    expect((await jobOf(jobId)).state).toBe('expired');
+    expect(tweets.map((t) => (t.body as { text: string }).text)).not.toContain(
+      'Only worth it on time',
+    );
+  });
+
+  it('passes a scheduled post’s deadline on to its social-posting job', async () => {
+    // The scheduled job runs on time; the platform's queue is what holds the post back.
+    await operations.pause('social-posting');
+    const scheduledAt = new Date(Date.now() + 1000);
+    const deadline = new Date(scheduledAt.getTime() + 2000);
+    const res = await api
+      .call('post', '/posts', bea.token)
+      .send({
+        platforms: ['twitter'],
+        content: { text: 'Handed off, then held' },
+        scheduledAt: scheduledAt.toISOString(),
+        deadline: deadline.toISOString(),
+      })
+      .expect(202);
+    const jobId = (res.body as { jobId: string }).jobId;
+    await eventually(
+      async () => (await jobOf(jobId)).state === 'completed',
+      15_000,
+      'hand-off done',
+    );
+    const socialId = `${jobId}-post`;
+    expect((await jobOf(socialId)).state).toBe('waiting');
+    await sleep(deadline.getTime() - Date.now() + 300);
+    expect((await sweep()).report.expired).toBe(1);
+    const social = await jobOf(socialId);
+    expect(social.state).toBe('expired');
+    expect(social.failedReason).toBe(
+      `Expired: not started by its deadline ${deadline.toISOString()} (its queue social-posting was paused)`,
+    );
+    await eventually(
+      async () => (await app.get(ScheduledPostsService).findById(jobId))?.state === 'expired',
+      10_000,
+      'scheduled post expired',
+    );
+    await operations.resume('social-posting');
+    await sleep(1500);
+    expect(tweets.map((t) => (t.body as { text: string }).text)).not.toContain(
+      'Handed off, then held',
+    );
+  });
+
+  it('refuses a bad deadline on a submission with a 400 naming it', async () => {
+    const post = (extra: object) =>
+      api
+        .call('post', '/posts', bea.token)
+        .send({ platforms: ['twitter'], content: { text: 'Bad deadline' }, ...extra });
+    const notADate = await post({ deadline: 'tomorrow' }).expect(400);
+    expect(JSON.stringify(notADate.body)).toContain('deadline must be an ISO 8601 date-time');
+    const scheduledAt = new Date(Date.now() + 60_000);
+    const beforeDue = await post({
+      scheduledAt: scheduledAt.toISOString(),
+      deadline: new Date(scheduledAt.getTime() - 1000).toISOString(),
+    }).expect(400);
+    expect(JSON.stringify(beforeDue.body)).toContain(
+      'deadline must be after the time the job is due to run',
+    );
+    const past = await api
+      .call('post', '/content/generate', bea.token)
+      .send({ text: 'x', platforms: ['twitter'], deadline: new Date(Date.now() - 1).toISOString() })
+      .expect(400);
+    expect(JSON.stringify(past.body)).toContain('deadline must be after the time the job is due');
   });
 
   it('refuses a deadline that is not after the time the job is due', async () => {

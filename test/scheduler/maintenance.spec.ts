@@ -55,6 +55,7 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
         // The crons stay out of the way: these tests start every run themselves.
         CRON_SCHEDULED_POSTS: '0 0 1 1 *',
         CRON_CLEANUP: '0 0 1 1 *',
+        CRON_DEADLINES: '0 0 1 1 *',
         // A tick whose worker died is handed back within seconds.
         JOB_LOCK_DURATION_MS: '2000',
         JOB_STALLED_CHECK_MS: '1000',
@@ -173,7 +174,7 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
   it('refuses an unknown task with the valid ones, and a task already running elsewhere', async () => {
     const unknown = await runTask('defrag').expect(404);
     expect(unknown.body.message).toBe(
-      'Unknown maintenance task "defrag"; valid tasks: scheduled-posts, cleanup, reconcile',
+      'Unknown maintenance task "defrag"; valid tasks: scheduled-posts, cleanup, reconcile, deadlines',
     );
     const lock = `${app.config.redisKeys.base}:maintenance:cleanup:lock`;
     await redis.set(lock, 'another-instance', 'PX', 10_000);
@@ -251,6 +252,7 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
       }),
       expect.objectContaining({ name: 'cleanup' }),
       expect.objectContaining({ name: 'reconcile' }),
+      expect.objectContaining({ name: 'deadlines' }),
     ]);
     expect(overview.body.runs[0]).toMatchObject({ task: 'cleanup', trigger: 'cron', slot });
     const audit = await api.call('get', '/jobs/audit', admin).expect(200);

@@ -13,6 +13,8 @@ export interface JobContext {
   progress(value: JobProgress): Promise<void>;
   /** Puts the job back until `at` without spending an attempt, and ends this run (throws). */
   deferUntil(at: Date, why: string): Promise<never>;
+  /** Not started by then, the job is not run (it ends `expired`); a follow-up may inherit it. */
+  deadline?: Date;
   /** The id of the HTTP request that queued this job (or the job that queued it), if any. */
   requestId?: string;
   /**

@@ -14,6 +14,7 @@ import { AcceptedJob, JobKernel } from './job-kernel.service';
 import { JobLookup } from './job-lookup';
 import { JobReconciler } from './job-reconciler.service';
 import type { JobStatus } from './job-status';
+import type { JobIntent } from '../records/job-intents';
 import { QueueRegistry } from './queue-registry';
 
 export type CancelOutcome = { state: 'cancelled' } | { state: 'active'; cancelRequested: true };
@@ -100,7 +101,7 @@ export class JobControl {
   }
 
   private async markCancelled(queue: QueueName, status: JobStatus, reason: string): Promise<void> {
-    await this.ending.cancelledBeforeRun({ ...status, queue }, `Cancelled: ${reason}`);
+    await this.ending.endedBeforeRun({ ...status, queue }, 'cancelled', `Cancelled: ${reason}`);
   }
 
   /**
@@ -130,6 +131,9 @@ export class JobControl {
     ];
     if (status.state === 'expired') unset.push('deadline');
     let job = await (await this.registry.use(queueName)).getJob(jobId);
+    // This process's own end writes first: the record is what a job gone from Redis comes back from.
+    await this.records.flush();
+    const record = await this.records.findById(jobId);
     // Its BullMQ options carry the deadline: queued again from its record, without it.
     if (job && status.state === 'expired') {
       await job.remove();
@@ -152,10 +156,11 @@ export class JobControl {
     } else {
       // Gone from Redis (removed on cancel, or past its 7 days): queued again from its record,
       // the way the reconciler queues a job Redis lost.
-      const record = (await this.records.findById(jobId))!;
       await this.records.update(jobId, reset, unset);
       await this.reconciler.requeue({
-        ...record,
+        // No record yet (the worker that ended it, in another process, still holds its write):
+        // what Redis said of the job is enough to queue it again.
+        ...(record ?? intentOf(status)),
         ...reset,
         runAt: stillAhead,
         deadline: undefined,
@@ -194,4 +199,18 @@ export class JobControl {
     }
     return retried;
   }
+}
+
+/** What a job is queued again from when its record is not written yet. */
+function intentOf(status: JobStatus): JobIntent {
+  return {
+    _id: status.id,
+    queue: status.queue,
+    name: status.name,
+    ownerId: status.ownerId,
+    contentId: status.contentId,
+    data: status.data,
+    priority: status.priority,
+    createdAt: new Date(status.timestamps.created),
+  };
 }

@@ -18,7 +18,7 @@ import { throttled } from './throttled-log';
 /**
  * The one component that records a job's end — its final record, its index entries (no longer
  * open, run time), the realtime event, its failure group and its queue's end hook — whatever
- * ended it: a worker (`byWorker`), a cancel before any worker took it (`cancelledBeforeRun`), or
+ * ended it: a worker (`byWorker`), a cancel or a deadline before any worker took it (`endedBeforeRun`), or
  * the reconciler finding an end nobody recorded (`repaired`). Each entry point keeps the order
  * of writes its situation needs (see each); nothing else writes these facts of an end.
  */
@@ -58,28 +58,29 @@ export class JobEnding {
   }
 
   /**
-   * A waiting or delayed job cancelled before any worker took it, or one whose BullMQ job is
-   * gone: its record is durable before this returns, so the caller may remove the job from Redis
-   * knowing nothing is lost.
+   * A waiting or delayed job cancelled, or past its start deadline, before any worker took it,
+   * or one whose BullMQ job is gone: its record is durable before this returns, so the caller
+   * may remove the job from Redis knowing nothing is lost.
    */
-  async cancelledBeforeRun(status: JobStatus, failedReason: string): Promise<void> {
-    await this.records.writeFinal(finalFromStatus(status, failedReason, this.records));
+  async endedBeforeRun(
+    status: JobStatus,
+    state: 'cancelled' | 'expired',
+    failedReason: string,
+  ): Promise<void> {
+    await this.records.writeFinal(finalFromStatus(status, state, failedReason, this.records));
     await this.index.finished(status, status.ownerId);
     this.events.publish({
-      type: 'job:cancelled',
+      type: state === 'expired' ? 'job:expired' : 'job:cancelled',
       jobId: status.id,
       queue: status.queue,
       name: status.name,
       ownerId: status.ownerId,
-      state: 'cancelled',
+      state,
       attemptsMade: status.attemptsMade,
       failedReason,
     });
-    this.metrics.jobEnded(status.queue, status.name, 'cancelled');
-    await this.endHooks.ended(status.queue, status.data, {
-      state: 'cancelled',
-      reason: failedReason,
-    });
+    this.metrics.jobEnded(status.queue, status.name, state);
+    await this.endHooks.ended(status.queue, status.data, { state, reason: failedReason });
   }
 
   /**
@@ -154,9 +155,10 @@ function endEvent(queue: QueueName, job: Job, outcome: FinishedOutcome) {
   return jobEvent(type, queue, job, { state: outcome.state, failedReason: outcome.reason });
 }
 
-/** The final record of a job cancelled before it ran, from what its status says. */
+/** The final record of a job ended before it ran, from what its status says. */
 function finalFromStatus(
   status: JobStatus,
+  state: 'cancelled' | 'expired',
   failedReason: string,
   records: JobRecordsService,
 ): FinalRecord {
@@ -174,7 +176,7 @@ function finalFromStatus(
     createdAt: new Date(status.timestamps.created),
     updatedAt: new Date(),
     failedReason,
-    ...records.finishFields('cancelled', new Date()),
+    ...records.finishFields(state, new Date()),
   };
   if (status.timestamps.runAt) record.runAt = new Date(status.timestamps.runAt);
   if (status.timestamps.started) record.startedAt = new Date(status.timestamps.started);

@@ -26,6 +26,7 @@ import { JobLookup } from './job-lookup';
 import { JobStatus, statusFromJob, statusFromRecord } from './job-status';
 import { QueueCatalogue } from './queue-catalogue.service';
 import { QueueRegistry } from './queue-registry';
+import { StartDeadlines } from './start-deadlines';
 
 export { statusFromRecord };
 export type { JobStatus, AddJobOptions };
@@ -58,6 +59,7 @@ export class JobKernel {
     private readonly lookup: JobLookup,
     private readonly erased: ErasedOwners,
     private readonly fairShare: FairShare,
+    private readonly deadlines: StartDeadlines,
     config: ConfigService<AppConfig, true>,
   ) {
     this.jobs = config.get('jobs', { infer: true });
@@ -211,6 +213,11 @@ export class JobKernel {
       );
       throw new QueueUnavailableError(error);
     }
+    // For the expiry sweep; lost, the worker's own check still ends the job at its deadline.
+    if (deadline)
+      await this.deadlines
+        .track(queueName, jobId, deadline)
+        .catch((e: Error) => this.logger.warn(`job ${jobId}: deadline not indexed (${e.message})`));
     return accepted;
   }
 

@@ -206,6 +206,7 @@ export abstract class KernelProcessor<D extends QueueDefinition = QueueDefinitio
         await job.moveToDelayed(at.getTime(), token);
         throw new DelayedError(`${why}; until ${at.toISOString()}`);
       },
+      deadline: deadline === undefined ? undefined : new Date(deadline),
       requestId: requestIdOf(job),
       logFields: jobLogFields(this.queueName, job),
       viaProvider: (provider, call) => this.breakers.call(provider, context, call),

@@ -1,3 +1,5 @@
+import { JobExpiry } from './job-expiry';
+import { StartDeadlines } from './start-deadlines';
 import { RedisModule } from '../../infra/redis/redis.module';
 import { BullModule } from '@nestjs/bullmq';
 import { KernelWorker } from './kernel-worker';
@@ -95,6 +97,8 @@ BullModule.workerClass = KernelWorker;
     JobReconciler,
     JobEndHooks,
     JobEnding,
+    StartDeadlines,
+    JobExpiry,
     WorkerBootstrap,
     OwnerJobs,
     OwnerJobsPurge,
@@ -103,6 +107,7 @@ BullModule.workerClass = KernelWorker;
   // (catalogue, lookup, fair share, event publisher, end recording) stays inside.
   exports: [
     JobKernel,
+    JobExpiry,
     JobControl,
     JobHistory,
     JobSearch,

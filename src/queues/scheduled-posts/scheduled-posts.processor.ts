@@ -29,15 +29,19 @@ export class ScheduledPostsProcessor extends KernelProcessor<typeof SCHEDULED_PO
 
   /**
    * Due: hand off to social-posting for the same owner. The follow-up job's id derives from this
-   * one, so a retried hand-off finds the job it already made instead of posting twice.
+   * one, so a retried hand-off finds the job it already made instead of posting twice. The post's
+   * deadline goes with it: a platform's open breaker or a backlog there can hold it too.
    */
   private async handOff(
     { scheduledPostId, ...post }: PublishScheduledPostPayload,
     context: JobContext,
   ) {
+    // Past it by now (this run started in time, a moment ago): the post goes out without one.
+    const deadline =
+      context.deadline && context.deadline.getTime() > Date.now() ? context.deadline : undefined;
     const accepted = await this.socialPosting.post(
       { ...post, scheduledPostId },
-      { jobId: handOffJobId(context.jobId) },
+      { jobId: handOffJobId(context.jobId), deadline },
     );
     await this.scheduledPosts.markQueued(scheduledPostId, accepted.jobId);
     return { socialJobId: accepted.jobId };

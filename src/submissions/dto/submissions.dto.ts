@@ -21,7 +21,23 @@ import {
 } from '../../common/platforms';
 import { FitsPlatforms, PostContentDto } from '../../queues';
 
-export class GenerateContentDto {
+/** What every submission may add: a time after which its job is not started. */
+export class StartDeadlineDto {
+  @ApiPropertyOptional({
+    description:
+      'ISO 8601 date-time after the job is due: not started by then (queue paused, a backlog, a provider\u2019s open breaker), it is not run and ends `expired`',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'deadline must be an ISO 8601 date-time' })
+  deadline?: string;
+}
+
+/** The kernel's option for a submission's deadline. */
+export function deadlineOption(dto: StartDeadlineDto): { deadline?: Date } {
+  return dto.deadline === undefined ? {} : { deadline: new Date(dto.deadline) };
+}
+
+export class GenerateContentDto extends StartDeadlineDto {
   @ApiProperty({ maxLength: 50_000 })
   @IsString()
   @IsNotEmpty()
@@ -40,7 +56,7 @@ export class GenerateContentDto {
 
 export class PostContentBody extends PostContentDto {}
 
-export class SubmitPostDto {
+export class SubmitPostDto extends StartDeadlineDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsMongoId({ message: 'contentId must be a content id' })
@@ -64,7 +80,7 @@ export class SubmitPostDto {
   scheduledAt?: string;
 }
 
-export class SubmitTranscriptDto {
+export class SubmitTranscriptDto extends StartDeadlineDto {
   @ApiProperty()
   @IsMongoId({ message: 'contentId must be a content id' })
   contentId: string;
@@ -98,7 +114,7 @@ export class SubmitTranscriptDto {
 const splitList = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value;
 
-export class UploadVideoDto {
+export class UploadVideoDto extends StartDeadlineDto {
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
   @IsString()
