@@ -48,7 +48,7 @@ export class StartDeadlines {
     const out: TrackedDeadline[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const [queue, jobId] = flat[i].split('/');
-      out.push({ queue: queue, jobId, deadline: new Date(Number(flat[i + 1])) });
+      out.push({ queue, jobId, deadline: new Date(Number(flat[i + 1])) });
     }
     return out;
   }
