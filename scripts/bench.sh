@@ -4,7 +4,7 @@
 # header says what it measures, its BENCH_* knobs and its output; its figure is the last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh <throughput|scale|enqueue>}"
+name="${1:?usage: scripts/bench.sh <throughput|scale|enqueue|http|cluster-throughput>}"
 bash scripts/npm-install.sh
 started="$(mktemp)"
 trap 'bash scripts/services.sh down --only "$started"; rm -f "$started"' EXIT

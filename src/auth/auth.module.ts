@@ -1,4 +1,5 @@
 import { RedisModule } from '../infra/redis/redis.module';
+import { MetricsModule } from '../infra/metrics/metrics.module';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
@@ -15,6 +16,7 @@ import { UserEmailsMigration } from './user-emails.migration';
 import { User, UserSchema } from './user.schema';
 import { UsersService } from './users.service';
 import { AdminRoster } from './admin-roster';
+import { PrincipalCache } from './principal-cache';
 import { DerivedIndexModule } from '../infra/derived-index/derived-index.module';
 import { QueuesModule } from '../queues';
 
@@ -22,6 +24,7 @@ import { QueuesModule } from '../queues';
 @Module({
   imports: [
     RedisModule,
+    MetricsModule,
     QueuesModule,
     DerivedIndexModule,
     MongooseModule.forFeature([
@@ -41,6 +44,7 @@ import { QueuesModule } from '../queues';
     AccessTokens,
     UserEmailsMigration,
     AdminRoster,
+    PrincipalCache,
     UsersService,
     AuthService,
     AdminBootstrap,

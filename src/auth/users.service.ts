@@ -11,6 +11,7 @@ import { hashPassword, UNKNOWN_USER_HASH, verifyPassword } from './password-hash
 import { emailKey, UserEmail } from './user-email.schema';
 import { Role, User } from './user.schema';
 import { AdminRoster } from './admin-roster';
+import { PrincipalCache } from './principal-cache';
 
 /**
  * A claim on an address whose user is still missing this long after it was made is left over
@@ -21,7 +22,8 @@ const TAKEOVER_LOCK_MS = 10_000;
 
 /**
  * Users, found by `_id` only: an email leads to its user through `user_emails` (two `_id`
- * lookups), because FerretDB scans the whole collection for a filter on `email`.
+ * lookups), because FerretDB scans the whole collection for a filter on `email`. The one writer
+ * of a user: each change is announced to every process's PrincipalCache after it is stored.
  */
 @Injectable()
 export class UsersService {
@@ -33,6 +35,7 @@ export class UsersService {
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<AppConfig, true>,
     private readonly admins: AdminRoster,
+    private readonly principals: PrincipalCache,
   ) {
     this.lockPrefix = `${config.get('redisKeys', { infer: true }).base}:lock:user-email:`;
   }
@@ -93,12 +96,14 @@ export class UsersService {
     await this.model.updateOne({ _id: id }, { $set: { role } });
     if (role === 'admin') await this.admins.add(id.toHexString());
     else await this.admins.remove(id.toHexString());
+    await this.principals.changed(id.toHexString());
   }
 
   /** Deletes the user and the claim on their address (their erase's last step), by `_id`. */
   async delete(user: Pick<User, '_id' | 'email'>): Promise<void> {
     await this.emails.deleteOne({ _id: emailKey(user.email) });
     await this.model.deleteOne({ _id: user._id });
+    await this.principals.changed(user._id.toHexString());
   }
 
   /** Claims `email` for `userId`; 409 if an account (or a registration in progress) has it. */

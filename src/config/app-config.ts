@@ -33,6 +33,8 @@ export interface AppConfig {
   redis: RedisConfig;
   mongo: { uri: string; display: string };
   jwt: { secret: string; expiresIn: string };
+  /** How long a process may answer from its copy of a signed-in user (0: read it every time). */
+  principalCacheMs: number;
   /** Prefix of every Redis key and channel this app uses, so deployments and tests can share a Redis. */
   redisPrefix: string;
   /** The key layout (hash-tagged on a Redis Cluster): product keys' base, BullMQ's prefixes. */
@@ -111,6 +113,7 @@ export function loadAppConfig(rawEnv: Record<string, string | undefined>): AppCo
         'a duration such as 900s, 15m, 1h or 7d',
       ),
     },
+    principalCacheMs: env.int('AUTH_PRINCIPAL_CACHE_MS', 60_000, 0, 3_600_000),
     redisPrefix,
     redisKeys: redisKeys(redisPrefix, redis.topology === 'cluster'),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),

@@ -1,11 +1,15 @@
 import { ApiOperation } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health';
 import { WorkersHealthIndicator } from './workers.health';
 import { StorageHealthIndicator } from './storage.health';
 
+// Probes are not throttled: a probe refused 429 would take a healthy instance out of service,
+// and counting each one cost a Redis round trip (bench:http).
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

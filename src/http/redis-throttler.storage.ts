@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisClient } from '../infra/redis/redis-client';
+import { luaScript, runScript } from '../infra/redis/lua-script';
 
-const HIT = `local hits = redis.call('INCR', KEYS[1])
+const HIT = luaScript(`local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {hits, redis.call('PTTL', KEYS[1])}`;
+return {hits, redis.call('PTTL', KEYS[1])}`);
 
 /**
  * Fixed-window request counters in Redis, shared by every API instance. If Redis is away the
@@ -29,11 +30,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     timeToBlockExpire: number;
   }> {
     try {
-      const [hits, pttl] = (await this.redis.eval(
+      const [hits, pttl] = (await runScript(
+        this.redis,
         HIT,
-        1,
-        `${this.prefix}:throttle:${key}`,
-        ttl,
+        [`${this.prefix}:throttle:${key}`],
+        [ttl],
       )) as [number, number];
       const seconds = Math.max(1, Math.ceil(pttl / 1000));
       const isBlocked = hits > limit;

@@ -106,21 +106,29 @@ export class TaskRunner {
     slot?: string,
   ): Promise<TaskRun | undefined> {
     const lease = await withRedisLease(this.redis, this.lockKey(task), LEASE_MS, async () => {
-      if (slot && (await this.ledger.ran(task, slot))) return this.alreadyRan(task, slot);
+      const earlier = slot ? await this.ledger.ran(task, slot) : undefined;
+      if (earlier) return this.alreadyRan(earlier);
       const run = await this.execute(task, trigger, slot);
-      if (slot && run.outcome === 'ok') await this.ledger.record(task, slot);
+      // The ledger before the history: a crash in between must not let the tick run again.
+      if (slot && run.outcome === 'ok') await this.ledger.record(run);
       await this.ended(run);
       return run;
     });
     return lease.acquired ? lease.value : undefined;
   }
 
-  private alreadyRan(task: TaskName, slot: string): TaskRun {
+  /**
+   * The tick ran already (its run is in the ledger): not again. Its run goes into the history if
+   * it is not there (the instance that ran it may have died before writing it).
+   */
+  private async alreadyRan(earlier: TaskRun): Promise<TaskRun> {
+    const { task, slot } = earlier;
     const at = new Date().toISOString();
     this.metrics.taskRuns.inc({ task, trigger: 'cron', outcome: 'already-ran' });
-    this.logger.warn(
-      `${task}: tick ${slot} came back after it ran (Redis failover?); not run again`,
-    );
+    this.logger.warn(`${task}: tick ${slot} came back after it ran; not run again`);
+    const kept = await this.history();
+    if (!kept.some((run) => run.slot === slot && run.startedAt === earlier.startedAt))
+      await this.remember(earlier);
     return { ...this.runBase(task, 'cron', slot, at), finishedAt: at, outcome: 'already-ran' };
   }
 
@@ -133,6 +141,10 @@ export class TaskRunner {
         { task },
         (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000,
       );
+    await this.remember(run);
+  }
+
+  private async remember(run: TaskRun): Promise<void> {
     await this.redis
       .multi()
       .lpush(this.historyKey(), JSON.stringify(run))

@@ -67,6 +67,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly principals = new Counter({
+    name: 'click_auth_principals_total',
+    help: 'Signed-in requests by where their user came from: hit (the process copy), miss (read, kept), bypass (read: copy not in use)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly accountLimits = new Counter({
     name: 'click_social_account_limits_total',
     help: "429s that held one account's posts (its own rate limit), by platform",

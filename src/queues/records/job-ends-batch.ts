@@ -1,5 +1,6 @@
 import type { RedisClient } from '../../infra/redis/redis-client';
-import { FINISHED, runScript } from './job-index-scripts';
+import { FINISHED } from './job-index-scripts';
+import { runScript } from '../../infra/redis/lua-script';
 
 /** Job ends wait at most this long, so a busy worker sends one script call per batch, not per job. */
 const ENDS_BATCH_MS = 10;

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { RedisClient } from '../../infra/redis/redis-client';
+import { luaScript } from '../../infra/redis/lua-script';
 import { RUN_TIME_WEIGHT, RUN_TIME_WARM_UP } from './run-times';
 
 /**
@@ -19,10 +18,7 @@ for i = 1, #KEYS, 7 do
   if close then redis.call('zrem', KEYS[i + 6], ref) end
 end
 return 0`;
-export const RECORDED = {
-  lua: RECORDED_LUA,
-  sha: createHash('sha1').update(RECORDED_LUA).digest('hex'),
-};
+export const RECORDED = luaScript(RECORDED_LUA);
 
 /**
  * JobIndex.finished for a batch of job ends. Per end i (KEYS[2i-1], KEYS[2i]; ARGV[2i], ARGV[2i+1]):
@@ -59,25 +55,4 @@ for _, key in ipairs(touched) do
   redis.call('hset', key, 'averageMs', string.format('%.1f', kept.average), 'samples', kept.samples, 'updatedAt', ARGV[1])
 end
 return 0`;
-export const FINISHED = {
-  lua: FINISHED_LUA,
-  sha: createHash('sha1').update(FINISHED_LUA).digest('hex'),
-};
-
-/**
- * A script by its SHA (EVALSHA), sent whole only when Redis does not know it (a restart): on
- * every job's end, the script's text would cost Redis more than its work.
- */
-export async function runScript(
-  redis: RedisClient,
-  script: { lua: string; sha: string },
-  keys: string[],
-  args: (string | number)[],
-): Promise<unknown> {
-  try {
-    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error as Error).message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(script.lua, keys.length, ...keys, ...args);
-  }
-}
+export const FINISHED = luaScript(FINISHED_LUA);

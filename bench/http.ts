@@ -1,0 +1,190 @@
+/**
+ * npm run bench:http — how close the HTTP path comes to the framework's own speed. The real app
+ * (APP_ROLE=api, in this process, throttling and the pending-jobs quota out of reach) and a bare
+ * Nest + Express app (one GET returning a constant, no guards, no middleware) on loopback ports of
+ * this process; the load comes from a separate process (bench/http-load.ts: autocannon,
+ * BENCH_HTTP_CONNECTIONS connections, BENCH_HTTP_SECONDS per route), so its CPU is not the apps'.
+ * BENCH_SCALE_RECORDS job records are seeded first (bench/seed.ts), and the signed-in user owns
+ * 1 % of them. Each round measures, in turn: the bare route, `GET /api/health/live`,
+ * `GET /api/auth/me`, `GET /api/jobs/user?limit=20` and `POST /api/content/generate`; a route's
+ * rate is its median over BENCH_HTTP_ROUNDS rounds (after one untimed second of each).
+ *
+ * Prints each route's req/s, p50/p99 and answers, then `live ratio` (live ÷ bare), `auth ratio`
+ * (/auth/me ÷ bare), `list ratio` (job list ÷ bare), `enqueue ratio` (generate ÷ /auth/me); goals
+ * ≥ 0.8, ≥ 0.5, ≥ 0.3, ≥ 0.5. The last line has all four. A route answering anything but 2xx
+ * fails the bench (exit 1): such a figure would not count.
+ *
+ * BENCH_SCALE_RECORDS (default 100000), BENCH_HTTP_SECONDS (8), BENCH_HTTP_CONNECTIONS (64),
+ * BENCH_HTTP_ROUNDS (2), BENCH_SEED_PARALLEL (4).
+ */
+import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getConnectionToken } from '@nestjs/mongoose';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Connection } from 'mongoose';
+import { ADMIN_EMAIL, apiConfig, login, rebuildDerivedIndexes, startApp } from './app-under-test';
+import { describeSeed, PASSWORD, Seeder } from './seed';
+import { collectGarbage, dropPrefix, LoopbackClient, median, runPrefix } from './support';
+
+const N = Number(process.env.BENCH_SCALE_RECORDS ?? 100_000);
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 64);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
+const PARALLEL = Number(process.env.BENCH_SEED_PARALLEL ?? 4);
+
+@Controller()
+class BareController {
+  @Get('bare')
+  bare(): { ok: boolean } {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [BareController] })
+class BareModule {}
+
+interface Route {
+  name: string;
+  port: number;
+  method: 'GET' | 'POST';
+  path: string;
+  token?: string;
+  body?: string;
+}
+
+interface Outcome {
+  rate: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+}
+
+const run = promisify(execFile);
+
+/** One route under load from the separate load process. */
+async function load(route: Route, seconds: number): Promise<Outcome> {
+  collectGarbage();
+  const job = {
+    url: `http://127.0.0.1:${route.port}${route.path}`,
+    method: route.method,
+    token: route.token,
+    body: route.body,
+    connections: CONNECTIONS,
+    seconds,
+  };
+  const { stdout } = await run(
+    process.execPath,
+    [path.join(__dirname, 'http-load.js'), JSON.stringify(job)],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Outcome;
+}
+
+function describe(route: Route, rounds: Outcome[]): string {
+  const rates = rounds.map((o) => o.rate.toFixed(0)).join(', ');
+  const bad = rounds.reduce((n, o) => n + o.non2xx + o.errors + o.timeouts, 0);
+  const ok = rounds.reduce((n, o) => n + o.ok, 0);
+  return (
+    `${route.name}: ${median(rounds.map((o) => o.rate)).toFixed(0)} req/s (rounds ${rates}), ` +
+    `p50 ${rounds.map((o) => o.p50).join('/')} ms, p99 ${rounds.map((o) => o.p99).join('/')} ms; ` +
+    `${ok} 2xx, ${bad} not 2xx`
+  );
+}
+
+async function main(): Promise<void> {
+  const prefix = runPrefix('http');
+  const adminPassword = randomBytes(12).toString('hex');
+  const config = apiConfig(prefix, adminPassword);
+  console.log(
+    `http: ${N} job records seeded; ${SECONDS} s per route at ${CONNECTIONS} connections, ${ROUNDS} rounds; load from a separate process; database and Redis prefix ${prefix}`,
+  );
+  const { app, port } = await startApp(config);
+  const bare = await NestFactory.create(BareModule, { logger: false });
+  await bare.listen(0, '127.0.0.1');
+  const barePort = ((bare.getHttpServer() as Server).address() as AddressInfo).port;
+  const client = new LoopbackClient(port);
+  const connection = app.get<Connection>(getConnectionToken());
+  const lines: string[] = [];
+  let failure: string | undefined;
+  const rates: Record<string, number> = {};
+  try {
+    const seeder = await Seeder.create(connection.db!, {
+      target: N,
+      tokenKey: config.social.tokenKey,
+      parallel: PARALLEL,
+    });
+    console.log(describeSeed(await seeder.seedUpTo(N)));
+    console.log(`derived indexes: ${await rebuildDerivedIndexes(app)}`);
+    const token = await login(client, seeder.userEmail(seeder.hotUserIndex), PASSWORD);
+    await login(client, ADMIN_EMAIL, adminPassword);
+    const routes: Route[] = [
+      { name: 'bare Nest GET', port: barePort, method: 'GET', path: '/bare' },
+      { name: 'GET /api/health/live', port, method: 'GET', path: '/api/health/live' },
+      { name: 'GET /api/auth/me', port, method: 'GET', path: '/api/auth/me', token },
+      {
+        name: 'GET /api/jobs/user?limit=20',
+        port,
+        method: 'GET',
+        path: '/api/jobs/user?limit=20',
+        token,
+      },
+      {
+        name: 'POST /api/content/generate',
+        port,
+        method: 'POST',
+        path: '/api/content/generate',
+        token,
+        body: JSON.stringify({
+          text: 'A bench paragraph to turn into a post.',
+          platforms: ['twitter'],
+        }),
+      },
+    ];
+    for (const route of routes) await load(route, 1);
+    const outcomes = new Map<string, Outcome[]>(routes.map((r) => [r.name, []]));
+    for (let round = 0; round < ROUNDS; round++)
+      for (const route of routes) outcomes.get(route.name)!.push(await load(route, SECONDS));
+    for (const route of routes) {
+      const rounds = outcomes.get(route.name)!;
+      lines.push(describe(route, rounds));
+      rates[route.name] = median(rounds.map((o) => o.rate));
+      if (rounds.some((o) => o.non2xx || o.errors || o.timeouts))
+        failure = `${route.name} answered something other than 2xx: the ratios would not count`;
+    }
+  } finally {
+    client.close();
+    await connection.dropDatabase().catch((e: Error) => console.error(`drop: ${e.message}`));
+    await bare.close();
+    await app.close();
+    await dropPrefix(config);
+  }
+  for (const line of lines) console.log(line);
+  if (failure) throw new Error(failure);
+  const [bareRate, live, me, list, enqueue] = Object.values(rates);
+  const ratios = [
+    `live ratio ${(live / bareRate).toFixed(2)}`,
+    `auth ratio ${(me / bareRate).toFixed(2)}`,
+    `list ratio ${(list / bareRate).toFixed(2)}`,
+    `enqueue ratio ${(enqueue / me).toFixed(2)}`,
+  ];
+  for (const ratio of ratios) console.log(ratio);
+  console.log(ratios.join(', '));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
