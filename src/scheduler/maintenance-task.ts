@@ -1,6 +1,26 @@
 export const TASK_NAMES = ['scheduled-posts', 'cleanup', 'reconcile', 'deadlines'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
+export type TaskTrigger = 'cron' | 'manual';
+
+export interface TaskRun {
+  task: TaskName;
+  trigger: TaskTrigger;
+  /** The cron slot this run belongs to (cron runs). */
+  slot?: string;
+  instance: string;
+  startedAt: string;
+  finishedAt: string;
+  /**
+   * skipped: the tick came while a run of the task was still going (that run covers it).
+   * already-ran: the tick's job came back after it ran (a Redis failover lost the job); not run
+   * again, and not kept in the history (it is no run).
+   */
+  outcome: 'ok' | 'failed' | 'skipped' | 'already-ran';
+  report?: Record<string, unknown>;
+  error?: string;
+}
+
 /** Housekeeping the crons run and an admin can start by hand (POST /api/jobs/maintenance/:task). */
 export interface MaintenanceTask {
   readonly name: TaskName;

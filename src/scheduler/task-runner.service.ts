@@ -9,28 +9,10 @@ import { withRedisLease } from '../infra/redis/redis-lock';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { MaintenanceTasks } from './maintenance-tasks';
 import { TickLedger } from './tick-ledger';
-import { TaskBusyError, TaskName } from './maintenance-task';
+import { TaskBusyError, TaskName, type TaskRun, type TaskTrigger } from './maintenance-task';
 import { QueueUnavailableError } from '../queues';
 
-export type TaskTrigger = 'cron' | 'manual';
-
-export interface TaskRun {
-  task: TaskName;
-  trigger: TaskTrigger;
-  /** The cron slot this run belongs to (cron runs). */
-  slot?: string;
-  instance: string;
-  startedAt: string;
-  finishedAt: string;
-  /**
-   * skipped: the tick came while a run of the task was still going (that run covers it).
-   * already-ran: the tick's job came back after it ran (a Redis failover lost the job); not run
-   * again, and not kept in the history (it is no run).
-   */
-  outcome: 'ok' | 'failed' | 'skipped' | 'already-ran';
-  report?: Record<string, unknown>;
-  error?: string;
-}
+export type { TaskRun, TaskTrigger };
 
 /** A running task holds its lock this long past its last renewal (renewed every 10 s). */
 const LEASE_MS = 30_000;

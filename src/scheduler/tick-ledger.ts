@@ -2,8 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { upsertRacing } from '../infra/mongo/duplicate-key';
-import type { TaskName } from './maintenance-task';
-import type { TaskRun } from './task-runner.service';
+import type { TaskName, TaskRun } from './maintenance-task';
 
 /** Runs remembered per task: a tick's job can only come back within a failover's window. */
 const RUNS_KEPT = 50;
