@@ -30,7 +30,8 @@
  * those while Redis was down (run history, polled). Last line: `chaos: N checks, M failed`.
  *
  * Knobs: CHAOS_SCENARIOS (comma list, default all), CHAOS_JOBS, CHAOS_KILLS, CHAOS_USERS (24),
- * CHAOS_DB_OUTAGE_MS, CHAOS_SETTLE_MS (120000), CHAOS_DEADLINE_MS (720000).
+ * CHAOS_DB_OUTAGE_MS, CHAOS_SETTLE_MS (120000), CHAOS_DEADLINE_MS (720000), CHAOS_RATE (requests
+ * a second offered at most, in all loops of a scenario's load: 36).
  */
 import { randomBytes } from 'node:crypto';
 import { mongo } from 'mongoose';
@@ -60,6 +61,7 @@ const KNOBS = {
   dbOutageMs: num('CHAOS_DB_OUTAGE_MS', 20_000),
   settleMs: num('CHAOS_SETTLE_MS', 120_000),
   deadlineMs: num('CHAOS_DEADLINE_MS', 720_000),
+  rate: num('CHAOS_RATE', 36),
 };
 const TOPOLOGY = (process.env.CHAOS_REDIS?.trim() || 'single') as RedisTopology;
 if (!['single', 'cluster', 'sentinel'].includes(TOPOLOGY))
@@ -214,14 +216,25 @@ class Suite {
 
   /**
    * Requests from `concurrency` loops until `max` were sent or stop() is called: 65 % posts, 30 %
-   * content generation, 5 % sign-ups (each a welcome email).
+   * content generation, 5 % sign-ups (each a welcome email). Paced (all but `big`): at most
+   * CHAOS_RATE requests a second in all, so the load a fault meets stays the same whatever the
+   * API's speed (a faster API once meant a third more jobs in the same scenario, and a run that
+   * measured the machine's two cores, not the faults).
    */
-  startLoad(sc: Scenario, max: number, concurrency: number, mix = { post: 0.65, generate: 0.3 }) {
+  startLoad(
+    sc: Scenario,
+    max: number,
+    concurrency: number,
+    mix = { post: 0.65, generate: 0.3 },
+    paced = true,
+  ) {
     let sent = 0;
     let stopped = false;
+    const gapMs = paced ? (concurrency * 1000) / KNOBS.rate : 0;
     const loop = async () => {
       while (!stopped && sent < max && remaining() > 60_000) {
         sent++;
+        const at = Date.now();
         const roll = Math.random();
         const status =
           roll < mix.post
@@ -233,6 +246,7 @@ class Suite {
                 : 0;
         // A client told the service is away (503, Retry-After) waits a little before the next.
         if (status === 503 || status === 0) await sleep(250);
+        else await sleep(gapMs - (Date.now() - at));
       }
     };
     const done = Promise.all(Array.from({ length: concurrency }, loop)).then(() => sent);
@@ -613,7 +627,8 @@ class Suite {
   }
 
   async big(sc: Scenario): Promise<void> {
-    const load = this.startLoad(sc, KNOBS.jobs, 12);
+    // As fast as the API answers: this one is about volume.
+    const load = this.startLoad(sc, KNOBS.jobs, 12, undefined, false);
     const sent = await load.done;
     log(`big: ${sent} requests, ${sc.accepted.length} accepted`);
   }
