@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+export type { PlatformOutcome } from './post-outcome';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config';
 import { ContentService } from '../content/content.service';
@@ -14,6 +15,7 @@ import type { JobContext } from '../queues/contracts/job-context';
 import type { PostToSocialPayload } from '../queues/social-posting/post-to-social.payload';
 import { PostLedgerService, UNKNOWN } from './post-ledger.service';
 import type { PostLedgerEntry } from './post-ledger.schema';
+import { failedPostState, outcomeOf, type PlatformOutcome } from './post-outcome';
 import type { PlatformCredentials } from '../integrations/social/platform-credentials';
 import { SocialAccountsService } from './social-accounts.service';
 import {
@@ -21,14 +23,6 @@ import {
   DEFAULT_RATE_LIMIT_WAIT_MS,
   type BreakerSettle,
 } from './account-rate-limits';
-
-export interface PlatformOutcome {
-  platform: PostingPlatform;
-  state: PostLedgerEntry['state'];
-  postId?: string;
-  url?: string;
-  error?: string;
-}
 
 /** Longest Retry-After we wait for by deferring the job; beyond it the attempt fails normally. */
 const MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
@@ -259,24 +253,7 @@ export class SocialPublishingService {
         entry.rateLimited <= MAX_RATE_LIMIT_DEFERRALS && rateLimitWaitMs <= MAX_RATE_LIMIT_WAIT_MS;
       return { outcome: outcomeOf(entry), rateLimitMs: canDefer ? rateLimitWaitMs : undefined };
     }
-    // "Duplicate content": the platform has this post already (an earlier attempt's, its timeline
-    // lagging): not a failure; the next attempt looks it up again.
-    if (error instanceof ProviderError && error.status === 403 && /duplicate/i.test(message))
-      return {
-        outcome: outcomeOf(
-          await this.ledger.settle(jobId, platform, 'uncertain', { error: message }),
-        ),
-      };
-    // Only answers that show the platform did not act are safe to try again.
-    const definite =
-      error instanceof ProviderError &&
-      (error.permanent || error.notSent || (error.status ?? 0) >= 500);
-    const state =
-      error instanceof PermanentJobError || (error instanceof ProviderError && error.permanent)
-        ? 'failed'
-        : definite
-          ? 'retryable'
-          : 'uncertain';
+    const state = failedPostState(error, message);
     return {
       outcome: outcomeOf(await this.ledger.settle(jobId, platform, state, { error: message })),
     };
@@ -294,14 +271,4 @@ export class SocialPublishingService {
     });
     return context.deferUntil(new Date(Date.now() + waitMs), 'rate limited');
   }
-}
-
-function outcomeOf(entry: PostLedgerEntry): PlatformOutcome {
-  return {
-    platform: entry.platform,
-    state: entry.state,
-    postId: entry.postId,
-    url: entry.url,
-    error: entry.error,
-  };
 }
