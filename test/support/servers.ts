@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,10 +45,32 @@ const s3Server = require('../../scripts/s3-server.js') as {
   s3Ready(endpoint: string, credentials: object): Promise<boolean>;
 };
 
-/** A port whose next four and each + 10000 are free too (weed mini's layout, see s3-server.js). */
+/**
+ * The kernel's first ephemeral port. Outbound connections take their local ports from there up,
+ * so a server that is stopped and started again on a port above it may find the port taken by
+ * some other test's connection meanwhile (CI saw SeaweedFS not come back that way).
+ */
+function ephemeralFloor(): number {
+  try {
+    const [floor] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
+    return Number(floor) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A port whose next four and each + 10000 are free too (weed mini's layout, see s3-server.js),
+ * all below the ephemeral range, and above the fixed ports tests use (Redis clusters on 7xxx and
+ * their buses on 17xxx, the dev S3 server on 18333…, the multi-host test's 18400).
+ */
 async function weedPorts(): Promise<number> {
+  const low = 20_000;
+  const high = Math.max(low + 1, ephemeralFloor() - 10_005);
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = low + Math.floor(Math.random() * (high - low));
     const ports = [0, 1, 2, 3, 4].flatMap((i) => [port + i, port + i + 10_000]);
     if (!(await Promise.all(ports.map(portAnswers))).some(Boolean)) return port;
   }
@@ -73,6 +95,8 @@ export class OwnedServer {
     private readonly cleanup: () => void,
     private readonly env?: NodeJS.ProcessEnv,
     private readonly ready?: () => Promise<boolean>,
+    /** Where the server's output goes (kept for the error when it does not start). */
+    private readonly logFile?: string,
   ) {}
 
   /** SeaweedFS's S3 server (the build scripts/services.js made), with these credentials. */
@@ -80,11 +104,15 @@ export class OwnedServer {
     const binary = s3Server.weedPath();
     if (!binary) throw new Error('no Go toolchain: cannot find the SeaweedFS build');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'click-s3-'));
+    const logFile = `${dir}.log`;
     const port = await weedPorts();
     const server = new OwnedServer(
       port,
       (p) => [binary, s3Server.weedArgs({ ip: '127.0.0.1', port: p, dir })],
-      () => rmSync(dir, { recursive: true, force: true }),
+      () => {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(logFile, { force: true });
+      },
       {
         ...process.env,
         AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -92,6 +120,7 @@ export class OwnedServer {
       },
       // Its S3 port opens a moment before it answers signed requests.
       () => s3Server.s3Ready(`http://127.0.0.1:${port}`, credentials),
+      logFile,
     );
     await server.start();
     return server;
@@ -137,14 +166,38 @@ export class OwnedServer {
 
   /** Starts the server unless it runs already. */
   async start(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
+    if (this.running()) return;
     const [command, args] = this.argsFor(this.port);
-    this.child = spawn(command, args, { stdio: 'ignore', env: this.env });
-    await waitForPort(this.port, true);
+    const out = this.logFile ? openSync(this.logFile, 'a') : 'ignore';
+    const child = spawn(command, args, { stdio: ['ignore', out, out], env: this.env });
+    if (typeof out === 'number') closeSync(out);
+    this.child = child;
+    // Generous: on a loaded CI machine SeaweedFS alone takes seconds to open its S3 port.
+    const deadline = Date.now() + 60_000;
+    while (!(await portAnswers(this.port))) {
+      if (!this.running())
+        throw new Error(
+          `${path.basename(command)} exited before port ${this.port} opened${this.tail()}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`port ${this.port} did not open within 60 s${this.tail()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     for (let tries = 0; this.ready && !(await this.ready()); tries++) {
       if (tries > 150) throw new Error(`the server on port ${this.port} did not become ready`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  private running(): boolean {
+    return Boolean(this.child && this.child.exitCode === null && this.child.signalCode === null);
+  }
+
+  /** The end of the server's output, for an error message. */
+  private tail(): string {
+    if (!this.logFile || !existsSync(this.logFile)) return '';
+    const lines = readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-15);
+    return `; its output ends:\n${lines.join('\n')}`;
   }
 
   async stop(): Promise<void> {
