@@ -15,7 +15,9 @@
  * fails the bench (exit 1): such a figure would not count.
  *
  * BENCH_SCALE_RECORDS (default 100000), BENCH_HTTP_SECONDS (8), BENCH_HTTP_CONNECTIONS (64),
- * BENCH_HTTP_ROUNDS (2), BENCH_SEED_PARALLEL (4).
+ * BENCH_HTTP_ROUNDS (2), BENCH_SEED_PARALLEL (4). BENCH_HTTP_ONLY (a regular expression over route
+ * names, e.g. `live`) loads only the routes it matches, and prints no ratios: for profiling one
+ * route (`node --cpu-prof …`).
  */
 import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
@@ -37,6 +39,7 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 64);
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
 const PARALLEL = Number(process.env.BENCH_SEED_PARALLEL ?? 4);
+const ONLY = process.env.BENCH_HTTP_ONLY ? new RegExp(process.env.BENCH_HTTP_ONLY) : undefined;
 
 @Controller()
 class BareController {
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
     console.log(`derived indexes: ${await rebuildDerivedIndexes(app)}`);
     const token = await login(client, seeder.userEmail(seeder.hotUserIndex), PASSWORD);
     await login(client, ADMIN_EMAIL, adminPassword);
-    const routes: Route[] = [
+    const all: Route[] = [
       { name: 'bare Nest GET', port: barePort, method: 'GET', path: '/bare' },
       { name: 'GET /api/health/live', port, method: 'GET', path: '/api/health/live' },
       { name: 'GET /api/auth/me', port, method: 'GET', path: '/api/auth/me', token },
@@ -150,6 +153,7 @@ async function main(): Promise<void> {
         }),
       },
     ];
+    const routes = all.filter((route) => !ONLY || ONLY.test(route.name));
     for (const route of routes) await load(route, 1);
     const outcomes = new Map<string, Outcome[]>(routes.map((r) => [r.name, []]));
     for (let round = 0; round < ROUNDS; round++)
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
   }
   for (const line of lines) console.log(line);
   if (failure) throw new Error(failure);
+  if (ONLY) return;
   const [bareRate, live, me, list, enqueue] = Object.values(rates);
   const ratios = [
     `live ratio ${(live / bareRate).toFixed(2)}`,

@@ -13,7 +13,9 @@
  *    rebuilds its derived Redis indexes (DerivedIndexes.verify() after forgetting the epochs);
  * 2. every route is warmed up on both apps (BENCH_SCALE_WARMUP untimed calls each, within the
  *    budget), then timed INTERLEAVED (bench/scale-measure.ts): one warm-up pair, then up to
- *    BENCH_SCALE_SAMPLES calls per size alternating small, large, small, large, … so both sizes
+ *    BENCH_SCALE_SAMPLES calls per size (a cheap route goes on, up to BENCH_SCALE_CHEAP_SAMPLES
+ *    while it has used under BENCH_SCALE_CHEAP_MS: the p99 of a sub-millisecond call is otherwise
+ *    one stall of 200) alternating small, large, small, large, … so both sizes
  *    see the same machine noise and both apps get the same calls (the generate route queues a
  *    job per call). A route stops early once either size has used BENCH_SCALE_ROUTE_BUDGET_MS on
  *    it (at least one pair); a route whose warm-up call alone took longer than the budget keeps
@@ -34,6 +36,7 @@
  * equal datasets (the growth then shows the measurement's own noise).
  *
  * BENCH_SCALE_RECORDS (default 100000), BENCH_SCALE_SAMPLES (200 per size),
+ * BENCH_SCALE_CHEAP_SAMPLES (2000), BENCH_SCALE_CHEAP_MS (3000 per route and size),
  * BENCH_SCALE_ROUTE_BUDGET_MS (20000 per route and size), BENCH_SCALE_WARMUP (30),
  * BENCH_SEED_PARALLEL (insert commands in flight, 4).
  */
@@ -53,7 +56,11 @@ import { BenchCpu, dropDatabase, dropPrefix, LoopbackClient, runPrefix } from '.
 
 const N = Number(process.env.BENCH_SCALE_RECORDS ?? 100_000);
 const SMALL = Math.min(1000, N);
-const SAMPLES = Number(process.env.BENCH_SCALE_SAMPLES ?? 200);
+const SAMPLES = {
+  min: Number(process.env.BENCH_SCALE_SAMPLES ?? 200),
+  max: Number(process.env.BENCH_SCALE_CHEAP_SAMPLES ?? 2000),
+  cheapMs: Number(process.env.BENCH_SCALE_CHEAP_MS ?? 3000),
+};
 const BUDGET_MS = Number(process.env.BENCH_SCALE_ROUTE_BUDGET_MS ?? 20_000);
 const PARALLEL = Number(process.env.BENCH_SEED_PARALLEL ?? 4);
 const WARMUP = Number(process.env.BENCH_SCALE_WARMUP ?? 30);
@@ -169,7 +176,7 @@ async function main(): Promise<void> {
     `scale: ${SMALL} and ${N} job records (and as many users), databases and Redis prefixes ${prefix}_small and ${prefix}_large`,
   );
   console.log(
-    `up to ${SAMPLES} calls per route and size, alternating small/large, ${BUDGET_MS} ms budget per route and size; cpu of ${cpu.describe()}`,
+    `${SAMPLES.min} calls per route and size (up to ${SAMPLES.max} while a route has used under ${SAMPLES.cheapMs} ms), alternating small/large, ${BUDGET_MS} ms budget per route and size; cpu of ${cpu.describe()}`,
   );
   let summary: (() => void) | undefined;
   try {
