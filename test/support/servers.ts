@@ -76,6 +76,17 @@ async function weedPorts(): Promise<number> {
   }
 }
 
+/**
+ * A free port for a server a test stops and starts again: below the ephemeral range (see
+ * ephemeralFloor) and between the weed ports' two bands, so no connection can claim it meanwhile.
+ */
+async function restartablePort(): Promise<number> {
+  for (;;) {
+    const port = 23_000 + Math.floor(Math.random() * 4_000);
+    if (!(await portAnswers(port))) return port;
+  }
+}
+
 function ferretdbBinary(): string {
   const binary = services.ferretdbPath();
   if (!binary) throw new Error('no Go toolchain: cannot find the FerretDB build');
@@ -127,7 +138,7 @@ export class OwnedServer {
   }
 
   static async redis(): Promise<OwnedServer> {
-    const port = await freePort();
+    const port = await restartablePort();
     const server = new OwnedServer(
       port,
       (p) => [
@@ -141,7 +152,7 @@ export class OwnedServer {
   }
 
   static async ferretdb(): Promise<OwnedServer> {
-    const port = await freePort();
+    const port = await restartablePort();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'click-ferretdb-'));
     const binary = ferretdbBinary();
     const server = new OwnedServer(
