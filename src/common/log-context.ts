@@ -1,19 +1,18 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { storage } from 'nestjs-pino/storage';
 
 /**
  * The id of the HTTP request being served, for the jobs it queues: they carry it to their
- * workers' log lines, so a job's lines can be found from the request that made it. Only API
- * handlers run inside it (nestjs-pino keeps such a store per request anyway); workers pass job
- * fields explicitly (JobContext.logFields).
+ * workers' log lines, so a job's lines can be found from the request that made it.
+ *
+ * Read from nestjs-pino's per-request store: pino-http's child logger for the request carries it
+ * as `requestId` (see pino-params), and nestjs-pino runs the rest of the request inside that
+ * store. A second AsyncLocalStorage of our own, entered by a global interceptor, cost a third of
+ * the API's capacity (bench:http: the interceptor took each request through rxjs, and on Node 20
+ * every store in use slows every await). Workers pass job fields explicitly (JobContext.logFields).
  */
-const storage = new AsyncLocalStorage<string>();
-
-export function runWithRequestId<T>(requestId: string, fn: () => T): T {
-  return storage.run(requestId, fn);
-}
-
 export function currentRequestId(): string | undefined {
-  return storage.getStore();
+  const bindings = storage.getStore()?.logger.bindings() as { requestId?: unknown } | undefined;
+  return typeof bindings?.requestId === 'string' ? bindings.requestId : undefined;
 }
 
 /** `X-Request-Id` values we accept from a caller (anything else is replaced by a fresh id). */

@@ -1,21 +1,21 @@
 import { RedisModule } from '../infra/redis/redis.module';
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { RedisClient } from '../infra/redis/redis-client';
 import type { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../infra/redis/redis.module';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { FailFastMiddleware } from './fail-fast.middleware';
-import { RequestContextInterceptor } from './request-context.interceptor';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { UserThrottlerGuard } from './user-throttler.guard';
 
 /**
  * The API's cross-cutting pieces: the error shape, failing fast while Redis or MongoDB is away,
- * request throttling (registered after the auth guards, so it can count per user), and the
- * request id every job queued by a handler carries into its logs.
+ * and request throttling (registered after the auth guards, so it can count per user). The
+ * request id that jobs queued by a handler carry comes from the logger's per-request store
+ * (common/log-context).
  */
 @Module({
   imports: [
@@ -35,7 +35,6 @@ import { UserThrottlerGuard } from './user-throttler.guard';
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_GUARD, useClass: UserThrottlerGuard },
-    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
 })
 export class HttpModule implements NestModule {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { currentRequestId, runWithRequestId } from '../../src/common/log-context';
+import { Store, storage } from 'nestjs-pino/storage';
+import pino from 'pino';
+import { currentRequestId } from '../../src/common/log-context';
 import { requestIdFor, withoutSecrets } from '../../src/infra/logging/pino-params';
 
 function exchange(header?: string) {
@@ -32,7 +34,9 @@ describe('log fields', () => {
 
   it('keeps the request id across awaits inside the handler, and nowhere else', async () => {
     expect(currentRequestId()).toBeUndefined();
-    const seen = await runWithRequestId('r1', async () => {
+    // What nestjs-pino does per request: pino-http's child logger, bound to `requestId`.
+    const logger = pino({ enabled: false }).child({ requestId: 'r1' });
+    const seen = await storage.run(new Store(logger), async () => {
       await new Promise((r) => setTimeout(r, 1));
       return currentRequestId();
     });
