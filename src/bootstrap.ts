@@ -1,10 +1,11 @@
 import { INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { ADMIN_BOARD_ROUTE } from './admin-board/admin-board-route';
 import { AppModule } from './app.module';
 import { AppConfig, LogLevelName, runsApi } from './config/app-config';
 import { setupApi } from './http/setup-api';
+import { requestLog } from './infra/logging/request-log';
 
 export interface CreateAppOptions {
   /** Overrides LOG_LEVEL (tests and benchmarks keep their output to errors). */
@@ -29,6 +30,9 @@ export async function createApp(
     { abortOnError: false, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
+  // First of all middleware: every later one, and the handlers, log under the request's id.
+  // Outside a request PinoLogger's logger is the root one (see pino-params).
+  app.use(requestLog((await app.resolve(PinoLogger)).logger));
   // Bull Board's UI lives at /admin/queues, outside the API prefix (see AdminBoardModule).
   // Prometheus scrapes /metrics, the convention, also outside the prefix.
   app.setGlobalPrefix('api', {

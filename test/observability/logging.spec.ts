@@ -116,6 +116,28 @@ describe('JSON logs: request ids into jobs, and no secrets', () => {
     });
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
+    // A refused request is a warning line under its own id (credentials in the query redacted);
+    // probes are not logged at all.
+    const refused = await callJson(pair.api, 'GET', '/jobs/user?token=leaked-secret', undefined, {
+      'X-Request-Id': 'req-logs-0002',
+    });
+    expect(refused.status).toBe(401);
+    await callJson(pair.api, 'GET', '/health/live');
+    const refusedLine = await eventually(() =>
+      jsonLines(pair.api.output()).find((l) => l.requestId === 'req-logs-0002'),
+    );
+    expect(refusedLine).toMatchObject({
+      level: 'warn',
+      req: { method: 'GET', url: '/api/jobs/user?token=[redacted]' },
+      res: { statusCode: 401 },
+      msg: 'GET /api/jobs/user?token=[redacted] 401 in ' + String(refusedLine.responseTime) + ' ms',
+    });
+    expect(pair.api.output()).not.toContain('leaked-secret');
+    const probeLines = jsonLines(pair.api.output()).filter((l) =>
+      /health/.test(String((l.req as { url?: string } | undefined)?.url)),
+    );
+    expect(probeLines).toEqual([]);
+
     const everything = pair.api.output() + pair.worker.output();
     for (const secret of [
       adminPassword,

@@ -2,7 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
-import { stdTimeFunctions, type LevelWithSilent } from 'pino';
+import { pino, stdTimeFunctions, type LevelWithSilent } from 'pino';
 import { REQUEST_ID_PATTERN } from '../../common/log-context';
 import type { LogFormat, LogLevelName } from '../../config/app-config';
 
@@ -14,9 +14,6 @@ const PINO_LEVELS: Record<LogLevelName, LevelWithSilent> = {
   debug: 'debug',
   verbose: 'trace',
 };
-
-/** Probes and scrapers call these every few seconds; their lines would drown the rest. */
-const QUIET_PATHS = /^\/(api\/health(\/|$|\?)|metrics($|\?))/;
 
 /** Query parameters that may carry a credential (Bull Board and socket clients pass `token`). */
 const SECRET_QUERY = /([?&](?:token|access_token|password|secret)=)[^&]*/gi;
@@ -37,12 +34,33 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
 }
 
 /**
- * nestjs-pino settings. Lines name only what is safe: method, path (credentials in the query
- * redacted), status, time — never headers (Authorization, cookies) or bodies (passwords, tokens,
- * e-mail contents). Lines written while serving a request carry its `requestId`; job lines carry
- * the job's fields (see JobContext.logFields).
+ * nestjs-pino settings around the app's root logger. Lines name only what is safe: method, path
+ * (credentials in the query redacted), status, time — never headers (Authorization, cookies) or
+ * bodies (passwords, tokens, e-mail contents). Lines written while serving a request carry its
+ * `requestId` (the request line and `req.log` come from request-log.ts, which bootstrap installs
+ * first; nestjs-pino only keeps `req.log` in its per-request store); job lines carry the job's
+ * fields (see JobContext.logFields).
  */
 export function pinoParams(level: LogLevelName, format: LogFormat): Params {
+  const root = pino({
+    level: PINO_LEVELS[level],
+    base: { pid: process.pid },
+    messageKey: 'msg',
+    formatters: { level: (label) => ({ level: label }) },
+    timestamp: stdTimeFunctions.isoTime,
+    ...(format === 'pretty'
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: {
+              singleLine: true,
+              ignore: 'pid,req,res,responseTime',
+              messageFormat: '[{context}] {msg}',
+            },
+          },
+        }
+      : {}),
+  });
   return {
     // Every route (Nest 11's wildcard syntax; the default '*' draws a deprecation warning) but
     // probes and scrapes: unlogged anyway, and the per-request store nestjs-pino keeps (an
@@ -53,41 +71,7 @@ export function pinoParams(level: LogLevelName, format: LogFormat): Params {
       { path: 'health/*path', method: RequestMethod.ALL },
       { path: 'metrics', method: RequestMethod.ALL },
     ],
-    pinoHttp: {
-      level: PINO_LEVELS[level],
-      base: { pid: process.pid },
-      messageKey: 'msg',
-      formatters: { level: (label) => ({ level: label }) },
-      timestamp: stdTimeFunctions.isoTime,
-      genReqId: requestIdFor,
-      customAttributeKeys: { reqId: 'requestId' },
-      quietReqLogger: true,
-      autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      customSuccessMessage: (req, res, took) =>
-        `${req.method} ${withoutSecrets(req.url)} ${res.statusCode} in ${Math.round(took)} ms`,
-      customErrorMessage: (req, res, error) =>
-        `${req.method} ${withoutSecrets(req.url)} ${res.statusCode}: ${error.message}`,
-      serializers: {
-        req: (req: { method?: string; url?: string }) => ({
-          method: req.method,
-          url: withoutSecrets(req.url),
-        }),
-        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      },
-      ...(format === 'pretty'
-        ? {
-            transport: {
-              target: 'pino-pretty',
-              options: {
-                singleLine: true,
-                ignore: 'pid,req,res,responseTime',
-                messageFormat: '[{context}] {msg}',
-              },
-            },
-          }
-        : {}),
-    },
+    useExisting: true,
+    pinoHttp: { logger: root },
   };
 }
