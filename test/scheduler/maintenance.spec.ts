@@ -212,9 +212,10 @@ describe('maintenance tasks (the crons’ work, run by an admin)', () => {
     await ours.resume();
 
     // BullMQ's stall check hands the job back; it waits for the dead run's lease, then runs.
+    // The state first, then the job: a job read just before it completed has no return value yet.
     const finished = await eventually(async () => {
-      const job = await ticks.getJob('cleanup@1795831200000');
-      return (await job?.getState()) === 'completed' && job;
+      const state = await ticks.getJobState('cleanup@1795831200000');
+      return state === 'completed' && (await ticks.getJob('cleanup@1795831200000'));
     }, 30_000);
     expect(finished.returnvalue).toMatchObject({
       task: 'cleanup',
