@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { isLostConnection } from '../../infra/redis/lost-connection';
 import type { AppConfig } from '../../config/app-config';
 import type { JobsConfig } from '../../config/queue-config';
 import { currentRequestId } from '../../common/log-context';
@@ -69,7 +70,8 @@ export class JobKernel {
    * Validates, lists the job in the Redis indexes, writes its intent to MongoDB, then adds it to
    * BullMQ. A crash in between leaves a listing the reconciler queues from the intent (or drops,
    * when there is none): never a job its owner cannot see, never an accepted job that Redis alone
-   * holds. If Redis or MongoDB refuses, the listing is removed and the caller told (503).
+   * holds. If Redis or MongoDB refuses, the job is taken back and the caller told (503); once the
+   * intent is written, an add that Redis did not answer is accepted (it may have run).
    */
   async add(
     queue: QueueName,
@@ -204,14 +206,18 @@ export class JobKernel {
         await this.registry.use(queueName)
       ).add(name, payload, { ...jobOptions, timestamp: createdAt });
     } catch (error) {
-      if (options.deferIfQueueDown) return defer(error);
-      await this.index.removed(indexed).catch((e: Error) =>
-        // Left behind, the entry is dropped by the reconciler: it names no job and no record.
+      // No answer is not a no: the add may have run (a master can die before it replies) and the
+      // job then runs. Its listing and intent are in place, so it is accepted either way: the
+      // reconciler queues it from its intent after the grace if Redis does not have it.
+      if (isLostConnection(error)) {
         this.logger.warn(
-          `job ${jobId}: Redis refused it and its listing stays a while (${e.message})`,
-        ),
-      );
-      throw new QueueUnavailableError(error);
+          `job ${jobId}: Redis did not answer the add; accepted from its intent (${(error as Error).message})`,
+        );
+      } else {
+        if (options.deferIfQueueDown) return defer(error);
+        await this.withdraw(indexed);
+        throw new QueueUnavailableError(error);
+      }
     }
     // For the expiry sweep; lost, the worker's own check still ends the job at its deadline.
     if (deadline)
@@ -219,6 +225,21 @@ export class JobKernel {
         .track(queueName, jobId, deadline)
         .catch((e: Error) => this.logger.warn(`job ${jobId}: deadline not indexed (${e.message})`));
     return accepted;
+  }
+
+  /**
+   * Takes back a job Redis refused: its intent first (so a listing left behind names nothing the
+   * reconciler could queue: it drops it), then its listing.
+   */
+  private async withdraw(indexed: IndexedJob): Promise<void> {
+    const { id } = indexed;
+    await this.intents
+      .delete([id])
+      .catch((e: Error) => this.logger.warn(`job ${id}: refused, intent left (${e.message})`));
+    await this.index.removed(indexed).catch((e: Error) =>
+      // Left behind, the entry is dropped by the reconciler: it names no job and no record.
+      this.logger.warn(`job ${id}: Redis refused it and its listing stays a while (${e.message})`),
+    );
   }
 
   /** A repeated submission with the same id is answered with the job it already made. */
