@@ -23,6 +23,8 @@ export interface JobsConfig {
   backoffDelayMs: number;
   /** Job records stay in MongoDB this long after Redis has dropped the job. */
   recordRetentionDays: number;
+  /** How long an API process may answer from its copy of a finished job's record (0: never). */
+  recordCacheMs: number;
   /** How often the reconciler compares job records with Redis. */
   reconcileIntervalMs: number;
   /** An unfinished record not confirmed against Redis for this long is checked (and repaired). */
@@ -100,6 +102,7 @@ export function readJobsConfig(env: EnvReader): JobsConfig {
     maxTimeoutMs: env.int('JOB_MAX_TIMEOUT_MS', 6 * 3_600_000, 1000, 7 * 86_400_000),
     backoffDelayMs: env.int('JOB_BACKOFF_DELAY_MS', 5000, 0),
     recordRetentionDays: env.int('JOB_RECORD_RETENTION_DAYS', 90, 1),
+    recordCacheMs: env.int('JOB_RECORD_CACHE_MS', 300_000, 0, 86_400_000),
     reconcileIntervalMs: env.int('JOB_RECONCILE_INTERVAL_MS', 30_000, 100),
     reconcileGraceMs: env.int('JOB_RECONCILE_GRACE_MS', 30_000, 0),
     maxStalls: env.int('JOB_MAX_STALLS', 5, 0, 1000),

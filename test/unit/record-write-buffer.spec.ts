@@ -40,8 +40,10 @@ function buffer(highWater = 10_000) {
   const buf = new RecordWriteBuffer(
     model,
     60_000, // flushed by hand in these tests
-    (written) => Promise.resolve(void durable.push(...written.map((r) => r._id))),
-    highWater,
+    {
+      onDurable: (written) => Promise.resolve(void durable.push(...written.map((r) => r._id))),
+      highWater,
+    },
   );
   return { buf, collection, durable };
 }

@@ -1,4 +1,3 @@
-import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
@@ -38,7 +37,7 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
  * (credentials in the query redacted), status, time — never headers (Authorization, cookies) or
  * bodies (passwords, tokens, e-mail contents). Lines written while serving a request carry its
  * `requestId` (the request line and `req.log` come from request-log.ts, which bootstrap installs
- * first; nestjs-pino only keeps `req.log` in its per-request store); job lines carry the job's
+ * first, and which runs the request in nestjs-pino's per-request store); job lines carry the job's
  * fields (see JobContext.logFields).
  */
 export function pinoParams(level: LogLevelName, format: LogFormat): Params {
@@ -62,15 +61,9 @@ export function pinoParams(level: LogLevelName, format: LogFormat): Params {
       : {}),
   });
   return {
-    // Every route (Nest 11's wildcard syntax; the default '*' draws a deprecation warning) but
-    // probes and scrapes: unlogged anyway, and the per-request store nestjs-pino keeps (an
-    // AsyncLocalStorage) would, once used, slow every await of a worker-only process on Node 20.
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-    exclude: [
-      { path: 'health', method: RequestMethod.ALL },
-      { path: 'health/*path', method: RequestMethod.ALL },
-      { path: 'metrics', method: RequestMethod.ALL },
-    ],
+    // No middleware of nestjs-pino's: request-log.ts makes the request's logger and runs the
+    // request in nestjs-pino's store itself (probes and scrapes outside it), in one layer.
+    forRoutes: [],
     useExisting: true,
     pinoHttp: { logger: root },
   };

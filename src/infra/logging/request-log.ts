@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { storage, Store } from 'nestjs-pino/storage';
 import type { Level, Logger } from 'pino';
 import { requestIdFor, withoutSecrets } from './pino-params';
 
@@ -14,10 +15,12 @@ function levelFor(status: number): Level {
 /**
  * One line per HTTP request, in the shape pino-http wrote (`requestId`, `req: {method, url}`,
  * `res: {statusCode}`, `responseTime`, the message), and the request's child logger on `req.log`,
- * which nestjs-pino (`useExisting`) runs the rest of the request under, so lines written while
- * serving it carry its `requestId`. Our own because pino-http made two child loggers per
- * request (one serialising the whole request) and three listeners: bench:http measured the API's
- * capacity a fifth higher without it. Health and metrics are not logged and get no id.
+ * the rest of the request run inside nestjs-pino's per-request store with it, so lines written
+ * while serving it carry its `requestId` (nestjs-pino itself installs no middleware: see
+ * pino-params). Our own because pino-http made two child loggers per request (one serialising
+ * the whole request) and three listeners: bench:http measured the API's capacity a fifth higher
+ * without it. Health and metrics are not logged, get no id and run outside the store: once a
+ * request uses it, the store (an AsyncLocalStorage) slows every await of the process on Node 20.
  */
 export function requestLog(root: Logger) {
   return (req: LoggedRequest, res: ServerResponse, next: () => void): void => {
@@ -44,6 +47,6 @@ export function requestLog(root: Logger) {
     };
     res.on('close', done);
     res.on('finish', done);
-    next();
+    storage.run(new Store(log), next);
   };
 }

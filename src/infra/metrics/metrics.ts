@@ -74,6 +74,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly recordCopies = new Counter({
+    name: 'click_job_record_copies_total',
+    help: "Reads of a listed job's record by where it came from: hit (the process copy), miss (Redis, then MongoDB), bypass (copy not in use)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly accountLimits = new Counter({
     name: 'click_social_account_limits_total',
     help: "429s that held one account's posts (its own rate limit), by platform",

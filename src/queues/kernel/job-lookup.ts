@@ -6,6 +6,7 @@ import type { QueueName } from '../contracts/queue-names';
 import type { JobRef } from '../records/job-ref';
 import { JobRecord, JobState } from '../records/job-record.schema';
 import { JobRecordsService } from '../records/job-records.service';
+import { FinishedRecords } from '../records/finished-records';
 import { QueueUnavailableError } from '../contracts/job-errors';
 import { toJobState } from './job-state';
 import { JobStatus, statusFromJob, statusFromRecord } from './job-status';
@@ -32,6 +33,7 @@ export class JobLookup {
   constructor(
     private readonly registry: QueueRegistry,
     private readonly records: JobRecordsService,
+    private readonly finished: FinishedRecords,
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
@@ -72,9 +74,14 @@ export class JobLookup {
 
   /** A job's status from Redis while it is there, else from its record; undefined if neither. */
   async status(ref: JobRef, record?: JobRecord | null): Promise<JobStatus | undefined> {
+    // A finished job Redis no longer holds, read before by this process: neither store is asked.
+    const kept = record === undefined ? this.finished.get(ref.id) : undefined;
+    if (kept) return kept.queue === ref.queue ? statusFromRecord(kept) : undefined;
+    const mark = this.finished.mark();
     const live = await this.live(ref.queue, ref.id);
-    const known = record === undefined && !live ? await this.records.findById(ref.id) : record;
-    if (live) return statusFromJob(ref.queue, live.job, live.state, known);
+    if (live) return statusFromJob(ref.queue, live.job, live.state, record);
+    const known = record === undefined ? await this.records.findById(ref.id) : record;
+    if (known && record === undefined) this.finished.keep(known, mark);
     return known && known.queue === ref.queue ? statusFromRecord(known) : undefined;
   }
 

@@ -1,15 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectModel } from '@nestjs/mongoose';
 import type { RedisClient } from '../../infra/redis/redis-client';
-import type { Model } from 'mongoose';
 import type { AppConfig } from '../../config/app-config';
 import { inBatches } from '../../common/in-batches';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { FailureGroups } from '../failures/failure-groups';
 import { JobIndex } from '../records/job-index';
 import { JobIntents } from '../records/job-intents';
-import { JobRecord } from '../records/job-record.schema';
 import { JobRecordsService } from '../records/job-records.service';
 import { FairShare } from './fair-share';
 import { EVENTS_STREAM_LENGTH, jobEventsStream } from './job-events';
@@ -32,7 +29,6 @@ export class OwnerJobsPurge {
   private readonly logger = new Logger('OwnerJobsPurge');
 
   constructor(
-    @InjectModel(JobRecord.name) private readonly model: Model<JobRecord>,
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly registry: QueueRegistry,
     private readonly index: JobIndex,
@@ -60,7 +56,7 @@ export class OwnerJobsPurge {
     );
     await this.index.forgetOwner(ownerId, jobs, contentIds, this.registry.names());
     await this.fairShare.forget(ownerId);
-    await inBatches(ids, (_id) => this.model.deleteOne({ _id }));
+    await this.records.delete(ids);
     await inBatches(ids, (id) => this.intents.delete([id]));
     await this.records.checked(ids);
     const jobIds = new Set(ids);

@@ -14,6 +14,7 @@ import { JobIndex } from '../records/job-index';
 import { JobIndexRebuild } from '../records/job-index-rebuild';
 import { JobIntents } from '../records/job-intents';
 import { JobRecordsService } from '../records/job-records.service';
+import { FinishedRecords } from '../records/finished-records';
 import { ErasedOwners } from '../records/erased-owners';
 import { DerivedIndexModule } from '../../infra/derived-index/derived-index.module';
 import { MetricsModule } from '../../infra/metrics/metrics.module';
@@ -81,6 +82,7 @@ BullModule.workerClass = KernelWorker;
     JobIndexRebuild,
     JobIntents,
     ErasedOwners,
+    FinishedRecords,
     JobRecordsService,
     JobLookup,
     JobHistory,

@@ -1,5 +1,6 @@
 import { Metrics } from '../../infra/metrics/metrics';
 import { upsertRacing } from '../../infra/mongo/duplicate-key';
+import { inBatches } from '../../common/in-batches';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
@@ -13,6 +14,7 @@ import { fromBullPriority } from '../contracts/job-priority';
 import { IndexedJob, JobIndex } from './job-index';
 import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from './job-record.schema';
 import { ErasedOwners } from './erased-owners';
+import { FinishedRecords } from './finished-records';
 import { FinalRecord, RecordWriteBuffer } from './record-write-buffer';
 import { summarizeResult } from './result-summary';
 
@@ -58,15 +60,15 @@ export class JobRecordsService implements OnApplicationShutdown {
     config: ConfigService<AppConfig, true>,
     metrics: Metrics,
     private readonly erased: ErasedOwners,
+    private readonly copies: FinishedRecords,
   ) {
-    this.buffer = new RecordWriteBuffer(
-      model,
-      50,
-      (written) => this.settled(written),
-      undefined,
-      (seconds) => metrics.recordFlush.observe(seconds),
-      (records) => erased.keep(records, (r) => r.ownerId),
-    );
+    this.buffer = new RecordWriteBuffer(model, 50, {
+      onDurable: (written) => this.settled(written),
+      observeFlush: (seconds) => metrics.recordFlush.observe(seconds),
+      keep: (records) => erased.keep(records, (r) => r.ownerId),
+      // A retried job's new end replaced its record: copies of the old one go.
+      onReplaced: (ids) => copies.changed(ids),
+    });
     metrics.gaugeOf(
       'click_record_backlog',
       'Final job records waiting to be written to MongoDB in this process',
@@ -139,6 +141,7 @@ export class JobRecordsService implements OnApplicationShutdown {
     const update: Record<string, unknown> = { $set: { ...set, updatedAt: new Date() } };
     if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
     await this.model.updateOne({ _id: jobId }, update);
+    await this.copies.changed([jobId]);
     if (recheck && set.state && !FINISHED_STATES.includes(set.state)) await this.toCheck(jobId);
   }
 
@@ -150,6 +153,7 @@ export class JobRecordsService implements OnApplicationShutdown {
     await upsertRacing(() =>
       this.model.collection.replaceOne({ _id: record._id } as object, record, { upsert: true }),
     );
+    await this.copies.changed([record._id]);
     await this.index.recorded([indexedOf(record)]);
   }
 
@@ -195,6 +199,7 @@ export class JobRecordsService implements OnApplicationShutdown {
         { ordered: false },
       );
       deleted += result.deletedCount;
+      await this.copies.changed(chunk.map((r) => r._id));
       for (const r of chunk)
         await this.index.forget({
           id: r._id,
@@ -204,6 +209,12 @@ export class JobRecordsService implements OnApplicationShutdown {
         });
     }
     return deleted;
+  }
+
+  /** Deletes these jobs' records (an erase), one `_id` at a time; copies in every process go. */
+  async delete(jobIds: string[]): Promise<void> {
+    await inBatches(jobIds, (_id) => this.model.deleteOne({ _id }));
+    await this.copies.changed(jobIds);
   }
 
   /** Which of these jobs have a record (one `_id` read each). */

@@ -12,6 +12,19 @@ const CHUNK = 500;
 /** Statements per replace. FerretDB v1 (SQLite) hangs on an update command with 100 or more. */
 const REPLACE_CHUNK = 50;
 
+export interface BufferHooks {
+  /** Hears which records are in MongoDB now. */
+  onDurable: (records: FinalRecord[]) => Promise<void>;
+  /** Records buffered beyond which waitForRoom() holds workers back (10,000). */
+  highWater?: number;
+  /** Hears how long each successful batch write took (seconds). */
+  observeFlush?: (seconds: number) => void;
+  /** The records still to be written: those of erased owners are dropped (see ErasedOwners). */
+  keep?: (records: FinalRecord[]) => Promise<FinalRecord[]>;
+  /** Hears the ids of records that replaced existing ones (a retried job's new end). */
+  onReplaced?: (jobIds: string[]) => Promise<void>;
+}
+
 /**
  * Write-behind buffer for finished jobs' records: each job's record is written once, whole, when
  * it ends, batched with other jobs' (an insertMany of 500 costs FerretDB a fraction of 500 updates).
@@ -29,17 +42,23 @@ export class RecordWriteBuffer {
   private roomWaiters: (() => void)[] = [];
   private readonly logger = new Logger('JobRecords');
 
+  private readonly onDurable: (records: FinalRecord[]) => Promise<void>;
+  private readonly highWater: number;
+  private readonly observeFlush: (seconds: number) => void;
+  private readonly keep: (records: FinalRecord[]) => Promise<FinalRecord[]>;
+  private readonly onReplaced: (jobIds: string[]) => Promise<void>;
+
   constructor(
     private readonly model: Model<JobRecord>,
     private readonly flushMs: number,
-    private readonly onDurable: (records: FinalRecord[]) => Promise<void>,
-    private readonly highWater = 10_000,
-    /** Hears how long each successful batch write took (seconds). */
-    private readonly observeFlush: (seconds: number) => void = () => undefined,
-    /** The records still to be written: those of erased owners are dropped (see ErasedOwners). */
-    private readonly keep: (records: FinalRecord[]) => Promise<FinalRecord[]> = (r) =>
-      Promise.resolve(r),
-  ) {}
+    hooks: BufferHooks,
+  ) {
+    this.onDurable = hooks.onDurable;
+    this.highWater = hooks.highWater ?? 10_000;
+    this.observeFlush = hooks.observeFlush ?? (() => undefined);
+    this.keep = hooks.keep ?? ((r) => Promise.resolve(r));
+    this.onReplaced = hooks.onReplaced ?? (() => Promise.resolve());
+  }
 
   get size(): number {
     return this.pending.size;
@@ -135,6 +154,7 @@ export class RecordWriteBuffer {
           })),
           { ordered: false },
         );
+      if (existing.length) await this.onReplaced(existing.map((r) => r._id));
       if (this.failures > 0)
         this.logger.log(`record writes resumed after ${this.failures} failed attempt(s)`);
       this.failures = 0;
