@@ -6,6 +6,8 @@ import { AppModule } from './app.module';
 import { AppConfig, LogLevelName, runsApi } from './config/app-config';
 import { setupApi } from './http/setup-api';
 import { requestLog } from './infra/logging/request-log';
+import { Metrics } from './infra/metrics/metrics';
+import { httpTiming } from './metrics/http-timing';
 
 export interface CreateAppOptions {
   /** Overrides LOG_LEVEL (tests and benchmarks keep their output to errors). */
@@ -31,8 +33,9 @@ export async function createApp(
   );
   app.useLogger(app.get(Logger));
   // First of all middleware: every later one, and the handlers, log under the request's id.
-  // Outside a request PinoLogger's logger is the root one (see pino-params).
-  app.use(requestLog((await app.resolve(PinoLogger)).logger));
+  // Outside a request PinoLogger's logger is the root one (see pino-params). It also times
+  // each request for /metrics.
+  app.use(requestLog((await app.resolve(PinoLogger)).logger, httpTiming(app.get(Metrics))));
   // Bull Board's UI lives at /admin/queues, outside the API prefix (see AdminBoardModule).
   // Prometheus scrapes /metrics, the convention, also outside the prefix.
   app.setGlobalPrefix('api', {

@@ -6,7 +6,7 @@ import type { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../infra/redis/redis.module';
 import { IndexCursor, IndexedJob, IndexEntry, JobIndexKeys, jobIndexKeys } from './job-index-keys';
 import { fromRef, JobRef, toRef } from './job-ref';
-import { RECORDED } from './job-index-scripts';
+import { ADDED, RECORDED } from './job-index-scripts';
 import { runScript } from '../../infra/redis/lua-script';
 import { throwFirstError } from '../../infra/redis/redis-client';
 import { JobEndsBatch } from './job-ends-batch';
@@ -45,7 +45,7 @@ export class JobIndex implements OnApplicationShutdown {
   async added(job: IndexedJob, checkAt: number): Promise<void> {
     // An end of this job still held would otherwise reach Redis after this add and undo it.
     this.ends.send();
-    await this.list(this.redis.multi(), job, true, checkAt).exec().then(throwFirstError);
+    await runScript(this.redis, ADDED, this.scriptKeys(job), [toRef(job), job.createdAt, checkAt]);
   }
 
   /** Undoes added() for a job Redis did not take after all. */
@@ -93,15 +93,7 @@ export class JobIndex implements OnApplicationShutdown {
    */
   async recorded(jobs: IndexedJob[], { closeChecks = true } = {}): Promise<void> {
     if (!jobs.length) return;
-    const keys = jobs.flatMap((job) => [
-      this.keys.user(job.ownerId),
-      this.keys.userQueue(job.ownerId, job.queue),
-      this.keys.queue(job.queue),
-      this.keys.all,
-      job.contentId ? this.keys.content(job.contentId) : this.keys.all,
-      this.keys.userOpen(job.ownerId),
-      this.keys.open,
-    ]);
+    const keys = jobs.flatMap((job) => this.scriptKeys(job));
     const args = jobs.flatMap((job) => [toRef(job), job.createdAt]);
     await runScript(this.redis, RECORDED, keys, [closeChecks ? '1' : '0', ...args]);
   }
@@ -243,6 +235,19 @@ export class JobIndex implements OnApplicationShutdown {
     for (const key of this.listKeys(job)) tx.zadd(key, job.createdAt, ref);
     if (open) tx.sadd(this.keys.userOpen(job.ownerId), ref).zadd(this.keys.open, checkAt, ref);
     return tx;
+  }
+
+  /** The seven keys the ADDED and RECORDED scripts take per job (see job-index-scripts). */
+  private scriptKeys(job: IndexedJob): string[] {
+    return [
+      this.keys.user(job.ownerId),
+      this.keys.userQueue(job.ownerId, job.queue),
+      this.keys.queue(job.queue),
+      this.keys.all,
+      job.contentId ? this.keys.content(job.contentId) : this.keys.all,
+      this.keys.userOpen(job.ownerId),
+      this.keys.open,
+    ];
   }
 
   private listKeys(job: Omit<IndexedJob, 'createdAt'>): string[] {
