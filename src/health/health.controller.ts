@@ -3,6 +3,7 @@ import { Controller, Get } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { HealthCheck, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
+import type { HealthCheckResult } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health';
 import { WorkersHealthIndicator } from './workers.health';
 import { StorageHealthIndicator } from './storage.health';
@@ -25,8 +26,10 @@ export class HealthController {
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers (no dependency is checked)' })
   @HealthCheck()
-  live() {
-    return this.health.check([]);
+  live(): HealthCheckResult {
+    // What terminus answers for no indicators, without its executor's promise chain per probe
+    // (bench:http); no graceful-shutdown window is configured, so it never says shutting_down.
+    return { status: 'ok', info: {}, error: {}, details: {} };
   }
 
   /**
