@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { UsersService } from '../../src/auth/users.service';
 import { ApiClient } from '../support/api-client';
-import { AppProcess, spawnApp } from '../support/app-process';
+import { AppProcess, scrapedCounter, spawnApp } from '../support/app-process';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { testEnv, uniqueName } from '../support/test-env';
 
@@ -37,13 +37,7 @@ describe('a change to a user reaches every API process at once', () => {
   });
 
   /** How many signed-in requests the other process answered from its copy of the user. */
-  const principalHits = async () => {
-    const text = await (await fetch(`${other.url}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find((l) => l.startsWith('click_auth_principals_total{outcome="hit"}'));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const principalHits = () => scrapedCounter(other, 'click_auth_principals_total{outcome="hit"}');
 
   /** A call to the other process. */
   const there = (path: string, token: string) =>

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { JobRecordsService, QueueRegistry } from '../../src/queues';
 import { ApiClient } from '../support/api-client';
-import { AppProcess, spawnApp } from '../support/app-process';
+import { AppProcess, scrapedCounter, spawnApp } from '../support/app-process';
 import { chatCompletion, HttpFake } from '../support/fakes/http-fake';
 import { dropTestData, eventually, startTestApp, TestApp } from '../support/test-app';
 import { testEnv, uniqueName } from '../support/test-env';
@@ -48,13 +48,7 @@ describe('a change to a finished job reaches every API process’s job list at o
   });
 
   /** How many listed jobs the other process answered from its copy of their records. */
-  const copyHits = async () => {
-    const text = await (await fetch(`${other.url}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find((l) => l.startsWith('click_job_record_copies_total{outcome="hit"}'));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const copyHits = () => scrapedCounter(other, 'click_job_record_copies_total{outcome="hit"}');
 
   /** The user's job list as the other process answers it. */
   const listedThere = async (token: string): Promise<ListedJob[]> => {

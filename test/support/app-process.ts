@@ -80,3 +80,10 @@ export function runAppToExit(
     });
   });
 }
+
+/** A counter's value as a process's /metrics shows it (0 before its first count). */
+export async function scrapedCounter(app: AppProcess, series: string): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
