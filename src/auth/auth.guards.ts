@@ -11,8 +11,9 @@ import { AuthenticatedRequest, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
 import type { Role } from './user.schema';
 
 /**
- * Every route needs a valid bearer token unless marked @Public(). The user is loaded from the
- * database on each request, so a deleted or demoted user loses access at once.
+ * Every route needs a valid bearer token unless marked @Public(). The token's user comes from
+ * this process's copy (PrincipalCache), which every change to a user clears in every process at
+ * once, so a deleted or demoted user loses access at once.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
