@@ -11,8 +11,10 @@
  * job list (a page of jobs still in Redis, the ones generate queued); a route's
  * rate is its median over BENCH_HTTP_ROUNDS rounds (after one untimed second of each).
  *
- * Prints each route's req/s, p50/p99 and answers, then `live ratio` (live ÷ bare), `auth ratio`
- * (/auth/me ÷ bare), `list ratio` (job list ÷ bare), `enqueue ratio` (generate ÷ /auth/me); goals
+ * Prints each route's req/s, p50/p99, this process's CPU per request (both apps live here; a
+ * figure that moves less with the machine's speed than req/s) and answers, then `live ratio`
+ * (live ÷ bare), `auth ratio` (/auth/me ÷ bare), `list ratio` (job list ÷ bare), `enqueue ratio`
+ * (generate ÷ /auth/me), all of req/s; goals
  * ≥ 0.8, ≥ 0.5, ≥ 0.3, ≥ 0.5. The last line has all four. A route answering anything but 2xx
  * fails the bench (exit 1): such a figure would not count.
  *
@@ -72,6 +74,8 @@ interface Outcome {
   errors: number;
   timeouts: number;
   seconds: number;
+  /** CPU of this process (both apps) per answered request, µs; steadier than req/s here. */
+  cpuUs: number;
 }
 
 const run = promisify(execFile);
@@ -87,12 +91,16 @@ async function load(route: Route, seconds: number): Promise<Outcome> {
     connections: CONNECTIONS,
     seconds,
   };
+  const cpu = process.cpuUsage();
   const { stdout } = await run(
     process.execPath,
     [path.join(__dirname, 'http-load.js'), JSON.stringify(job)],
     { maxBuffer: 1 << 20 },
   );
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Outcome;
+  const used = process.cpuUsage(cpu);
+  const outcome = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<Outcome, 'cpuUs'>;
+  const answered = outcome.ok + outcome.non2xx;
+  return { ...outcome, cpuUs: answered ? (used.user + used.system) / answered : 0 };
 }
 
 function describe(route: Route, rounds: Outcome[]): string {
@@ -101,7 +109,8 @@ function describe(route: Route, rounds: Outcome[]): string {
   const ok = rounds.reduce((n, o) => n + o.ok, 0);
   return (
     `${route.name}: ${median(rounds.map((o) => o.rate)).toFixed(0)} req/s (rounds ${rates}), ` +
-    `p50 ${rounds.map((o) => o.p50).join('/')} ms, p99 ${rounds.map((o) => o.p99).join('/')} ms; ` +
+    `p50 ${rounds.map((o) => o.p50).join('/')} ms, p99 ${rounds.map((o) => o.p99).join('/')} ms, ` +
+    `cpu ${median(rounds.map((o) => o.cpuUs)).toFixed(0)} µs/request; ` +
     `${ok} 2xx, ${bad} not 2xx`
   );
 }
