@@ -39,13 +39,6 @@ import { UserThrottlerGuard } from './user-throttler.guard';
 })
 export class HttpModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(FailFastMiddleware)
-      .exclude(
-        { path: 'health', method: RequestMethod.ALL },
-        { path: 'health/*path', method: RequestMethod.ALL },
-        { path: 'metrics', method: RequestMethod.ALL },
-      )
-      .forRoutes({ path: '*path', method: RequestMethod.ALL });
+    consumer.apply(FailFastMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { storage, Store } from 'nestjs-pino/storage';
 import type { Level, Logger } from 'pino';
+import { PROBE_PATHS } from '../../common/probe-paths';
 import { requestIdFor, withoutSecrets } from './pino-params';
-
-/** Probes and scrapers call these every few seconds; their lines would drown the rest. */
-const QUIET_PATHS = /^\/(api\/health(\/|$|\?)|metrics($|\?))/;
 
 type LoggedRequest = IncomingMessage & { id?: string; log?: Logger; originalUrl?: string };
 
@@ -33,7 +31,7 @@ function levelFor(status: number): Level {
 export function requestLog(root: Logger, timed: RequestTiming) {
   return (req: LoggedRequest, res: ServerResponse, next: () => void): void => {
     const started = performance.now();
-    const log = QUIET_PATHS.test(req.url ?? '')
+    const log = PROBE_PATHS.test(req.url ?? '')
       ? undefined
       : root.child({ requestId: tag(req, res) });
     // 'close' comes after 'finish' for every response, and alone when the client went first.
