@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import { AccessTokens } from './access-tokens.service';
 import { AuthenticatedRequest, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
 import type { Role } from './user.schema';
+import { perHandler } from './handler-metadata';
 
 /**
  * Every route needs a valid bearer token unless marked @Public(). The token's user comes from
@@ -17,19 +18,25 @@ import type { Role } from './user.schema';
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
+  private readonly isPublic = perHandler(
+    (context) =>
+      !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+        context.getHandler(),
+        context.getClass(),
+      ]),
+  );
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokens,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (
-      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-        context.getHandler(),
-        context.getClass(),
-      ])
-    )
-      return true;
+  /** At once for a public route (no promise of its own); else once the token's user is known. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.isPublic(context) || this.authenticate(context);
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme !== 'Bearer' || !token)
@@ -41,13 +48,17 @@ export class JwtAuthGuard implements CanActivate {
 
 @Injectable()
 export class RolesGuard implements CanActivate {
+  private readonly rolesOf = perHandler((context) =>
+    this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]),
+  );
+
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const roles = this.rolesOf(context);
     if (!roles?.length) return true;
     const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
     if (!user || !roles.includes(user.role))

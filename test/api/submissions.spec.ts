@@ -376,4 +376,18 @@ describe('limits per user', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await api.call('get', '/auth/me', calm.token)).status).toBe(200);
   });
+
+  it('never throttles the health probes (a 429 would take a healthy instance out of service)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await api.call('get', '/health/live')).status);
+    expect(statuses).toEqual(Array(20).fill(200));
+    // The same address past the limit on a public route that counts.
+    const counted: number[] = [];
+    for (let i = 0; i < 14; i++)
+      counted.push(
+        (await api.call('post', '/auth/login').send({ email: 'x@example.com', password: 'nope' }))
+          .status,
+      );
+    expect(counted.slice(-2)).toEqual([429, 429]);
+  });
 });
