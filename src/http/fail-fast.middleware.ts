@@ -9,8 +9,8 @@ import { PROBE_PATHS } from '../common/probe-paths';
 /**
  * While Redis or MongoDB is known to be away (the client lost its connection and has not got it
  * back), every API request that needs them — all but health, metrics and the docs — answers
- * 503 at once with Retry-After, instead of each one waiting out a driver's timeout. The clients keep
- * reconnecting on their own; the first request after they are back is served as usual.
+ * 503 at once with Retry-After, instead of each one waiting out a driver's timeout. The clients
+ * keep reconnecting on their own; the first request after they are back is served as usual.
  */
 @Injectable()
 export class FailFastMiddleware implements NestMiddleware {

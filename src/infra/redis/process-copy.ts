@@ -64,7 +64,7 @@ export class ProcessCopy<V> {
     return undefined;
   }
 
-  /** Taken before reading a value from its source; `keep` drops the value if a change came since. */
+  /** Taken before reading a value from its source: `keep` drops it if a change came since. */
   mark(): number {
     return this.generation;
   }

@@ -52,7 +52,10 @@ export class FinishedRecords implements OnApplicationShutdown {
     return this.copy.mark();
   }
 
-  /** A record read from MongoDB for a job Redis did not have: kept if finished and unchanged since `mark`. */
+  /**
+   * A record read from MongoDB for a job Redis did not have: kept if it is finished and no change
+   * was announced since `mark`.
+   */
   keep(record: JobRecord, mark: number): void {
     if (FINISHED_STATES.includes(record.state)) this.copy.keep(record._id, record, mark);
   }
