@@ -1,4 +1,4 @@
-import { DUPLICATE_KEY } from '../../infra/mongo/duplicate-key';
+import { GroupInsert } from '../../infra/mongo/group-insert';
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -17,29 +17,21 @@ export type JobIntent = Pick<
   Partial<Pick<JobRecord, 'timeoutMs' | 'deadline'>>;
 
 const COLLECTION = 'job_intents';
-/** Adds arriving within this window share one insert (group commit). */
-const BATCH_MS = 2;
-const BATCH_MAX = 200;
-
-interface Pending {
-  intent: JobIntent;
-  done: (error?: Error) => void;
-}
 
 @Injectable()
 export class JobIntents {
-  private pending: Pending[] = [];
-  private timer?: NodeJS.Timeout;
+  /** Adds arriving together share one insert (group commit); a retried add's intent counts. */
+  private readonly inserts = new GroupInsert<JobIntent>(() => this.intents(), {
+    windowMs: 2,
+    max: 200,
+    duplicateIsDone: true,
+  });
 
   constructor(@InjectConnection() private readonly connection: Connection) {}
 
   /** Resolves once the intent is in MongoDB; one that is there already (same id) counts. */
   write(intent: JobIntent): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ intent, done: (error) => (error ? reject(error) : resolve()) });
-      if (this.pending.length >= BATCH_MAX) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
-    });
+    return this.inserts.insert(intent);
   }
 
   findById(jobId: string): Promise<JobIntent | null> {
@@ -83,29 +75,6 @@ export class JobIntents {
     }
     if (ids.length) await drop();
     return deleted;
-  }
-
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending.splice(0);
-    if (!batch.length) return;
-    this.intents()
-      .insertMany(
-        batch.map((p) => p.intent),
-        { ordered: false },
-      )
-      .then(
-        () => batch.forEach((p) => p.done()),
-        (error: Error & { writeErrors?: { index: number; code?: number }[] }) => {
-          const refused = error.writeErrors && [error.writeErrors].flat();
-          if (!refused) return batch.forEach((p) => p.done(error));
-          const failed = new Set(
-            refused.filter((e) => e.code !== DUPLICATE_KEY).map((e) => e.index),
-          );
-          batch.forEach((p, i) => p.done(failed.has(i) ? error : undefined));
-        },
-      );
   }
 
   private intents() {
