@@ -3,7 +3,8 @@ import type { RedisConfig } from '../../config/redis-config';
 import { watchConnection } from './connection-watch';
 import { createRedisClient, type RedisClient } from './redis-client';
 
-export type CopyOutcome = 'hit' | 'miss' | 'bypass';
+/** Keys per announcement. */
+const ANNOUNCE_CHUNK = 500;
 
 export interface ProcessCopyOptions {
   /** The Redis channel changes are announced on. */
@@ -81,13 +82,15 @@ export class ProcessCopy<V> {
   async changed(keys: string[]): Promise<void> {
     if (!keys.length) return;
     this.drop(keys);
-    await this.publisher
-      .publish(this.options.channel, JSON.stringify(keys))
-      .catch((error: Error) =>
-        this.logger.warn(
-          `change not announced (${error.message}); copies lapse in ${this.options.ttlMs} ms`,
-        ),
-      );
+    // An erase may change thousands at once: a message per few hundred, not one of megabytes.
+    for (let i = 0; i < keys.length; i += ANNOUNCE_CHUNK)
+      await this.publisher
+        .publish(this.options.channel, JSON.stringify(keys.slice(i, i + ANNOUNCE_CHUNK)))
+        .catch((error: Error) =>
+          this.logger.warn(
+            `change not announced (${error.message}); copies lapse in ${this.options.ttlMs} ms`,
+          ),
+        );
   }
 
   private drop(keys: string[]): void {

@@ -7,16 +7,13 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Job } from 'bullmq';
 import type { Model, mongo } from 'mongoose';
 import type { AppConfig } from '../../config/app-config';
-import { REDIS_RETENTION } from '../contracts/queue-catalogue';
 import type { QueueName } from '../contracts/queue-names';
-import { contentOf, ownerOf } from '../contracts/owner';
-import { fromBullPriority } from '../contracts/job-priority';
 import { IndexedJob, JobIndex } from './job-index';
-import { FINISHED_STATES, JobRecord, JobState, SYSTEM_OWNER } from './job-record.schema';
+import { FINISHED_STATES, JobRecord } from './job-record.schema';
 import { ErasedOwners } from './erased-owners';
 import { FinishedRecords } from './finished-records';
 import { FinalRecord, RecordWriteBuffer } from './record-write-buffer';
-import { summarizeResult } from './result-summary';
+import { finalRecordOf, finishFieldsOf, type FinishedState } from './final-record';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long after its record's write a job stays in the reconciler's set (see the constructor). */
@@ -24,7 +21,7 @@ const CLOSE_AFTER_MS = 10_000;
 /** The keyed document listing records whose Redis side must be checked (see toCheck()). */
 const CHECKS = { collection: 'job_record_checks', id: 'pending' } as const;
 
-export type FinishedState = Extract<JobState, 'completed' | 'failed' | 'cancelled' | 'expired'>;
+export type { FinishedState } from './final-record';
 
 export type NewJobRecord = Pick<
   JobRecord,
@@ -242,7 +239,7 @@ export class JobRecordsService implements OnApplicationShutdown {
     this.buffer.add(this.finalRecord(queue, job, state, outcome));
   }
 
-  /** The whole record of a job that ended, from the job itself. */
+  /** The whole record of a job that ended, from the job itself (see final-record.ts). */
   finalRecord(
     queue: QueueName,
     job: Job,
@@ -250,36 +247,7 @@ export class JobRecordsService implements OnApplicationShutdown {
     outcome: { result?: unknown; reason?: string },
     finishedAt = new Date(job.finishedOn ?? Date.now()),
   ): FinalRecord {
-    const data = (job.data ?? {}) as Record<string, unknown>;
-    // Built field by field, leaving out what is undefined (the driver would store a null): on
-    // every job's end, a copy through Object.entries cost more than the rest of the record.
-    const record = {
-      _id: job.id!,
-      queue,
-      name: job.name,
-      ownerId: ownerOf(data) ?? SYSTEM_OWNER,
-    } as FinalRecord;
-    const contentId = contentOf(data);
-    if (contentId !== undefined) record.contentId = contentId;
-    record.maxAttempts = job.opts.attempts ?? 1;
-    record.priority = fromBullPriority(job.opts.priority);
-    record.data = data;
-    if (job.delay) record.runAt = new Date(job.timestamp + job.delay);
-    const progress = state === 'completed' ? 100 : job.progress;
-    if (progress !== undefined) record.progress = progress;
-    record.attemptsMade = job.attemptsMade;
-    record.createdAt = new Date(job.timestamp);
-    record.updatedAt = new Date();
-    if (job.processedOn) record.startedAt = new Date(job.processedOn);
-    const finish = this.finishFields(state, finishedAt);
-    record.state = finish.state;
-    record.finishedAt = finish.finishedAt;
-    record.purgeAfter = finish.purgeAfter;
-    if (state === 'completed') {
-      const result = summarizeResult(outcome.result);
-      if (result !== undefined) record.result = result;
-    } else if (outcome.reason !== undefined) record.failedReason = outcome.reason;
-    return record;
+    return finalRecordOf(queue, job, state, outcome, finishedAt, this.retentionMs);
   }
 
   /** The fields every finished record gets: its end, and when it will be pruned. */
@@ -287,14 +255,7 @@ export class JobRecordsService implements OnApplicationShutdown {
     state: FinishedState,
     finishedAt: Date,
   ): Pick<JobRecord, 'state' | 'finishedAt' | 'purgeAfter'> {
-    // Kept for the retention after Redis has dropped the job (24 h completed, 7 days failed).
-    const redisRetention =
-      state === 'completed' ? REDIS_RETENTION.completedMs : REDIS_RETENTION.failedMs;
-    return {
-      state,
-      finishedAt,
-      purgeAfter: new Date(finishedAt.getTime() + redisRetention + this.retentionMs),
-    };
+    return finishFieldsOf(state, finishedAt, this.retentionMs);
   }
 }
 
