@@ -1,7 +1,8 @@
 /**
  * The load generator of bench:http, in a process of its own (so its CPU is not the app's): runs
  * autocannon against one route for a number of seconds and prints its summary as one JSON line.
- * Argument: a JSON object {url, method, token?, body?, connections, seconds}.
+ * Argument: a JSON object {url, method, token?, body?, connections, seconds}. The summary has this
+ * process's own CPU (`cpuMs`): the load's share of the machine, for the bench's full accounting.
  */
 import autocannon from 'autocannon';
 
@@ -15,6 +16,7 @@ interface Job {
 }
 
 async function main(): Promise<void> {
+  const cpu = process.cpuUsage();
   const job = JSON.parse(process.argv[2]) as Job;
   const result = await autocannon({
     url: job.url,
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     duration: job.seconds,
     timeout: 60,
   });
+  const used = process.cpuUsage(cpu);
   console.log(
     JSON.stringify({
       rate: result.requests.total / result.duration,
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       errors: result.errors,
       timeouts: result.timeouts,
       seconds: result.duration,
+      cpuMs: (used.user + used.system) / 1000,
     }),
   );
 }
