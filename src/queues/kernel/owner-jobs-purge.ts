@@ -57,7 +57,7 @@ export class OwnerJobsPurge {
     await this.index.forgetOwner(ownerId, jobs, contentIds, this.registry.names());
     await this.fairShare.forget(ownerId);
     await this.records.delete(ids);
-    await inBatches(ids, (id) => this.intents.delete([id]));
+    await this.intents.delete(ids);
     await this.records.checked(ids);
     const jobIds = new Set(ids);
     await purgeStream(
