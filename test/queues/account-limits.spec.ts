@@ -1,5 +1,6 @@
 import { CircuitBreakers, QUEUE_NAMES, QueuesService } from '../../src/queues';
 import { Metrics } from '../../src/infra/metrics/metrics';
+import { AccountHolds } from '../../src/social/account-holds';
 import { SocialAccountsService } from '../../src/social/social-accounts.service';
 import { ApiClient } from '../support/api-client';
 import { HttpFake, RecordedRequest, Reply } from '../support/fakes/http-fake';
@@ -89,6 +90,8 @@ describe('rate limits per account', () => {
       // The app sets the hold (its clock + Retry-After) after X's answer, which comes after the
       // fake recorded the call: between that call's arrival and the read below.
       const limitedFrom = sent('tok-ada', 429)[0].request.at;
+      // Ada's next posts come once the hold is set: one that ran before would meet X's limit.
+      await eventually(() => app.get(AccountHolds).until('twitter', 'ada'), 20_000, "ada's hold");
       const adas = [first, await post('ada', 'Ada two'), await post('ada', 'Ada three')];
       const beas = await Promise.all(
         ['one', 'two', 'three', 'four', 'five'].map((n) => post('bea', `Bea ${n}`)),
@@ -162,6 +165,8 @@ describe('rate limits per account', () => {
       reason: 'the provider asked to wait (Retry-After)',
     });
     expect(await state(id)).toBe('delayed');
+    // Cyd's post runs again in 30 s: then X takes it, and the breaker stays closed for test 3.
+    replies.delete('tok-cyd');
     await app.get(CircuitBreakers).close('twitter');
   });
 

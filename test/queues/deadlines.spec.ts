@@ -134,7 +134,9 @@ describe('start deadlines', () => {
 
   it('ends a post held in a paused queue expired at its deadline, without waiting for a resume (HTTP)', async () => {
     await operations.pause('scheduled-posts');
-    const scheduledAt = new Date(Date.now() + 1000);
+    // Due in 4 s: BullMQ moves a due job out of `delayed` even in a paused queue, and the checks
+    // below that it is still delayed (a request, a sweep, a read) must come before that.
+    const scheduledAt = new Date(Date.now() + 4000);
     const deadline = new Date(scheduledAt.getTime() + 1000);
     const res = await api
       .call('post', '/posts', bea.token)
@@ -172,7 +174,8 @@ describe('start deadlines', () => {
     // The scheduled job runs on time; the platform's queue is what holds the post back.
     await operations.pause('social-posting');
     const scheduledAt = new Date(Date.now() + 1000);
-    const deadline = new Date(scheduledAt.getTime() + 2000);
+    // Three seconds for the scheduled job to start and hand off (it too expires after this).
+    const deadline = new Date(scheduledAt.getTime() + 3000);
     const res = await api
       .call('post', '/posts', bea.token)
       .send({

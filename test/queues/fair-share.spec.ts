@@ -78,6 +78,7 @@ describe('fair share between users within a queue', () => {
       "A's fourth job running",
     );
     await ping('user-d', 'd1');
+    await eventually(() => app.get(ThrowawayProcessor).held.has('hold-a4'), 30_000, 'A4 held');
     app.get(ThrowawayProcessor).release();
     const ended = await eventually(() => order().length === 13 && order(), 30_000, '13 jobs');
     expect(ended[0]).toBe('b-high');

@@ -68,8 +68,10 @@ describe('workers in @nestjs/bullmq shape', () => {
       jobs.map(async (job) => (await queues.getJobStatus('throwaway', job.jobId)).state),
     );
     expect(states.sort()).toEqual(['active', 'active', 'active', 'waiting', 'waiting']);
+    await eventually(() => fixture.held.size === 3, 15_000, 'three at the gate');
     fixture.release();
     await eventually(async () => (await queue.getActiveCount()) === 2, 15_000);
+    await eventually(() => fixture.held.size === 2, 15_000, 'the other two at the gate');
     fixture.release();
     for (const job of jobs)
       await eventually(

@@ -213,7 +213,9 @@ describe('live job updates over socket.io (/jobs)', () => {
     let app: TestApp;
 
     beforeAll(async () => {
-      app = await startTestApp(uniqueName('rtexp'), { JWT_EXPIRES_IN: '2s' }, { listen: true });
+      // A token's exp is in whole seconds, so it lives 4 to 5 s: room for the sign-up and the
+      // handshake on a loaded machine before it runs out.
+      app = await startTestApp(uniqueName('rtexp'), { JWT_EXPIRES_IN: '5s' }, { listen: true });
     });
 
     afterAll(async () => {
