@@ -151,13 +151,14 @@ describe('start estimates of waiting jobs', () => {
   it('says a paused queue has no estimate, then is within ±30 % (or one 250 ms stall) once it runs again', async () => {
     const setup = await setUp({ QUEUE_NAPS_CONCURRENCY: '2' });
     await warmUp(setup, 4, 300);
-    const { paused, taken } = await backlogResumed(setup, 20, 300);
-    expect(paused).toMatchObject({ state: 'waiting', position: 20 });
+    const { paused, taken } = await backlogResumed(setup, 30, 300);
+    expect(paused).toMatchObject({ state: 'waiting', position: 30 });
     expect(paused.estimateUnavailable).toBe('queue is paused');
     expect(paused.estimatedStartAt).toBeUndefined();
 
     const { far, outside } = await compare(setup, taken, 'concurrency 2, 300 ms naps');
-    // Twenty jobs, two at a time: most of them are still far enough back in line when read.
+    // Thirty jobs, two at a time: however slowly a loaded machine reads the thirty estimates,
+    // enough of them are still far back in line when read.
     expect(far.length).toBeGreaterThanOrEqual(8);
     expect(outside).toEqual([]);
   });
