@@ -21,8 +21,6 @@ const CLOSE_AFTER_MS = 10_000;
 /** The keyed document listing records whose Redis side must be checked (see toCheck()). */
 const CHECKS = { collection: 'job_record_checks', id: 'pending' } as const;
 
-export type { FinishedState } from './final-record';
-
 export type NewJobRecord = Pick<
   JobRecord,
   | '_id'
